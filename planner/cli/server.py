@@ -1,0 +1,2 @@
+"""Commands of this domain are registered here as they land."""
+COMMANDS: list = []

@@ -1,0 +1,93 @@
+"""Findings and the SP 800-30 Rev. 1 scales they are scored on.
+
+A finding is what the analysis says about one object (or a pair, or the plan):
+which rule fired, how likely and how harmful, why (factors, evidence), what to
+do, and a fingerprint that stays the same while the situation is unchanged, so
+a user's triage survives re-analysis. The JSON shape is the contract in
+``shared/spec/analysis-v1.md``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: The five SP 800-30 levels, lowest first, as the contract spells them.
+LEVELS = ("very-low", "low", "moderate", "high", "very-high")
+_INDEX = {name: i for i, name in enumerate(LEVELS)}
+
+#: SP 800-30 Rev. 1 Table I-2: risk by likelihood (rows) and impact (columns),
+#: both indexed very-low .. very-high.
+_RISK_TABLE = (
+    ("very-low", "very-low", "very-low", "low", "low"),          # likelihood very-low
+    ("very-low", "low", "low", "low", "moderate"),               # low
+    ("very-low", "low", "moderate", "moderate", "high"),         # moderate
+    ("very-low", "low", "moderate", "high", "very-high"),        # high
+    ("very-low", "low", "moderate", "high", "very-high"),        # very-high
+)
+
+OBJECT_KINDS = ("zone", "host", "network", "appliance", "datastore", "vm", "plan")
+
+
+def level_index(level: str) -> int:
+    return _INDEX[level]
+
+
+def shift(level: str, steps: int) -> str:
+    """Move a level up (positive) or down (negative), clamped to the scale."""
+    return LEVELS[max(0, min(len(LEVELS) - 1, _INDEX[level] + steps))]
+
+
+def risk_of(likelihood: str, impact: str) -> str:
+    """Risk from likelihood and impact by SP 800-30 Rev. 1 Table I-2."""
+    return _RISK_TABLE[_INDEX[likelihood]][_INDEX[impact]]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ObjectRef:
+    kind: str
+    id: str
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "id": self.id}
+
+
+@dataclass(frozen=True, slots=True)
+class Mitigation:
+    """A questionnaire answer that lowers (or raises) a rule's likelihood.
+
+    ``factor`` is the sentence the finding lists, e.g. "management traffic
+    encrypted end to end (answer PD-12): likelihood -1".
+    """
+
+    rule: str
+    steps: int
+    factor: str
+
+
+@dataclass(slots=True)
+class Finding:
+    rule: str
+    title: str
+    objects: list[ObjectRef]
+    likelihood: str
+    impact: str
+    risk: str
+    factors: list[str] = field(default_factory=list)
+    evidence: dict = field(default_factory=dict)
+    references: list[str] = field(default_factory=list)
+    remediation: str = ""
+    fingerprint: str = ""
+
+    def to_dict(self) -> dict:
+        return {
+            "rule": self.rule,
+            "title": self.title,
+            "objects": [o.to_dict() for o in self.objects],
+            "likelihood": self.likelihood,
+            "impact": self.impact,
+            "risk": self.risk,
+            "factors": list(self.factors),
+            "evidence": self.evidence,
+            "references": list(self.references),
+            "remediation": self.remediation,
+            "fingerprint": self.fingerprint,
+        }
