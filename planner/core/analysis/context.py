@@ -1,0 +1,122 @@
+"""What the rules see: the estate plus the reverse indexes they share.
+
+Rules ask the same questions again and again (which VMs run on this host,
+which VMs have a NIC on this network, do these zones conflict). Building
+those answers once, in one pass over the VMs, keeps every rule a short loop
+and the whole analysis linear in the size of the estate. Indexes that only
+some rules need (network segments, high-water marks) are built on first use.
+"""
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Iterable
+
+from planner.core.inventory.estate import Estate, Vm
+
+from .graph import joins_graph, network_segments
+
+_FIPS_RANK = {"low": 1, "moderate": 2, "high": 3}
+
+
+def fips_level(vm: Vm, objective: str) -> str | None:
+    """The VM's FIPS 199 level on ``objective`` ("any": the highest), or None if unknown/n/a."""
+    c = vm.categorization
+    if c is None:
+        return None
+    if objective == "any":
+        levels = [x for x in (c.confidentiality, c.integrity, c.availability) if x in _FIPS_RANK]
+        return max(levels, key=_FIPS_RANK.__getitem__) if levels else None
+    value = getattr(c, objective)
+    return value if value in _FIPS_RANK else None
+
+
+class AnalysisContext:
+    """The estate with the indexes rules share. Built once per analysis."""
+
+    def __init__(self, estate: Estate):
+        self.estate = estate
+        self.policy = estate.policy
+        self.forbid = estate.policy.zone_mixing == "forbid"
+        self.trust = {zid: z.trust_level for zid, z in estate.zones.items()}
+        hosts, networks, datastores = estate.hosts, estate.networks, estate.datastores
+        on_host: dict[str, list[Vm]] = {h: [] for h in hosts}
+        on_network: dict[str, list[Vm]] = {n: [] for n in networks}
+        on_datastore: dict[str, list[Vm]] = {d: [] for d in datastores}
+        for vm in estate.vms.values():
+            if vm.host is not None:
+                on_host[vm.host].append(vm)
+            nics = vm.nics
+            if len(nics) == 1:
+                on_network[nics[0].network].append(vm)
+            elif nics:
+                for nid in dict.fromkeys(n.network for n in nics):
+                    on_network[nid].append(vm)
+            disks = vm.disks
+            if len(disks) == 1:
+                on_datastore[disks[0].datastore].append(vm)
+            elif disks:
+                for did in dict.fromkeys(d.datastore for d in disks):
+                    on_datastore[did].append(vm)
+        #: VMs by the host they run on / the networks they have NICs on / the
+        #: datastores holding their disks; each VM once per object, document order.
+        self.vms_on_host = on_host
+        self.vms_on_network = on_network
+        self.vms_on_datastore = on_datastore
+        #: VMs implementing an appliance (any kind) and a filtering appliance.
+        self.appliance_vms = {a.vm for a in estate.appliances.values() if a.vm is not None}
+        self.filtering_vms = {a.vm for a in estate.appliances.values() if a.vm is not None and a.filtering}
+
+    # -- zones ---------------------------------------------------------------
+    def conflict(self, zones: Iterable[str | None]) -> bool:
+        """Do these zones conflict under the policy? (None = unknown, ignored.)
+
+        forbid: any two differ. adjacent: some two trust levels differ by more
+        than 1, i.e. the highest and lowest do.
+        """
+        known = {z for z in zones if z is not None}
+        if len(known) < 2:
+            return False
+        if self.forbid:
+            return True
+        levels = [self.trust[z] for z in known]
+        return max(levels) - min(levels) > 1
+
+    def trust_extremes(self, zones: Iterable[str | None]) -> tuple[str, str] | None:
+        """(least trusted, most trusted) of the known zones, ties broken by id."""
+        known = sorted({z for z in zones if z is not None})
+        if len(known) < 2:
+            return None
+        low = min(known, key=lambda z: self.trust[z])
+        high = max(known, key=lambda z: self.trust[z])
+        return low, high
+
+    @cached_property
+    def vms_in_zone(self) -> dict[str, list[Vm]]:
+        """VMs by their zone, document order."""
+        out: dict[str, list[Vm]] = {z: [] for z in self.estate.zones}
+        for vm in self.estate.vms.values():
+            if vm.zone is not None:
+                out[vm.zone].append(vm)
+        return out
+
+    # -- network reachability ------------------------------------------------
+    @cached_property
+    def joins(self):
+        """Networks and the non-filtering appliances joining them (see graph.joins_graph)."""
+        return joins_graph(self.estate)
+
+    @cached_property
+    def segments(self) -> list[list[str]]:
+        """Groups of networks joined by non-filtering appliances (see graph.network_segments)."""
+        return network_segments(self.estate, self.joins)
+
+    # -- high-water marks ----------------------------------------------------
+    def high_water(self, vms: Iterable[Vm], objective: str) -> tuple[str | None, Vm | None, int]:
+        """(highest FIPS 199 level, first VM holding it, number of VMs) on ``objective``."""
+        best, best_vm, rank, count = None, None, 0, 0
+        for vm in vms:
+            count += 1
+            level = fips_level(vm, objective)
+            if level is not None and _FIPS_RANK[level] > rank:
+                best, best_vm, rank = level, vm, _FIPS_RANK[level]
+        return best, best_vm, count

@@ -1,0 +1,119 @@
+"""The analysis use case: estate (+ mitigations, + questionnaire findings) -> findings.
+
+One call serves the CLI, the API, the reports and the benchmark. It builds the
+shared indexes once (:class:`.context.AnalysisContext`), runs every rule of
+the registry in its fixed order, scores each hit (:mod:`.scoring`), and
+orders the findings by risk (highest first), rule id, then objects, so the
+same input always gives the same output.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from planner.core.inventory.estate import Estate
+
+from .context import AnalysisContext
+from .findings import LEVELS, Finding, Mitigation, level_index
+from .rules import REGISTRY, Rule
+from .scoring import fingerprint, score
+
+
+def _order(f: Finding):
+    return (-level_index(f.risk), f.rule, [(o.kind, o.id) for o in f.objects], f.fingerprint)
+
+
+@dataclass(slots=True)
+class Analysis:
+    """The findings of one analysis, ordered, with where each one applies.
+
+    ``scopes[i]`` is ``(zones, hosts)`` of ``findings[i]`` — the zones and hosts
+    the finding touches — used by :meth:`summary`.
+    """
+
+    findings: list[Finding]
+    scopes: list[tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        """Counts by risk (all five levels), by zone, by host and by rule; keys sorted."""
+        by_risk = {level: 0 for level in reversed(LEVELS)}
+        by_zone: dict[str, int] = {}
+        by_host: dict[str, int] = {}
+        by_rule: dict[str, int] = {}
+        for f, (zones, hosts) in zip(self.findings, self.scopes):
+            by_risk[f.risk] += 1
+            by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
+            for z in zones:
+                by_zone[z] = by_zone.get(z, 0) + 1
+            for h in hosts:
+                by_host[h] = by_host.get(h, 0) + 1
+        return {"by_risk": by_risk, "by_zone": dict(sorted(by_zone.items())),
+                "by_host": dict(sorted(by_host.items())), "by_rule": dict(sorted(by_rule.items()))}
+
+    def to_dict(self) -> dict:
+        """The contract's shape: ``{"findings": [...], "summary": {...}}``."""
+        return {"findings": [f.to_dict() for f in self.findings], "summary": self.summary()}
+
+
+def _scope(f: Finding, ctx: AnalysisContext) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The zones and hosts a finding touches, from its objects.
+
+    host: the host, the zones of its VMs and its dedicated zone; vm: its zone
+    and host; network: its zone and the zones of VMs on it; datastore: the
+    zones and hosts of VMs with disks on it; appliance: its networks' zones;
+    zone: itself. Plan-level findings touch none.
+    """
+    e = ctx.estate
+    zones: set[str] = set()
+    hosts: set[str] = set()
+    for o in f.objects:
+        if o.kind == "host" and o.id in e.hosts:
+            hosts.add(o.id)
+            zones.update(v.zone for v in ctx.vms_on_host[o.id])
+            zones.add(e.hosts[o.id].dedicated_zone)
+        elif o.kind == "vm" and o.id in e.vms:
+            vm = e.vms[o.id]
+            zones.add(vm.zone)
+            hosts.add(vm.host)
+        elif o.kind == "network" and o.id in e.networks:
+            zones.add(e.networks[o.id].zone)
+            zones.update(v.zone for v in ctx.vms_on_network[o.id])
+        elif o.kind == "datastore" and o.id in e.datastores:
+            for v in ctx.vms_on_datastore[o.id]:
+                zones.add(v.zone)
+                hosts.add(v.host)
+        elif o.kind == "appliance" and o.id in e.appliances:
+            zones.update(e.networks[n].zone for n in e.appliances[o.id].networks)
+        elif o.kind == "zone" and o.id in e.zones:
+            zones.add(o.id)
+    zones.discard(None)
+    hosts.discard(None)
+    return tuple(sorted(zones)), tuple(sorted(hosts))
+
+
+def run_rule(rule: Rule, ctx: AnalysisContext, mitigations: Iterable[Mitigation] = ()) -> list[Finding]:
+    """The scored findings of one rule (tests and tools use it to look at one rule alone)."""
+    mine = [m for m in mitigations if m.rule == rule.id]
+    return [score(rule, hit, ctx, mine) for hit in rule.detect(ctx)]
+
+
+def analyze(estate: Estate, mitigations: Iterable[Mitigation] = (),
+            extra_findings: Iterable[Finding] = (), rules: Iterable[Rule] = REGISTRY) -> Analysis:
+    """Run every rule over ``estate`` and return the ordered, scored findings.
+
+    ``mitigations`` (from questionnaire answers) move the likelihood of the
+    findings of their rule, each adding its factor sentence. ``extra_findings``
+    (questionnaire findings, already scored) join the list; one without a
+    fingerprint gets one from its rule, objects and evidence.
+    """
+    ctx = AnalysisContext(estate)
+    mitigations = tuple(mitigations)
+    findings: list[Finding] = []
+    for rule in rules:
+        findings.extend(run_rule(rule, ctx, mitigations))
+    for f in extra_findings:
+        if not f.fingerprint:
+            f.fingerprint = fingerprint(f.rule, f.objects, f.evidence)
+        findings.append(f)
+    findings.sort(key=_order)
+    return Analysis(findings, [_scope(f, ctx) for f in findings])

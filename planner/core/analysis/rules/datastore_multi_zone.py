@@ -1,0 +1,20 @@
+"""DATASTORE-MULTI-ZONE: one datastore holds disks of conflicting zones (metadata: datastore_multi_zone.yaml)."""
+from __future__ import annotations
+
+from ..findings import ObjectRef
+from .rule import Hit, Rule
+
+
+def detect(ctx):
+    for ds in ctx.estate.datastores.values():
+        vms = ctx.vms_on_datastore[ds.id]
+        zones = {v.zone for v in vms if v.zone is not None}
+        if not ctx.conflict(zones):
+            continue
+        zones = sorted(zones)
+        yield Hit([ObjectRef("datastore", ds.id)], {"zones": zones},
+                  {"vms_by_zone": {z: [v.id for v in vms if v.zone == z] for z in zones}},
+                  vms, zones, "with disks on the datastore")
+
+
+RULE = Rule.beside(__file__, detect)

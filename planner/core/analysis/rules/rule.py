@@ -1,0 +1,122 @@
+"""What a rule is: its reviewed metadata (a YAML file beside the module) and a
+``detect`` function that yields :class:`Hit` s.
+
+Threagile keeps each risk rule's category (description, detection, rating,
+false positives, mitigation, references) in the same file as its detection
+code. We keep the words in ``<rule>.yaml`` right beside ``<rule>.py`` so a
+consultant can review them without reading Python, and the module loads them
+with :func:`Rule.beside`, so a rule is always the pair.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+import yaml
+
+from planner.core.inventory.estate import Vm
+
+from ..findings import LEVELS, ObjectRef
+from ..method import FACTORS, OBJECTIVES
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+#: Keys every rule's YAML must have (and may have nothing else).
+_KEYS = {"id", "title", "kind", "description", "detection", "likelihood", "impact", "false_positives",
+         "remediation", "references"}
+_REFERENCE_KEYS = ("sp800_125", "sp800_125a", "sp800_125b", "sp800_53")
+_PREFIX = {"sp800_125": "SP 800-125 ", "sp800_125a": "SP 800-125A Rev. 1: ", "sp800_125b": "SP 800-125B: "}
+
+
+@dataclass(slots=True)
+class Hit:
+    """One situation a rule found: the finding before it is scored.
+
+    ``identity`` is the part of the evidence that identifies the situation
+    (it goes into the fingerprint); ``evidence`` may add facts that vary
+    without the situation changing (counts, lists of VMs). ``at_risk`` are the
+    VMs whose categorization sets the impact; ``zones`` the zones involved
+    (trust-gap factor); ``where`` completes the internet-exposure sentence;
+    ``exposure`` are the VMs whose internet exposure raises the likelihood
+    when they differ from ``at_risk`` (None: the VMs at risk).
+    """
+
+    objects: list[ObjectRef]
+    identity: dict
+    evidence: dict = field(default_factory=dict)
+    at_risk: Sequence[Vm] = ()
+    zones: Sequence[str] = ()
+    where: str = "involved"
+    exposure: Sequence[Vm] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    title: str
+    kind: str                       # "spec" (analysis-v1.md) or "practitioner"
+    description: str
+    detection: str
+    base_likelihood: str
+    likelihood_factors: tuple[str, ...]
+    likelihood_rationale: str
+    objective: str
+    default_impact: str
+    impact_rationale: str
+    false_positives: str
+    remediation: str
+    references: dict
+    detect: Callable[..., Iterator[Hit]] = field(compare=False, repr=False, default=None)
+
+    @classmethod
+    def beside(cls, module_file: str, detect: Callable[..., Iterator[Hit]]) -> "Rule":
+        """The rule whose metadata is the YAML file named like ``module_file``."""
+        path = Path(module_file).with_suffix(".yaml")
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        problems = _KEYS.symmetric_difference(data)
+        if problems:
+            raise ValueError(f"{path.name}: keys missing or unexpected: {sorted(problems)}")
+        lk, im = data["likelihood"], data["impact"]
+        rule = cls(
+            id=data["id"], title=data["title"], kind=data["kind"], description=_text(data["description"]),
+            detection=_text(data["detection"]), base_likelihood=lk["base"],
+            likelihood_factors=tuple(lk.get("factors") or ()), likelihood_rationale=_text(lk["rationale"]),
+            objective=im["objective"], default_impact=im["default"], impact_rationale=_text(im["rationale"]),
+            false_positives=_text(data["false_positives"]), remediation=_text(data["remediation"]),
+            references={k: list(data["references"].get(k) or ()) for k in _REFERENCE_KEYS}, detect=detect)
+        rule._check(path.name)
+        return rule
+
+    def _check(self, name: str) -> None:
+        if self.kind not in ("spec", "practitioner"):
+            raise ValueError(f"{name}: kind must be spec or practitioner")
+        if self.base_likelihood not in LEVELS or self.default_impact not in LEVELS:
+            raise ValueError(f"{name}: likelihood.base and impact.default must be one of {LEVELS}")
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"{name}: impact.objective must be one of {OBJECTIVES}")
+        unknown = set(self.likelihood_factors) - set(FACTORS)
+        if unknown:
+            raise ValueError(f"{name}: unknown likelihood factors {sorted(unknown)}")
+
+    def reference_list(self) -> list[str]:
+        """References as the finding lists them: publications first, then SP 800-53 control ids."""
+        out = [f"{_PREFIX[k]}{ref}" for k in _REFERENCE_KEYS[:3] for ref in self.references[k]]
+        return out + list(self.references["sp800_53"])
+
+    def metadata(self) -> dict:
+        """Everything a report's rule catalogue prints."""
+        return {
+            "id": self.id, "title": self.title, "kind": self.kind, "description": self.description,
+            "detection": self.detection,
+            "likelihood": {"base": self.base_likelihood, "factors": list(self.likelihood_factors),
+                           "rationale": self.likelihood_rationale},
+            "impact": {"objective": self.objective, "default": self.default_impact,
+                       "rationale": self.impact_rationale},
+            "false_positives": self.false_positives, "remediation": self.remediation,
+            "references": {k: list(v) for k, v in self.references.items()},
+        }
+
+
+def _text(value: str) -> str:
+    return " ".join(str(value).split())

@@ -1,0 +1,23 @@
+"""SEGMENT-MULTI-ZONE: one network carries VMs of conflicting zones (metadata: segment_multi_zone.yaml)."""
+from __future__ import annotations
+
+from ..findings import ObjectRef
+from .rule import Hit, Rule
+
+
+def detect(ctx):
+    filtering = ctx.filtering_vms
+    for net in ctx.estate.networks.values():
+        vms = [v for v in ctx.vms_on_network[net.id] if v.id not in filtering]
+        zones = {v.zone for v in vms if v.zone is not None}
+        if net.zone is not None:
+            zones.add(net.zone)
+        if not ctx.conflict(zones):
+            continue
+        zones = sorted(zones)
+        yield Hit([ObjectRef("network", net.id)], {"zones": zones, "network_zone": net.zone},
+                  {"vms_by_zone": {z: [v.id for v in vms if v.zone == z] for z in zones}},
+                  vms, zones, "on the network")
+
+
+RULE = Rule.beside(__file__, detect)

@@ -1,0 +1,22 @@
+"""VM-NO-NIC-IN-OWN-ZONE (practitioner): a VM's NICs all sit on networks of other zones
+(metadata: vm_no_nic_in_own_zone.yaml)."""
+from __future__ import annotations
+
+from ..findings import ObjectRef
+from .rule import Hit, Rule
+
+
+def detect(ctx):
+    networks = ctx.estate.networks
+    for vm in ctx.estate.vms.values():
+        if vm.zone is None or not vm.nics:
+            continue
+        zones = {networks[n.network].zone for n in vm.nics}
+        # Only judged when every network's zone is known (NETWORK-ZONE-UNKNOWN reports the rest).
+        if vm.zone in zones or None in zones:
+            continue
+        yield Hit([ObjectRef("vm", vm.id)], {"zone": vm.zone, "network_zones": sorted(zones)},
+                  {"networks": list(dict.fromkeys(n.network for n in vm.nics))}, [vm], [vm.zone, *zones], "itself")
+
+
+RULE = Rule.beside(__file__, detect)

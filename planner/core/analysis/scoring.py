@@ -1,0 +1,81 @@
+"""SP 800-30 Rev. 1 scoring of a rule's hit, and the finding's fingerprint.
+
+The method (scales, factors, their wording) is stated in :mod:`.method`; this
+module applies exactly those templates.
+
+Fingerprint: sha256 over the rule id, the sorted object refs and the hit's
+``identity`` (canonical JSON). It deliberately leaves out the scores, the
+factors, counts and VM lists: those change when a VM is added or a
+questionnaire answered, yet the situation a user triaged (this host mixes
+these zones; these two networks of these zones are joined) is the same. When
+the situation itself changes — another zone lands on the host — the
+fingerprint changes and the finding is new.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Iterable, Sequence
+
+from .context import AnalysisContext
+from .findings import Finding, Mitigation, ObjectRef, risk_of, shift
+from .method import FACTORS, FIPS199_TO_IMPACT, IMPACT_WORDING
+from .rules.rule import Hit, Rule
+
+
+def fingerprint(rule: str, objects: Iterable[ObjectRef], identity: dict) -> str:
+    refs = sorted(f"{o.kind}:{o.id}" for o in objects)
+    payload = json.dumps([rule, refs, identity], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def impact_of(rule: Rule, hit: Hit, ctx: AnalysisContext) -> tuple[str, str]:
+    """(impact level, the sentence explaining it)."""
+    fips, vm, count = ctx.high_water(hit.at_risk, rule.objective)
+    if fips is None:
+        impact = rule.default_impact
+        return impact, IMPACT_WORDING["uncategorized"].format(impact=impact)
+    impact = FIPS199_TO_IMPACT[fips]
+    objective = "all objectives" if rule.objective == "any" else rule.objective
+    return impact, IMPACT_WORDING["categorized"].format(impact=impact, objective=objective, count=count,
+                                                        vm=vm.id, fips=fips)
+
+
+def likelihood_of(rule: Rule, hit: Hit, ctx: AnalysisContext,
+                  mitigations: Sequence[Mitigation]) -> tuple[str, list[str]]:
+    """(likelihood level, the factor sentences that moved it), in the order applied."""
+    level, factors = rule.base_likelihood, []
+    for name in rule.likelihood_factors:
+        spec = FACTORS[name]
+        if name == "internet_exposure":
+            exposed = hit.at_risk if hit.exposure is None else hit.exposure
+            vm = next((v for v in exposed if v.internet_facing), None)
+            if vm is not None:
+                level = shift(level, spec["steps"])
+                factors.append(spec["wording"].format(vm=vm.id, where=hit.where))
+        elif name == "trust_gap":
+            ends = ctx.trust_extremes(hit.zones)
+            if ends is not None:
+                low, high = ends
+                gap = ctx.trust[high] - ctx.trust[low]
+                if gap >= 2:
+                    level = shift(level, spec["steps"])
+                    factors.append(spec["wording"].format(gap=gap, low=low, high=high, low_level=ctx.trust[low],
+                                                          high_level=ctx.trust[high]))
+    for m in mitigations:
+        if m.rule == rule.id:
+            level = shift(level, m.steps)
+            factors.append(m.factor)
+    return level, factors
+
+
+def score(rule: Rule, hit: Hit, ctx: AnalysisContext, mitigations: Sequence[Mitigation] = ()) -> Finding:
+    """The finding for one hit: scored, explained, fingerprinted."""
+    impact, impact_sentence = impact_of(rule, hit, ctx)
+    likelihood, factors = likelihood_of(rule, hit, ctx, mitigations)
+    evidence = dict(hit.identity)
+    evidence.update(hit.evidence)
+    return Finding(rule=rule.id, title=rule.title, objects=list(hit.objects), likelihood=likelihood,
+                   impact=impact, risk=risk_of(likelihood, impact), factors=[impact_sentence, *factors],
+                   evidence=evidence, references=rule.reference_list(), remediation=rule.remediation,
+                   fingerprint=fingerprint(rule.id, hit.objects, hit.identity))
