@@ -53,7 +53,7 @@ def generate(vms: int = 100_000, hosts: int | None = None, networks: int | None 
         "vms": [],
     }
     # Each cluster serves one workload zone; networks and datastores follow suit.
-    n_clusters = max(1, hosts // 32)
+    n_clusters = max(len(workload_zones), hosts // 32)
     cluster_zone = {}
     for c in range(n_clusters):
         cid = f"cl-{c:04d}"

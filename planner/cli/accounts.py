@@ -1,2 +1,85 @@
-"""Commands of this domain are registered here as they land."""
-COMMANDS: list = []
+"""``virtplan org|user|token create``: bootstrap an empty database from a script."""
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+
+import click
+
+from models import ROLES
+from models.database import make_engine, make_session_factory
+from planner.config import Settings
+from planner.services import accounts
+from planner.services.errors import ServiceError
+
+
+@contextmanager
+def use_case():
+    """One transaction against VIRTPLAN_DATABASE_URL; a ServiceError exits 2 with its message."""
+    engine = make_engine(Settings.from_env(env="development").database_url)
+    session = make_session_factory(engine)()
+    try:
+        yield session
+        session.commit()
+    except ServiceError as exc:
+        session.rollback()
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(2)
+    finally:
+        session.close()
+        engine.dispose()
+
+
+@click.group()
+def org() -> None:
+    """Organizations."""
+
+
+@org.command("create")
+@click.argument("name")
+def org_create(name: str) -> None:
+    """Create organization NAME."""
+    with use_case() as s:
+        created = accounts.create_organization(s, name)
+    click.echo(f"organization {created.name!r} created", err=True)
+
+
+@click.group()
+def user() -> None:
+    """Users."""
+
+
+@user.command("create")
+@click.argument("username")
+@click.option("--org", "org_name", required=True, help="the organization the user belongs to")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+def user_create(username: str, org_name: str, role: str) -> None:
+    """Create USERNAME; the password is read from standard input when it is not
+    a terminal, else prompted for twice."""
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    with use_case() as s:
+        accounts.create_user(s, username, password, accounts.organization_named(s, org_name), role)
+    click.echo(f"user {username!r} created in {org_name!r} as {role}", err=True)
+
+
+@click.group()
+def token() -> None:
+    """API tokens."""
+
+
+@token.command("create")
+@click.option("--org", "org_name", required=True, help="the organization the token acts for")
+@click.option("--scope", type=click.Choice(["read", "write"]), required=True,
+              help="read: GET only; write: read and change")
+@click.option("--name", default="", help="a label to recognise the token by")
+def token_create(org_name: str, scope: str, name: str) -> None:
+    """Create a token and print it, alone, on standard output. It is shown only once."""
+    with use_case() as s:
+        _row, secret = accounts.create_token(s, accounts.organization_named(s, org_name), scope, name)
+    click.echo(secret)
+
+
+COMMANDS = [org, user, token]

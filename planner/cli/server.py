@@ -1,2 +1,65 @@
-"""Commands of this domain are registered here as they land."""
-COMMANDS: list = []
+"""``virtplan serve`` and ``virtplan demo``: run the web service."""
+from __future__ import annotations
+
+import os
+
+import click
+
+from models.database import make_engine, make_session_factory
+from planner.config import ConfigurationError, Settings
+
+
+def _serve(settings: Settings, host: str, port: int, threads: int) -> None:
+    from waitress import serve as waitress_serve
+
+    from planner.app import create_app
+    app = create_app(settings)
+    click.echo(f"VirtPlan serving on http://{host}:{port}/ (Ctrl+C stops it)", err=True)
+    waitress_serve(app, host=host, port=port, threads=threads, max_request_body_size=settings.max_content_length,
+                   ident="virtplan")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5080, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve VirtPlan with waitress (a production WSGI server)."""
+    try:
+        settings = Settings.from_env()
+    except ConfigurationError as exc:
+        raise click.UsageError(str(exc)) from None
+    _serve(settings, host, port, threads)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5080, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--no-serve", is_flag=True, help="load the demo and exit")
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """Migrate the database, load the demo organization and plan, print how to
+    sign in, and serve."""
+    from planner.cli.database import upgrade_database
+    from planner.demo import load_demo
+
+    settings = Settings.from_env(env=os.environ.get("VIRTPLAN_ENV") or "development")
+    upgrade_database(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with make_session_factory(engine)() as session:
+        access = load_demo(session)
+        session.commit()
+    engine.dispose()
+    base = f"http://{host}:{port}"
+    click.echo(f"""
+VirtPlan demo loaded into {settings.database_url}
+  Web:       {base}/  (sign in as '{access.username}' with password '{access.password}')
+  Plan:      {base}/plans/{access.plan_id}
+  API docs:  {base}/api/v1/docs
+  API token: {access.token}
+  Try:       curl -H 'Authorization: Bearer {access.token}' {base}/api/v1/plans/{access.plan_id}
+""")
+    if not no_serve:
+        _serve(settings, host, port, 4)
+
+
+COMMANDS = [serve, demo]

@@ -1,0 +1,19 @@
+"""Alembic migrations: the only way VirtPlan's schema is created or changed.
+
+``virtplan db upgrade`` runs them; :func:`alembic_config` points Alembic at
+this folder wherever the package is installed.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.config import Config
+
+HERE = Path(__file__).resolve().parent
+
+
+def alembic_config(database_url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(HERE))
+    cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return cfg

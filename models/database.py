@@ -1,0 +1,49 @@
+"""Engines and sessions for SQLite (the embedded default) and PostgreSQL."""
+from __future__ import annotations
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def normalize_url(url: str) -> str:
+    """Accept ``postgresql://`` and ``postgres://`` and use the psycopg 3 driver."""
+    u = make_url(url)
+    if u.drivername in ("postgresql", "postgres"):
+        u = u.set(drivername="postgresql+psycopg")
+    return u.render_as_string(hide_password=False)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cur = dbapi_connection.cursor()
+    # Foreign keys are off by default in SQLite; our composite keys rely on them.
+    cur.execute("PRAGMA foreign_keys=ON")
+    # WAL: readers never block the writer; a killed writer leaves the last
+    # committed state intact. busy_timeout: wait for a lock instead of failing.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def make_engine(url: str, **kw) -> Engine:
+    url = normalize_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, **kw)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        # Let SQLAlchemy, not pysqlite, decide when a transaction begins, so
+        # one use case is exactly one transaction (BEGIN IMMEDIATE for writes
+        # would be nicer still, but DEFERRED is what SQLAlchemy emits).
+        @event.listens_for(engine, "connect")
+        def _no_autobegin(dbapi_connection, _record):
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):
+            conn.exec_driver_sql("BEGIN")
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kw)
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,59 @@
+"""The REST API, ``/api/v1``: flask-smorest blueprints with their OpenAPI 3
+description at ``/api/v1/openapi.json`` and Swagger UI at ``/api/v1/docs``
+(served from the swagger-ui-bundle package, never from a CDN)."""
+from __future__ import annotations
+
+from flask import Flask, request, send_from_directory
+from flask_smorest import Api as SmorestApi
+from swagger_ui_bundle import swagger_ui_path
+
+from planner.core.inventory.schema import InventorySchema
+from planner.services.errors import ServiceError
+
+from . import auth, inventory, plans
+from .problems import from_http_exception, problem
+
+DOCS_ASSETS = "/api/v1/docs/assets/"
+
+
+class Api(SmorestApi):
+    def handle_http_exception(self, error):
+        if request.path.startswith("/api/"):
+            return from_http_exception(error)
+        return error
+
+
+def init_app(app: Flask) -> Api:
+    app.config.update(
+        API_TITLE="VirtPlan",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL=DOCS_ASSETS,
+        API_SPEC_OPTIONS={
+            "info": {"description": "Plan and assess virtualization deployments on NIST SP 800-125. "
+                                    "Every call needs `Authorization: Bearer <token>`."},
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearer": []}],
+        },
+    )
+    api = Api(app)
+    api.spec.components.schema("Inventory", schema=InventorySchema)
+    for blueprint in (plans.blp, inventory.blp):
+        api.register_blueprint(blueprint)
+
+    @app.route(DOCS_ASSETS + "<path:filename>", endpoint="api_docs_assets")
+    def _docs_assets(filename):
+        return send_from_directory(swagger_ui_path, filename)
+
+    @app.errorhandler(ServiceError)
+    def _service_error(error: ServiceError):
+        titles = {404: "Not Found", 409: "Conflict", 412: "Precondition Failed", 422: "Unprocessable Content"}
+        if not request.path.startswith("/api/"):
+            return error.message, error.status
+        return problem(error.status, titles.get(error.status, "Bad Request"), error.message, error.problems)
+
+    app.before_request(auth.authenticate)
+    return api

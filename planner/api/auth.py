@@ -1,0 +1,47 @@
+"""Who is calling the API: a bearer token (scripts, CMDBs) or, for the
+documentation pages only, a signed-in web session. Every request under
+``/api/`` passes here before any view runs, so no route can forget it."""
+from __future__ import annotations
+
+from flask import g, request, session as web_session
+
+from planner import database
+from planner.services.accounts import Caller, caller_for_token, caller_for_user
+
+from .problems import problem
+
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+DOC_ENDPOINTS = {"api-docs.openapi_json", "api-docs.openapi_swagger_ui", "api_docs_assets"}
+
+
+def current_caller() -> Caller:
+    return g.caller
+
+
+def authenticate():
+    """before_request hook for the API: sets ``g.caller`` or answers 401/403."""
+    if not request.path.startswith("/api/"):
+        return None
+    caller = None
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            return _unauthorized("use 'Authorization: Bearer <token>'")
+        caller = caller_for_token(database.session(), secret.strip())
+        if caller is None:
+            return _unauthorized("the token is unknown, revoked or expired")
+        database.session().commit()  # last_used_at
+    elif request.endpoint in DOC_ENDPOINTS and "user_id" in web_session:
+        caller = caller_for_user(database.session(), web_session["user_id"], web_session["organization_id"])
+    if caller is None:
+        return _unauthorized("this API needs a bearer token")
+    needed = "read" if request.method in READ_METHODS else "write"
+    if not caller.can(needed):
+        return problem(403, "Forbidden", f"this token lacks the '{needed}' scope")
+    g.caller = caller
+    return None
+
+
+def _unauthorized(detail: str):
+    return problem(401, "Unauthorized", detail, headers={"WWW-Authenticate": 'Bearer realm="virtplan"'})

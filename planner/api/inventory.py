@@ -1,0 +1,103 @@
+"""``/api/v1/plans/{id}/inventory``: the plan's inventory document.
+
+PUT replaces it whole, PATCH upserts and deletes objects, GET returns it. The
+document is checked by the compiled validator of the core, not by
+marshmallow at request time (far too slow at 100,000 VMs); its marshmallow
+schema documents it in OpenAPI. Writes carry and honour ETags.
+"""
+from __future__ import annotations
+
+import json
+
+from flask import Response, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from planner import database
+from planner.services import plans as service
+
+from .auth import current_caller
+from .problems import problem
+from .schemas import InventoryWriteSchema
+
+blp = Blueprint("inventory", __name__, url_prefix="/api/v1/plans",
+                description="A plan's inventory (virtplan.inventory/v1).")
+
+_DOC_BODY = {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Inventory"}}}}
+_PATCH_BODY = {"required": True, "content": {"application/json": {"schema": {
+    "type": "object",
+    "description": "Objects to create or replace (whole, matched by id) per collection, and "
+                   "`delete`: {collection: [ids]}. policy, as_of and source replace the stored ones.",
+}}}}
+_IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
+             "description": "the ETag of the inventory this change is based on; a stale one gets 412"}
+
+
+class BodyError(Exception):
+    def __init__(self, response: Response):
+        self.response = response
+
+
+def _json_body():
+    """The request's JSON body, or a precise 400/415 problem."""
+    mimetype = request.mimetype
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise BodyError(problem(415, "Unsupported Media Type",
+                                f"send the document as application/json (got {mimetype or 'no content type'})"))
+    raw = request.get_data(cache=False)
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        raise BodyError(problem(400, "Bad Request", "the body is not UTF-8 text")) from None
+    except json.JSONDecodeError as exc:
+        raise BodyError(problem(400, "Bad Request", f"malformed JSON: {exc.msg} at line {exc.lineno} "
+                                                    f"column {exc.colno}")) from None
+
+
+def _written(plan, changed: bool) -> Response:
+    body = InventoryWriteSchema().dump({"plan": plan.id, "inventory_version": plan.inventory_version,
+                                        "changed": changed,
+                                        "counts": service.plan_counts(database.session(), plan)})
+    resp = Response(json.dumps(body), status=200, mimetype="application/json")
+    resp.headers["ETag"] = service.etag(plan)
+    return resp
+
+
+@blp.route("/<int:plan_id>/inventory")
+class Inventory(MethodView):
+    @blp.doc(responses={200: {"description": "the inventory document (ETag header: its version)",
+                              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Inventory"}}}}})
+    def get(self, plan_id):
+        """The plan's inventory, with defaults filled in."""
+        plan, doc = service.get_inventory(database.session(), current_caller(), plan_id)
+        resp = Response(json.dumps(doc, separators=(",", ":")), mimetype="application/json")
+        resp.headers["ETag"] = service.etag(plan)
+        return resp
+
+    @blp.doc(requestBody=_DOC_BODY, parameters=[_IF_MATCH])
+    @blp.response(200, InventoryWriteSchema)
+    def put(self, plan_id):
+        """Replace the whole inventory. Idempotent: objects keep their identity by id."""
+        try:
+            document = _json_body()
+        except BodyError as exc:
+            return exc.response
+        db = database.session()
+        plan, changed = service.put_inventory(db, current_caller(), plan_id, document,
+                                              request.headers.get("If-Match"))
+        db.commit()
+        return _written(plan, changed)
+
+    @blp.doc(requestBody=_PATCH_BODY, parameters=[_IF_MATCH])
+    @blp.response(200, InventoryWriteSchema)
+    def patch(self, plan_id):
+        """Create or replace the objects sent; delete those listed under `delete`."""
+        try:
+            patch = _json_body()
+        except BodyError as exc:
+            return exc.response
+        db = database.session()
+        plan, changed = service.patch_inventory(db, current_caller(), plan_id, patch,
+                                                request.headers.get("If-Match"))
+        db.commit()
+        return _written(plan, changed)

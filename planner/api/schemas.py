@@ -1,0 +1,48 @@
+"""marshmallow schemas of the API's own bodies (plans). The inventory document's
+schemas live in the core (:mod:`planner.core.inventory.schema`)."""
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from planner.core.inventory.schema import COLLECTIONS
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+        ordered = True
+
+
+class PlanCreateSchema(_Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=10_000))
+
+
+class PlanUpdateSchema(_Strict):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    description = fields.String(allow_none=True, validate=validate.Length(max=10_000))
+
+
+class PlanSchema(Schema):
+    class Meta:
+        ordered = True
+
+    id = fields.Integer(dump_only=True)
+    name = fields.String()
+    description = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    inventory_version = fields.Integer(metadata={"description": "grows with every change of the inventory"})
+    inventory_updated_at = fields.DateTime(allow_none=True)
+    counts = fields.Dict(keys=fields.String(validate=validate.OneOf(COLLECTIONS)), values=fields.Integer(),
+                         metadata={"description": "objects per inventory collection"})
+
+
+class InventoryWriteSchema(Schema):
+    class Meta:
+        ordered = True
+
+    plan = fields.Integer()
+    inventory_version = fields.Integer()
+    changed = fields.Boolean(metadata={"description": "false when the document equals what was stored"})
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())

@@ -1,0 +1,119 @@
+"""Partial updates of an inventory: upsert the objects sent, delete those listed.
+
+A patch looks like an inventory document whose collections hold only the
+objects to create or replace (whole objects, matched by ``id``), plus a
+``delete`` object listing ids to remove per collection::
+
+    {"schema": "virtplan.inventory/v1",
+     "vms": [{"id": "vm-9", "host": "esx-2", "vcpus": 2, "memory_gib": 4}],
+     "delete": {"vms": ["vm-3"]}}
+
+``policy``, ``as_of`` and ``source`` replace the stored ones when present.
+The merged document must validate as a whole; every problem is reported
+with its path in the patch (``vms[0].host``) or, for a stored object that the
+patch breaks (a VM left on a deleted host), as ``inventory.vms[id=vm-7].host``.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from . import schema as s
+from .validate import InventoryError, Problem, _Problems, compile_schema, validate_document
+
+_PATCH_KEYS = {"schema", "as_of", "source", "policy", "delete", *s.COLLECTIONS}
+_OBJECT_SCHEMAS = {name: s.InventorySchema._declared_fields[name].inner.nested for name in s.COLLECTIONS}
+_PATH = re.compile(r"^(\w+)\[(\d+)\](.*)$")
+
+
+def apply_patch(current: dict, patch: Any) -> dict:
+    """Merge ``patch`` into the normalized document ``current``; return the new normalized document.
+
+    Raises :class:`InventoryError` with every problem; ``current`` is not modified.
+    """
+    problems = _Problems()
+    if type(patch) is not dict:
+        raise InventoryError([Problem("", "expected an object (a partial inventory document)")])
+    for key in patch:
+        if key not in _PATCH_KEYS:
+            problems.add(key, "unknown field (expected schema, as_of, source, policy, delete or a collection)")
+    if "schema" in patch and patch["schema"] != s.SCHEMA_ID:
+        problems.add("schema", f"expected {s.SCHEMA_ID!r}, got {patch['schema']!r}")
+
+    upserts: dict[str, list[dict]] = {}
+    for name in s.COLLECTIONS:
+        items = patch.get(name, [])
+        if type(items) is not list:
+            problems.add(name, "expected an array of objects to create or replace")
+            continue
+        check = compile_schema(_OBJECT_SCHEMAS[name])
+        seen: dict[str, int] = {}
+        for i, item in enumerate(items):
+            check(item, (name, i), problems)
+            if type(item) is dict and isinstance(item.get("id"), str):
+                if item["id"] in seen:
+                    problems.add(f"{name}[{i}].id", f"duplicate id {item['id']!r} (first at {name}[{seen[item['id']]}])")
+                seen.setdefault(item["id"], i)
+        upserts[name] = items
+
+    deletes: dict[str, set] = {}
+    raw_delete = patch.get("delete", {})
+    if type(raw_delete) is not dict:
+        problems.add("delete", "expected an object mapping collection names to arrays of ids")
+        raw_delete = {}
+    for name, ids in raw_delete.items():
+        if name not in s.COLLECTIONS:
+            problems.add(f"delete.{name}", f"unknown collection (expected one of: {', '.join(s.COLLECTIONS)})")
+            continue
+        if type(ids) is not list:
+            problems.add(f"delete.{name}", "expected an array of ids")
+            continue
+        present = {o["id"] for o in current[name]}
+        sent = {o.get("id") for o in upserts.get(name, []) if type(o) is dict}
+        for j, oid in enumerate(ids):
+            if type(oid) is not str:
+                problems.add(f"delete.{name}[{j}]", "expected an id (a string)")
+            elif oid not in present:
+                problems.add(f"delete.{name}[{j}]", f"no {name[:-1]} with id {oid!r} to delete")
+            elif oid in sent:
+                problems.add(f"delete.{name}[{j}]", f"{oid!r} is both sent and deleted")
+        deletes[name] = {oid for oid in ids if type(oid) is str}
+    if problems:
+        raise InventoryError(problems.finish())
+
+    merged: dict = {"schema": s.SCHEMA_ID}
+    for key in ("as_of", "source", "policy"):
+        merged[key] = patch[key] if key in patch else current[key]
+    origins: dict[str, list] = {}
+    for name in s.COLLECTIONS:
+        by_id = {o["id"]: (i, o) for i, o in enumerate(upserts.get(name, []))}
+        gone = deletes.get(name, set())
+        objects, origin = [], []
+        for stored in current[name]:
+            oid = stored["id"]
+            if oid in gone:
+                continue
+            if oid in by_id:
+                i, obj = by_id.pop(oid)
+                objects.append(obj)
+                origin.append(f"{name}[{i}]")
+            else:
+                objects.append(stored)
+                origin.append(f"inventory.{name}[id={oid}]")
+        for oid, (i, obj) in by_id.items():
+            objects.append(obj)
+            origin.append(f"{name}[{i}]")
+        merged[name] = objects
+        origins[name] = origin
+    try:
+        return validate_document(merged)
+    except InventoryError as exc:
+        raise InventoryError([_relocate(p, origins) for p in exc.problems]) from None
+
+
+def _relocate(problem: Problem, origins: dict[str, list]) -> Problem:
+    """Rewrite a merged-document path into a patch path (or a stored object's)."""
+    m = _PATH.match(problem.path)
+    if not m or m.group(1) not in origins:
+        return problem
+    return Problem(origins[m.group(1)][int(m.group(2))] + m.group(3), problem.message)

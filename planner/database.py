@@ -1,0 +1,30 @@
+"""The database as the web shell sees it: one engine per app, one session per
+request, committed by the view that finishes a use case and rolled back
+otherwise."""
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+from sqlalchemy.orm import Session
+
+from models.database import make_engine, make_session_factory
+
+
+def init_app(app: Flask, url: str) -> None:
+    engine = make_engine(url)
+    app.extensions["virtplan.engine"] = engine
+    app.extensions["virtplan.sessions"] = make_session_factory(engine)
+    app.teardown_appcontext(_close)
+
+
+def session() -> Session:
+    """The request's session (created on first use)."""
+    if "db" not in g:
+        g.db = current_app.extensions["virtplan.sessions"]()
+    return g.db
+
+
+def _close(_exc) -> None:
+    db = g.pop("db", None)
+    if db is not None:
+        db.rollback()
+        db.close()

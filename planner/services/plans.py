@@ -1,0 +1,118 @@
+"""Plans and their inventories, always scoped to the caller's organization.
+
+A plan of another organization is reported exactly like a plan that does not
+exist (:class:`NotFound`), so a caller cannot even learn that it exists.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import Plan
+from models.inventory_store import inventory_counts, read_inventory, replace_inventory
+from planner.core.inventory import InventoryError, validate_document
+from planner.core.inventory.patch import apply_patch
+
+from .accounts import Caller
+from .errors import Invalid, NotFound, StaleWrite
+
+MAX_NAME = 200
+
+
+def _clean_name(name: Any) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise Invalid("invalid plan", [{"path": "name", "message": "expected a non-empty string"}])
+    name = name.strip()
+    if len(name) > MAX_NAME:
+        raise Invalid("invalid plan", [{"path": "name", "message": f"expected at most {MAX_NAME} characters"}])
+    return name
+
+
+def etag(plan: Plan) -> str:
+    """The inventory's entity tag: changes exactly when the inventory changes."""
+    return f'"inventory-{plan.id}-v{plan.inventory_version}"'
+
+
+def list_plans(session: Session, caller: Caller, offset: int, limit: int) -> tuple[list[Plan], int]:
+    where = Plan.organization_id == caller.organization_id
+    total = session.scalar(select(func.count()).select_from(Plan).where(where))
+    plans = session.scalars(select(Plan).where(where).order_by(Plan.id).offset(offset).limit(limit)).all()
+    return list(plans), total or 0
+
+
+def get_plan(session: Session, caller: Caller, plan_id: int, *, for_update: bool = False) -> Plan:
+    query = select(Plan).where(Plan.id == plan_id, Plan.organization_id == caller.organization_id)
+    if for_update:
+        query = query.with_for_update()
+    plan = session.scalar(query)
+    if plan is None:
+        raise NotFound(f"no plan {plan_id}")
+    return plan
+
+
+def create_plan(session: Session, caller: Caller, name: Any, description: str | None = None) -> Plan:
+    plan = Plan(organization_id=caller.organization_id, name=_clean_name(name), description=description)
+    session.add(plan)
+    session.flush()
+    return plan
+
+
+def rename_plan(session: Session, caller: Caller, plan_id: int, name: Any = None,
+                description: str | None = None) -> Plan:
+    plan = get_plan(session, caller, plan_id)
+    if name is not None:
+        plan.name = _clean_name(name)
+    if description is not None:
+        plan.description = description
+    session.flush()
+    return plan
+
+
+def delete_plan(session: Session, caller: Caller, plan_id: int) -> None:
+    session.delete(get_plan(session, caller, plan_id))
+    session.flush()
+
+
+def plan_counts(session: Session, plan: Plan) -> dict[str, int]:
+    return inventory_counts(session, plan)
+
+
+def get_inventory(session: Session, caller: Caller, plan_id: int) -> tuple[Plan, dict]:
+    plan = get_plan(session, caller, plan_id)
+    return plan, read_inventory(session, plan)
+
+
+def _check_precondition(plan: Plan, if_match: str | None) -> None:
+    if if_match is None:
+        return
+    wanted = {tag.strip() for tag in if_match.split(",")}
+    if "*" not in wanted and etag(plan) not in wanted and f"W/{etag(plan)}" not in wanted:
+        raise StaleWrite(f"the inventory has changed: its current ETag is {etag(plan)}")
+
+
+def put_inventory(session: Session, caller: Caller, plan_id: int, document: Any,
+                  if_match: str | None = None) -> tuple[Plan, bool]:
+    """Replace the plan's inventory with ``document``; returns (plan, changed)."""
+    try:
+        normalized = validate_document(document)
+    except InventoryError as exc:
+        raise Invalid("the inventory document is invalid", [p.to_dict() for p in exc.problems]) from None
+    plan = get_plan(session, caller, plan_id, for_update=True)
+    _check_precondition(plan, if_match)
+    changed = replace_inventory(session, plan, normalized)
+    return plan, changed
+
+
+def patch_inventory(session: Session, caller: Caller, plan_id: int, patch: Any,
+                    if_match: str | None = None) -> tuple[Plan, bool]:
+    """Upsert the objects in ``patch`` and delete those it lists; returns (plan, changed)."""
+    plan = get_plan(session, caller, plan_id, for_update=True)
+    _check_precondition(plan, if_match)
+    try:
+        merged = apply_patch(read_inventory(session, plan), patch)
+    except InventoryError as exc:
+        raise Invalid("the inventory patch is invalid", [p.to_dict() for p in exc.problems]) from None
+    changed = replace_inventory(session, plan, merged)
+    return plan, changed
