@@ -1,0 +1,189 @@
+"""The questionnaire and the catalog as plain typed objects.
+
+Built by :mod:`.definition` from the YAML files under ``questionnaires/`` after
+they have been validated, so every reference in them resolves. ``to_dict``
+gives the JSON the API serves as the questionnaire definition.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .conditions import Condition
+
+QUESTION_TYPES = ("yes_no", "single_choice", "multiple_choice", "number", "date", "text")
+#: FIPS 199 security objectives a weak answer's impact may be based on;
+#: "overall" is the high-water mark over the three.
+IMPACT_OBJECTIVES = ("confidentiality", "integrity", "availability", "overall")
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    id: str
+    group: str
+    publication: str
+    section: str
+    title: str
+    summary: str
+    controls: tuple[str, ...]
+
+    @property
+    def citation(self) -> str:
+        """e.g. "SP 800-125 §4.1 (HV-5)"; 800-125A/B sections are topics, not numbers."""
+        where = f"§{self.section}" if self.section[:1].isdigit() else self.section
+        return f"{self.publication} {where} ({self.id})"
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "group": self.group, "source": {"publication": self.publication,
+                "section": self.section}, "title": self.title, "summary": self.summary,
+                "controls": list(self.controls)}
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    version: str
+    controls: dict[str, str]
+    recommendations: dict[str, Recommendation]
+    groups: dict[str, dict]
+    publications: dict[str, str]
+
+    def to_dict(self) -> dict:
+        return {"catalog": "virtplan.catalog", "version": self.version, "publications": dict(self.publications),
+                "groups": {k: dict(v) for k, v in self.groups.items()}, "controls": dict(self.controls),
+                "recommendations": [r.to_dict() for r in self.recommendations.values()]}
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class LikelihoodFactor:
+    """A documented adjustment of a weak answer's likelihood (e.g. +1 when an
+    internet-facing VM is in the inventory)."""
+
+    when: Condition
+    steps: int
+    factor: str
+
+
+@dataclass(frozen=True, slots=True)
+class WeakAnswer:
+    """An answer that signals a weakness, and the finding it produces."""
+
+    when: Condition
+    rule: str
+    title: str
+    likelihood: str
+    likelihood_basis: str
+    impact: str                 # one of IMPACT_OBJECTIVES
+    impact_steps: int
+    impact_basis: str
+    remediation: str
+    references: tuple[str, ...]
+    controls: tuple[str, ...]
+    likelihood_factors: tuple[LikelihoodFactor, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"when": self.when.to_data(), "rule": self.rule, "title": self.title,
+                "likelihood": self.likelihood, "likelihood_basis": self.likelihood_basis,
+                "likelihood_factors": [{"when": f.when.to_data(), "steps": f.steps, "factor": f.factor}
+                                       for f in self.likelihood_factors],
+                "impact": self.impact, "impact_steps": self.impact_steps, "impact_basis": self.impact_basis,
+                "remediation": self.remediation, "references": list(self.references),
+                "controls": list(self.controls)}
+
+
+@dataclass(frozen=True, slots=True)
+class MitigationRule:
+    """An answer that lowers (negative steps) a topology rule's likelihood."""
+
+    rule: str
+    when: Condition
+    steps: int
+    factor: str
+
+    def to_dict(self) -> dict:
+        return {"rule": self.rule, "when": self.when.to_data(), "steps": self.steps, "factor": self.factor}
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    id: str
+    phase: str
+    section: str
+    text: str
+    help: str
+    type: str
+    choices: tuple[Choice, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    covers: tuple[str, ...] = ()
+    applies_when: Condition | None = None
+    weak: tuple[WeakAnswer, ...] = ()
+    mitigates: tuple[MitigationRule, ...] = ()
+
+    @property
+    def choice_values(self) -> tuple[str, ...]:
+        return tuple(c.value for c in self.choices)
+
+    def to_dict(self) -> dict:
+        out = {"id": self.id, "text": self.text, "help": self.help, "type": self.type}
+        if self.choices:
+            out["choices"] = [{"value": c.value, "label": c.label} for c in self.choices]
+        if self.minimum is not None:
+            out["min"] = self.minimum
+        if self.maximum is not None:
+            out["max"] = self.maximum
+        out["covers"] = list(self.covers)
+        out["applies_when"] = self.applies_when.to_data() if self.applies_when else None
+        out["weak"] = [w.to_dict() for w in self.weak]
+        out["mitigates"] = [m.to_dict() for m in self.mitigates]
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    id: str
+    title: str
+    questions: tuple[Question, ...]
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "title": self.title, "questions": [q.to_dict() for q in self.questions]}
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    id: str
+    title: str
+    source: str
+    description: str
+    sections: tuple[Section, ...]
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "title": self.title, "source": self.source, "description": self.description,
+                "sections": [s.to_dict() for s in self.sections]}
+
+
+@dataclass(frozen=True, slots=True)
+class Questionnaire:
+    """One version of the lifecycle questionnaire, phases in SP 800-125 §5 order."""
+
+    id: str
+    version: str
+    title: str
+    phases: tuple[Phase, ...]
+    catalog: Catalog
+    #: FIPS 199 objective -> id of the question that records the plan's level on it.
+    categorization: dict[str, str] = field(default_factory=dict)
+    questions: dict[str, Question] = field(default_factory=dict)
+
+    def question(self, qid: str) -> Question:
+        return self.questions[qid]
+
+    def to_dict(self) -> dict:
+        """The definition as the API serves it (``GET /api/v1/questionnaire``)."""
+        return {"questionnaire": self.id, "version": self.version, "title": self.title,
+                "categorization": dict(self.categorization), "catalog_version": self.catalog.version,
+                "phases": [p.to_dict() for p in self.phases]}
