@@ -316,57 +316,210 @@ def compile_schema(schema_cls: type[Schema]) -> Checker:
 _check_document = compile_schema(s.InventorySchema)
 
 
-def _check_identities(doc: dict, problems: _Problems) -> None:
-    """Ids unique per collection; every reference resolves."""
+# -- The fast path -----------------------------------------------------------
+# Almost every document that arrives is valid. For those, the checkers above
+# spend most of their time on generality: a call per field, a path tuple per
+# value. Below, each schema is also generated as one straight-line Python
+# function (exec of source built from the same marshmallow fields) that tests
+# the common valid forms inline and returns the normalized object, or
+# _INVALID at the first doubt, silently. validate_document tries it first and,
+# on _INVALID, runs the checkers above, which find and word every problem
+# exactly as before. So the fast path decides nothing on its own: it can only
+# accept what the full checkers would accept unchanged.
+
+class _Silent:
+    """A problems sink for checkers the fast path borrows (it never reports)."""
+
+    @staticmethod
+    def add(path, message):
+        pass
+
+
+def _inline_test(field: fields.Field, var: str, ns: dict, tag: str) -> tuple[str, str] | None:
+    """(condition, value expression) testing a scalar field inline, or None if it has no fast form."""
+    if isinstance(field, (fields.Nested, fields.List, fields.Dict, fields.Date, fields.DateTime)):
+        return None
+    if isinstance(field, fields.Boolean):
+        conds, value = [f"type({var}) is bool"], var
+    elif isinstance(field, fields.Integer):
+        conds, value = [f"type({var}) is int"], var
+    elif isinstance(field, (fields.Float, fields.Number)):
+        conds, value = [f"(type({var}) is int or (type({var}) is float and _isfinite({var})))"], f"float({var})"
+    elif isinstance(field, fields.String):
+        conds, value = [f"type({var}) is str"], var
+    else:
+        return None
+    for i, v in enumerate(field.validators):
+        name = f"_{tag}_{i}"
+        if isinstance(v, validate.Length):
+            if v.min is not None:
+                conds.append(f"len({var}) >= {v.min!r}")
+            if v.max is not None:
+                conds.append(f"len({var}) <= {v.max!r}")
+        elif isinstance(v, validate.OneOf):
+            ns[name] = frozenset(v.choices)
+            conds.append(f"{var} in {name}")
+        elif isinstance(v, validate.Range):
+            ns[name] = (v.min, v.max)
+            if v.min is not None:
+                conds.append(f"{var} {'>=' if v.min_inclusive else '>'} {name}[0]")
+            if v.max is not None:
+                conds.append(f"{var} {'<=' if v.max_inclusive else '<'} {name}[1]")
+        elif isinstance(v, validate.Regexp):
+            ns[name] = re.compile(v.regex.pattern).match
+            conds.append(f"{name}({var})")
+        else:
+            return None
+    return " and ".join(conds), value
+
+
+def _fast_field(field: fields.Field) -> Callable[[Any], Any]:
+    """A silent checker for one field's (non-null) value: normalized value or _INVALID."""
+    if isinstance(field, fields.Nested) and not field.validators:
+        return _fast_schema(field.nested if isinstance(field.nested, type) else type(field.nested))
+    if isinstance(field, fields.List) and not field.validators:
+        inner = _fast_field(field.inner)
+        def check_list(value):
+            if type(value) is not list:
+                return _INVALID
+            out = [inner(x) for x in value]
+            return _INVALID if _INVALID in out else out
+        return check_list
+    if isinstance(field, fields.Dict) and not field.validators:
+        keys, values = _fast_field(field.key_field), _fast_field(field.value_field)
+        def check_dict(value):
+            if type(value) is not dict:
+                return _INVALID
+            for k, x in value.items():
+                if keys(k) is _INVALID or values(x) is _INVALID:
+                    return _INVALID
+            return dict(value)
+        return check_dict
+    ns: dict = {"_isfinite": math.isfinite, "_INVALID": _INVALID}
+    inline = _inline_test(field, "v", ns, "r")
+    if inline is not None:
+        cond, value = inline
+        exec(f"def check(v):\n    return {value} if {cond} else _INVALID\n", ns)
+        return ns["check"]
+    full = compile_field(field)
+    return lambda value: full(value, "", _Silent)
+
+
+_fast_compiled: dict[type, Callable[[Any], Any]] = {}
+
+
+def _fast_schema(schema_cls: type[Schema]) -> Callable[[Any], Any]:
+    """The generated straight-line checker of one schema (cached)."""
+    if schema_cls in _fast_compiled:
+        return _fast_compiled[schema_cls]
+    declared = schema_cls._declared_fields
+    ns: dict = {"_INVALID": _INVALID, "_MISSING": _MISSING, "_isfinite": math.isfinite,
+                "_known": frozenset(declared), "float": float}
+    lines = ["def check(value):",
+             "    if type(value) is not dict or not _known.issuperset(value):",
+             "        return _INVALID",
+             "    get = value.get",
+             "    out = {}"]
+    for i, (name, field) in enumerate(declared.items()):
+        key = repr(name)
+        lines.append(f"    v = get({key}, _MISSING)")
+        if field.required:
+            lines.append("    if v is _MISSING: return _INVALID")
+        else:
+            default = field.load_default
+            if callable(default):
+                ns[f"_d{i}"] = default
+                lines.append(f"    if v is _MISSING: out[{key}] = _d{i}()")
+            else:
+                ns[f"_d{i}"] = default
+                lines.append(f"    if v is _MISSING: out[{key}] = _d{i}")
+        if field.allow_none:
+            lines.append(f"    elif v is None: out[{key}] = None")
+        else:
+            lines.append("    elif v is None: return _INVALID")
+        inline = _inline_test(field, "v", ns, f"f{i}")
+        if inline is not None:
+            cond, value = inline
+            lines.append(f"    elif {cond}: out[{key}] = {value}")
+            lines.append("    else: return _INVALID")
+        else:
+            ns[f"_c{i}"] = _fast_field(field) if not field.validators else (
+                lambda full: (lambda value: full(value, "", _Silent)))(compile_field(field))
+            lines.append("    else:")
+            lines.append(f"        r = _c{i}(v)")
+            lines.append("        if r is _INVALID: return _INVALID")
+            lines.append(f"        out[{key}] = r")
+    lines.append("    return out")
+    exec("\n".join(lines) + "\n", ns)
+    _fast_compiled[schema_cls] = ns["check"]
+    return ns["check"]
+
+
+_fast_document = _fast_schema(s.InventorySchema)
+
+
+def _objects(doc: Any, coll: str) -> list:
+    items = doc.get(coll) if type(doc) is dict else None
+    return items if type(items) is list else []
+
+
+def _check_identities(doc: Any, problems: _Problems) -> None:
+    """Ids unique per collection; every reference resolves.
+
+    Tolerant of a document that failed its field checks (it runs on the raw
+    input then), so a caller sees reference problems and field problems in
+    one answer; whatever is not a well-formed id is skipped here.
+    """
     ids: dict[str, set] = {}
     for coll in s.COLLECTIONS:
         seen: dict[str, int] = {}
-        for i, obj in enumerate(doc[coll]):
-            oid = obj["id"]
+        for i, obj in enumerate(_objects(doc, coll)):
+            oid = obj.get("id") if type(obj) is dict else None
+            if type(oid) is not str:
+                continue
             if oid in seen:
                 problems.add(f"{coll}[{i}].id", f"duplicate id {oid!r} (first used at {coll}[{seen[oid]}])")
             else:
                 seen[oid] = i
         ids[coll] = seen.keys()
 
-    def ref(path: str, value, target: str):
-        if value is not None and value not in ids[target]:
+    def check(path: str, value: Any, target: str) -> None:
+        if type(value) is str and value not in ids[target]:
             problems.add(path, f"no {target[:-1]} with id {_describe(value)} in {target}")
 
-    zones, clusters, networks, hosts, datastores, vms = (
-        ids["zones"], ids["clusters"], ids["networks"], ids["hosts"], ids["datastores"], ids["vms"])
-    for i, h in enumerate(doc["hosts"]):
-        if h["cluster"] is not None and h["cluster"] not in clusters:
-            ref(f"hosts[{i}].cluster", h["cluster"], "clusters")
-        if h["dedicated_zone"] is not None and h["dedicated_zone"] not in zones:
-            ref(f"hosts[{i}].dedicated_zone", h["dedicated_zone"], "zones")
-        m = h["management"]
-        if m is not None and m["network"] is not None and m["network"] not in networks:
-            ref(f"hosts[{i}].management.network", m["network"], "networks")
-    for i, n in enumerate(doc["networks"]):
-        if n["zone"] is not None and n["zone"] not in zones:
-            ref(f"networks[{i}].zone", n["zone"], "zones")
-    for i, a in enumerate(doc["appliances"]):
-        for j, nid in enumerate(a["networks"]):
-            if nid not in networks:
-                ref(f"appliances[{i}].networks[{j}]", nid, "networks")
-        if a["vm"] is not None and a["vm"] not in vms:
-            ref(f"appliances[{i}].vm", a["vm"], "vms")
-    for i, d in enumerate(doc["datastores"]):
-        for j, hid in enumerate(d["hosts"]):
-            if hid not in hosts:
-                ref(f"datastores[{i}].hosts[{j}]", hid, "hosts")
-    for i, v in enumerate(doc["vms"]):
-        if v["host"] is not None and v["host"] not in hosts:
-            ref(f"vms[{i}].host", v["host"], "hosts")
-        if v["zone"] is not None and v["zone"] not in zones:
-            ref(f"vms[{i}].zone", v["zone"], "zones")
-        for j, nic in enumerate(v["nics"]):
-            if nic["network"] not in networks:
-                ref(f"vms[{i}].nics[{j}].network", nic["network"], "networks")
-        for j, disk in enumerate(v["disks"]):
-            if disk["datastore"] not in datastores:
-                ref(f"vms[{i}].disks[{j}].datastore", disk["datastore"], "datastores")
+    def each(coll: str):
+        for i, obj in enumerate(_objects(doc, coll)):
+            if type(obj) is dict:
+                yield i, obj
+
+    def listed(obj: dict, key: str) -> list:
+        items = obj.get(key)
+        return items if type(items) is list else []
+
+    for i, h in each("hosts"):
+        check(f"hosts[{i}].cluster", h.get("cluster"), "clusters")
+        check(f"hosts[{i}].dedicated_zone", h.get("dedicated_zone"), "zones")
+        m = h.get("management")
+        if type(m) is dict:
+            check(f"hosts[{i}].management.network", m.get("network"), "networks")
+    for i, n in each("networks"):
+        check(f"networks[{i}].zone", n.get("zone"), "zones")
+    for i, a in each("appliances"):
+        for j, nid in enumerate(listed(a, "networks")):
+            check(f"appliances[{i}].networks[{j}]", nid, "networks")
+        check(f"appliances[{i}].vm", a.get("vm"), "vms")
+    for i, d in each("datastores"):
+        for j, hid in enumerate(listed(d, "hosts")):
+            check(f"datastores[{i}].hosts[{j}]", hid, "hosts")
+    for i, v in each("vms"):
+        check(f"vms[{i}].host", v.get("host"), "hosts")
+        check(f"vms[{i}].zone", v.get("zone"), "zones")
+        for j, nic in enumerate(listed(v, "nics")):
+            if type(nic) is dict:
+                check(f"vms[{i}].nics[{j}].network", nic.get("network"), "networks")
+        for j, disk in enumerate(listed(v, "disks")):
+            if type(disk) is dict:
+                check(f"vms[{i}].disks[{j}].datastore", disk.get("datastore"), "datastores")
 
 
 def _fill_defaults(doc: dict) -> None:
@@ -385,7 +538,9 @@ def validate_document(document: Any) -> dict:
     :data:`MAX_PROBLEMS`), each with its JSON path.
     """
     problems = _Problems()
-    doc = _check_document(document, "", problems)
+    doc = _fast_document(document)
+    if doc is _INVALID:  # find and word every problem (or accept what the fast path doubted)
+        doc = _check_document(document, "", problems)
     if doc is _INVALID or problems:
         if not problems:  # pragma: no cover - defensive: invalid always records why
             problems.add("", "invalid document")
