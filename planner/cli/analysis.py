@@ -66,14 +66,22 @@ def emit_analysis(estate, fmt: str, mitigations: Iterable[Mitigation] = (),
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="table: readable columns; json: the analysis-v1 contract.")
-def analyze_command(file: str, fmt: str) -> None:
+@click.option("--answers", type=click.Path(dir_okay=False), default=None,
+              help="Questionnaire answers (YAML or JSON): mitigations lower findings, weak answers add findings.")
+def analyze_command(file: str, fmt: str, answers: str | None = None) -> None:
     """Analyse the inventory in FILE and list its findings.
 
-    Exits 0 whatever it finds, 2 if FILE is not a valid inventory.
+    Exits 0 whatever it finds, 2 if FILE is not a valid inventory or ANSWERS
+    not a valid answers file.
     """
     with bulk_allocation():
         estate = load_or_exit(file)
-        emit_analysis(estate, fmt)
+        if answers is None:
+            emit_analysis(estate, fmt)
+        else:
+            from planner.core.assessment import answer_inputs
+            from .questionnaire import answers_or_exit
+            emit_analysis(estate, fmt, *answer_inputs(estate, answers_or_exit(answers, estate)))
 
 
 @click.command("graph")
