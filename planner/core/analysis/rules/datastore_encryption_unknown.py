@@ -2,19 +2,12 @@
 whether it is encrypted (metadata: datastore_encryption_unknown.yaml)."""
 from __future__ import annotations
 
-from ..findings import ObjectRef
-from .datastore_unencrypted_sensitive import high_confidentiality
-from .rule import Hit, Rule
+from .datastore_unencrypted_sensitive import sensitive_datastores
+from .rule import Rule
 
 
 def detect(ctx):
-    for ds in ctx.estate.datastores.values():
-        if ds.encrypted is not None:
-            continue
-        sensitive = high_confidentiality(ctx.vms_on_datastore[ds.id])
-        if sensitive:
-            yield Hit([ObjectRef("datastore", ds.id)], {}, {"high_confidentiality_vms": [v.id for v in sensitive]},
-                      sensitive, (), "with disks on the datastore")
+    return sensitive_datastores(ctx, None)
 
 
 RULE = Rule.beside(__file__, detect)

@@ -6,18 +6,21 @@ from ..findings import ObjectRef
 from .rule import Hit, Rule
 
 
-def high_confidentiality(vms):
-    return [v for v in vms if v.categorization is not None and v.categorization.confidentiality == "high"]
-
-
-def detect(ctx):
+def sensitive_datastores(ctx, encrypted):
+    """Hits for datastores whose ``encrypted`` is exactly ``encrypted`` (False, or None: unknown)
+    and that hold a disk of a high-confidentiality VM."""
     for ds in ctx.estate.datastores.values():
-        if ds.encrypted is not False:
+        if ds.encrypted is not encrypted:
             continue
-        sensitive = high_confidentiality(ctx.vms_on_datastore[ds.id])
+        sensitive = [v for v in ctx.vms_on_datastore[ds.id]
+                     if v.categorization is not None and v.categorization.confidentiality == "high"]
         if sensitive:
             yield Hit([ObjectRef("datastore", ds.id)], {}, {"high_confidentiality_vms": [v.id for v in sensitive]},
                       sensitive, (), "with disks on the datastore")
+
+
+def detect(ctx):
+    return sensitive_datastores(ctx, False)
 
 
 RULE = Rule.beside(__file__, detect)
