@@ -50,7 +50,9 @@ def render(plan_report: PlanReport, fmt: str = "pdf") -> bytes:
         if fmt == "html":
             return html.encode("utf-8")
         from .pdf import html_to_pdf
-        return html_to_pdf(html)
+        generated = plan_report.generated
+        epoch = int(generated.timestamp()) if hasattr(generated, "timestamp") else 946684800
+        return html_to_pdf(html, epoch=epoch)
     if fmt == "json":
         from .plan_document import to_json
         return to_json(contents)

@@ -94,8 +94,15 @@ def control_sort_key(control: str) -> tuple:
     return family, int(base), int(enh.rstrip(")") or 0)
 
 
-def object_label(ref: Any) -> str:
-    return f"{ref.kind} {ref.id}"
+_COLLECTIONS = {"zone": "zones", "host": "hosts", "network": "networks", "appliance": "appliances",
+                "datastore": "datastores", "vm": "vms"}
+
+
+def object_label(ref: Any, estate: Any = None) -> str:
+    """``host esx-01``, with the display name when it differs from the id."""
+    obj = getattr(estate, _COLLECTIONS.get(ref.kind, ""), {}).get(ref.id) if estate is not None else None
+    name = getattr(obj, "name", None)
+    return f"{ref.kind} {ref.id}" + (f" ({name})" if name and name != ref.id else "")
 
 
 @dataclass(slots=True)
@@ -105,10 +112,7 @@ class Entry:
     ref: str
     finding: Any
     triage: Triage
-
-    @property
-    def objects(self) -> str:
-        return ", ".join(object_label(o) for o in self.finding.objects)
+    objects: str = ""
 
     @property
     def controls(self) -> list[str]:
@@ -165,7 +169,8 @@ def build(report: PlanReport, register_limit: int = REGISTER_LIMIT) -> Contents:
     estate = report.estate
     findings = sorted(report.findings, key=sort_key)
     width = max(3, len(str(len(findings))))
-    register = [Entry(f"R-{i:0{width}d}", f, report.triage_of(f.fingerprint)) for i, f in enumerate(findings, 1)]
+    register = [Entry(f"R-{i:0{width}d}", f, report.triage_of(f.fingerprint),
+                      ", ".join(object_label(o, estate) for o in f.objects)) for i, f in enumerate(findings, 1)]
     by_risk = {level: 0 for level in reversed(LEVELS)}
     for e in register:
         by_risk[e.finding.risk] += 1

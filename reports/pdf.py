@@ -13,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import os
 import re
+from contextlib import contextmanager
 from importlib import resources
 
 from weasyprint import HTML
@@ -69,16 +71,36 @@ class _Quiet(logging.Filter):
         return "refused to fetch" not in record.getMessage() and "no embedded asset" not in record.getMessage()
 
 
-def html_to_pdf(html: str, fetcher: AssetFetcher | None = None) -> bytes:
-    """Lay out ``html`` (produced by :func:`reports.html.render_html` for print)."""
+@contextmanager
+def _font_timestamps(epoch: int):
+    """fontTools stamps each embedded font subset with the clock unless
+    SOURCE_DATE_EPOCH is set (reproducible-builds.org); pin it to the plan's date."""
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
+def html_to_pdf(html: str, fetcher: AssetFetcher | None = None, epoch: int = 946684800) -> bytes:
+    """Lay out ``html`` (produced by :func:`reports.html.render_html` for print).
+
+    ``epoch`` (seconds) dates the embedded fonts: pass the plan's generation
+    time so that equal input gives equal bytes.
+    """
     fetcher = fetcher or AssetFetcher()
     logger = logging.getLogger("weasyprint")
     quiet = _Quiet()
     logger.addFilter(quiet)
     try:
-        document = HTML(string=html, base_url=ASSET_SCHEME, url_fetcher=fetcher).render()
-        out = io.BytesIO()
-        document.write_pdf(out, pdf_identifier=pdf_identifier(html))
+        with _font_timestamps(epoch):
+            document = HTML(string=html, base_url=ASSET_SCHEME, url_fetcher=fetcher).render()
+            out = io.BytesIO()
+            document.write_pdf(out, pdf_identifier=pdf_identifier(html))
         return out.getvalue()
     finally:
         logger.removeFilter(quiet)
