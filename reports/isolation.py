@@ -9,6 +9,7 @@ machine's OOM killer elsewhere. Either way the caller gets a
 """
 from __future__ import annotations
 
+import errno
 import multiprocessing
 import resource
 import traceback
@@ -27,6 +28,16 @@ class RenderMemoryError(RenderError):
     pass
 
 
+def _out_of_memory(exc: BaseException | None) -> bool:
+    """A MemoryError, or a library failing to map memory (dlopen, mmap: ENOMEM), anywhere in the chain."""
+    while exc is not None:
+        if isinstance(exc, MemoryError) or (isinstance(exc, OSError) and exc.errno == errno.ENOMEM) \
+                or "cannot allocate memory" in str(exc).lower():
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def _child(conn: Any, plan_report: Any, fmt: str, memory_mb: int | None) -> None:
     try:
         if memory_mb:
@@ -35,10 +46,11 @@ def _child(conn: Any, plan_report: Any, fmt: str, memory_mb: int | None) -> None
         from . import render  # imported under the limit, like the rendering itself
         data = render(plan_report, fmt)
         conn.send(("ok", data))
-    except MemoryError:
-        conn.send(("memory", f"rendering exceeded the memory limit of {memory_mb} MiB"))
     except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
-        conn.send(("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"))
+        if memory_mb and _out_of_memory(exc):
+            conn.send(("memory", f"rendering exceeded the memory limit of {memory_mb} MiB"))
+        else:
+            conn.send(("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"))
     finally:
         conn.close()
 
