@@ -1,7 +1,8 @@
 """``virtplan report``: the security plan of an inventory file, no server or database.
 
 Loads and validates the inventory (and the questionnaire answers, if given),
-analyses it the way the API does, and writes the plan in one format. The
+assesses it the way the API does (:func:`planner.core.assessment.assess`), and
+writes the plan in one format. The
 format follows ``--format``, else the extension of ``-o``, else PDF.
 Exit codes: 0 written, 2 invalid inventory/answers/options, 1 rendering failed.
 """
@@ -9,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from importlib import import_module
 from pathlib import Path
 
 import click
+
+from planner.core.assessment import assess
 
 from .inventory import load_or_exit
 
@@ -45,23 +47,6 @@ def _load_answers(path: str, estate):
     return questionnaire, document
 
 
-def analyse(estate, questionnaire=None, answers=None, plan_id: str = "plan"):
-    """The analysis the API would make: ``assess`` when it exists, else ``analyze``
-    with the questionnaire's weak-answer findings and mitigations."""
-    try:
-        assess = import_module("planner.core.assessment").assess
-    except (ImportError, AttributeError):
-        assess = None
-    if assess is not None:
-        return assess(estate, answers=answers, questionnaire=questionnaire)
-    from planner.core.analysis import analyze
-    if answers is None:
-        return analyze(estate)
-    from planner.core.questionnaire import mitigations, weak_answer_findings
-    return analyze(estate, mitigations(questionnaire, answers, estate),
-                   weak_answer_findings(questionnaire, answers, estate, plan_id=plan_id))
-
-
 @click.command("report")
 @click.argument("inventory", type=click.Path(dir_okay=False))
 @click.option("--answers", "answers_path", type=click.Path(dir_okay=False),
@@ -90,7 +75,7 @@ def report_command(inventory: str, answers_path: str | None, output: str, fmt: s
     system_name = answer_values.get("initiation.identification.system_name")
     plan_name = name or (system_name.value if system_name is not None and system_name.answered else None) \
         or Path(inventory).stem
-    analysis = analyse(estate, questionnaire, answers, plan_id=plan_name)
+    analysis = assess(estate, answers=answers, questionnaire=questionnaire, plan_id=plan_name)
     plan = reports.PlanReport(
         name=plan_name, organization=organization or "Organization not stated", estate=estate, analysis=analysis,
         version=plan_version, generated=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),

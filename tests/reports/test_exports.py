@@ -171,3 +171,18 @@ def test_any_host_name_is_escaped_in_html(hostile_plan, name):
     html = render_html(build(dataclasses.replace(hostile_plan, estate=patched)), "screen")
     # The placement matrix prints the name in full, escaped.
     assert f"<td>{escape(name)}</td>" in html
+
+
+def test_placement_advice_section_when_given(hostile_plan):
+    import dataclasses
+    advice = {"placement": {"vm-web": "esx-02", "vm-db": "esx-01"},
+              "unplaced": [{"vm": "vm-orphan", "reason": "no host has <room>"}],
+              "moves": [{"vm": "vm-web", "from": "esx-01", "to": "esx-02"}],
+              "findings_before": {"by_risk": {"high": 3, "moderate": 2}},
+              "findings_after": {"by_risk": {"high": 1, "moderate": 2}}}
+    plan = dataclasses.replace(hostile_plan, placement=advice)
+    html = reports.render(plan, "html").decode()
+    assert 'id="placement"' in html and "8&ensp;Placement advice" in html
+    assert "Approve or reject the 1 VM moves" in html
+    assert "no host has &lt;room&gt;" in html
+    assert json.loads(reports.render(plan, "json"))["placement_advice"]["moves"][0]["to"] == "esx-02"

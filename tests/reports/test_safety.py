@@ -109,3 +109,21 @@ def test_cli_rejects_invalid_answers_with_exit_2(tmp_path, trap):
                                        str(tmp_path / "x.pdf")])
     assert result.exit_code == 2
     assert "answers" in result.output
+
+
+def test_cli_takes_answers_into_the_plan(tmp_path, trap):
+    import yaml
+    from click.testing import CliRunner
+    from planner.cli import main
+    from report_estates import hostile_answers
+    inventory = tmp_path / "inventory.json"
+    inventory.write_text(json.dumps(hostile_document(trap)))
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(yaml.safe_dump({"answers": hostile_answers(trap)}))
+    out = tmp_path / "plan.json"
+    result = CliRunner().invoke(main, ["report", str(inventory), "--answers", str(answers), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(out.read_text())
+    assert doc["plan"]["name"] == "Payroll <i>platform</i>"
+    assert doc["identification"]["system_owner"] == "Jane Owner"
+    assert doc["plan"]["marking"] == "CONFIDENTIAL // TEST"
