@@ -79,7 +79,12 @@ DEFAULT_MARKING = "UNCLASSIFIED // FOR OFFICIAL USE ONLY"
 def control_titles() -> dict[str, str]:
     """SP 800-53 Rev. 5 titles of the controls the plan may cite (controls.yaml)."""
     text = resources.files(__package__).joinpath("controls.yaml").read_text(encoding="utf-8")
-    return {str(k): str(v) for k, v in yaml.safe_load(text).items()}
+    titles = {str(k): str(v) for k, v in yaml.safe_load(text).items()}
+    try:
+        titles.update(default_questionnaire().catalog.controls)
+    except DefinitionError:
+        pass
+    return titles
 
 
 def control_id(reference: str) -> str | None:
