@@ -30,6 +30,8 @@ class Plan(Base):
     as_of: Mapped[str | None] = mapped_column(String(10))
     source_system: Mapped[str | None] = mapped_column(String(200))
     source_exported_at: Mapped[str | None] = mapped_column(String(40))
+    #: The questionnaire version the plan's answers were last given against.
+    questionnaire_version: Mapped[str | None] = mapped_column(String(40))
 
     organization: Mapped[Organization] = relationship()
     policy: Mapped["PlanPolicy | None"] = relationship(cascade="all, delete-orphan", passive_deletes=True,

@@ -46,7 +46,7 @@ def _json_body():
                                 f"send the document as application/json (got {mimetype or 'no content type'})"))
     raw = request.get_data(cache=False)
     try:
-        return json.loads(raw)
+        return json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise BodyError(problem(400, "Bad Request", "the body is not UTF-8 text")) from None
     except json.JSONDecodeError as exc:

@@ -1,24 +1,13 @@
 """Fixtures for the report tests (data in report_estates.py)."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-# tests/ is on sys.path (the rootdir conftest), where this folder would shadow
-# the ``reports`` package as a namespace package: put the repository first.
-ROOT = Path(__file__).resolve().parents[2]
-if sys.path[0] != str(ROOT):
-    sys.path.insert(0, str(ROOT))
-if "reports" in sys.modules and getattr(sys.modules["reports"], "__file__", None) is None:
-    del sys.modules["reports"]
+import reports
+from planner.core.analysis import analyze
+from planner.core.inventory import load_estate
 
-import reports  # noqa: E402
-from planner.core.analysis import analyze  # noqa: E402
-from planner.core.inventory import load_estate  # noqa: E402
-
-from report_estates import GENERATED, TrapServer, hostile_answers, hostile_document, hostile_strings  # noqa: E402
+from report_estates import GENERATED, TrapServer, hostile_answers, hostile_document, hostile_strings
 
 
 @pytest.fixture(scope="session")

@@ -157,6 +157,10 @@ def _scalar(types: tuple[type, ...], expected: str, rules: tuple, convert=None) 
         if type(value) not in accepted or (type(value) is float and not math.isfinite(value)):
             problems.add(render_path(path), f"expected {expected}, got {_type_name(value)}")
             return _INVALID
+        if type(value) is str and "\x00" in value:
+            # PostgreSQL cannot store U+0000, and no name or tag needs it.
+            problems.add(render_path(path), "expected text without NUL (U+0000) characters")
+            return _INVALID
         for rule in rules:
             err = rule(value)
             if err:
@@ -346,7 +350,7 @@ def _inline_test(field: fields.Field, var: str, ns: dict, tag: str) -> tuple[str
     elif isinstance(field, (fields.Float, fields.Number)):
         conds, value = [f"(type({var}) is int or (type({var}) is float and _isfinite({var})))"], f"float({var})"
     elif isinstance(field, fields.String):
-        conds, value = [f"type({var}) is str"], var
+        conds, value = [f"type({var}) is str", f"'\\x00' not in {var}"], var
     else:
         return None
     for i, v in enumerate(field.validators):
@@ -541,12 +545,10 @@ def validate_document(document: Any) -> dict:
     doc = _fast_document(document)
     if doc is _INVALID:  # find and word every problem (or accept what the fast path doubted)
         doc = _check_document(document, "", problems)
-    if doc is _INVALID or problems:
-        if not problems:  # pragma: no cover - defensive: invalid always records why
-            problems.add("", "invalid document")
-        raise InventoryError(problems.finish())
-    _check_identities(doc, problems)
-    if problems:
+    # On a document with field problems, ids and references are checked on the
+    # raw input, so one answer lists both kinds.
+    _check_identities(document if doc is _INVALID else doc, problems)
+    if problems or doc is _INVALID:
         raise InventoryError(problems.finish())
     _fill_defaults(doc)
     return doc

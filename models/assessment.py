@@ -1,0 +1,165 @@
+"""What VirtPlan says about a plan and what people say back: analysis runs,
+findings with their triage and its history, questionnaire answers with
+their history, and generated reports.
+
+A finding is keyed per plan by its fingerprint (stable while the situation
+is unchanged), so a triage decision survives re-analysis. A finding that no
+longer fires is marked resolved, never deleted; every status change is an
+event in ``finding_events``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (Boolean, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, JSONType, UTCDateTime, utcnow
+
+TRIAGE_STATUSES = ("open", "accepted", "mitigated", "false-positive", "transferred")
+REPORT_STATES = ("queued", "running", "succeeded", "failed")
+
+
+class AnalysisRun(Base):
+    __tablename__ = "analysis_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    inventory_version: Mapped[int] = mapped_column(Integer)
+    questionnaire_version: Mapped[str | None] = mapped_column(String(40))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    requested_by: Mapped[str | None] = mapped_column(String(200))
+    #: The analysis summary (by_risk, by_zone, by_host, by_rule) and change counts.
+    summary: Mapped[dict] = mapped_column(JSONType, default=dict)
+
+
+class Finding(Base):
+    __tablename__ = "findings"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "fingerprint"),
+        Index("ix_findings_plan_id_rule", "plan_id", "rule"),
+        CheckConstraint("status IN ('open', 'accepted', 'mitigated', 'false-positive', 'transferred')",
+                        name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    rule: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(Text)
+    objects: Mapped[list] = mapped_column(JSONType)
+    likelihood: Mapped[str] = mapped_column(String(10))
+    impact: Mapped[str] = mapped_column(String(10))
+    risk: Mapped[str] = mapped_column(String(10))
+    factors: Mapped[list] = mapped_column(JSONType)
+    evidence: Mapped[dict] = mapped_column(JSONType)
+    references: Mapped[list] = mapped_column(JSONType)
+    remediation: Mapped[str] = mapped_column(Text)
+    #: Triage, set by people: survives re-analysis.
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    justification: Mapped[str | None] = mapped_column(Text)
+    status_by: Mapped[str | None] = mapped_column(String(200))
+    status_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: Lifecycle, set by analysis: resolved when it stops firing, active again if it returns.
+    resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    first_seen_run_id: Mapped[int | None] = mapped_column(ForeignKey("analysis_runs.id", ondelete="SET NULL"))
+    last_seen_run_id: Mapped[int | None] = mapped_column(ForeignKey("analysis_runs.id", ondelete="SET NULL"))
+    first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    object_links: Mapped[list["FindingObject"]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+    events: Mapped[list["FindingEvent"]] = relationship(cascade="all, delete-orphan", passive_deletes=True,
+                                                        order_by="FindingEvent.id")
+
+
+class FindingObject(Base):
+    """The inventory objects a finding names, for filtering by object."""
+
+    __tablename__ = "finding_objects"
+    __table_args__ = (Index("ix_finding_objects_plan_id_kind_ext_id", "plan_id", "kind", "ext_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    ext_id: Mapped[str] = mapped_column(String(200))
+
+
+class FindingEvent(Base):
+    """One change in a finding's life: created, status set, resolved, reopened."""
+
+    __tablename__ = "finding_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    by: Mapped[str | None] = mapped_column(String(200))
+    event: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    justification: Mapped[str | None] = mapped_column(Text)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("analysis_runs.id", ondelete="SET NULL"))
+
+
+class Answer(Base):
+    """The current answer to one question of a plan's questionnaire."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("plan_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(String(200))
+    value: Mapped[object] = mapped_column(JSONType)
+    comment: Mapped[str | None] = mapped_column(Text)
+    evidence: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(200))
+    answered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AnswerEvent(Base):
+    """Every answer ever given (or cleared), newest last."""
+
+    __tablename__ = "answer_events"
+    __table_args__ = (Index("ix_answer_events_plan_id_question_id", "plan_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(String(200))
+    change: Mapped[str] = mapped_column(String(10))  # "set" or "cleared"
+    value: Mapped[object | None] = mapped_column(JSONType)
+    comment: Mapped[str | None] = mapped_column(Text)
+    evidence: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(200))
+    answered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    questionnaire_version: Mapped[str | None] = mapped_column(String(40))
+
+
+class Report(Base):
+    """A report job and, once it succeeds, the report exactly as generated."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        CheckConstraint("state IN ('queued', 'running', 'succeeded', 'failed')", name="state"),
+        Index("ix_reports_plan_id_id", "plan_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    format: Mapped[str] = mapped_column(String(10))
+    state: Mapped[str] = mapped_column(String(10), default="queued")
+    error: Mapped[str | None] = mapped_column(Text)
+    requested_by: Mapped[str | None] = mapped_column(String(200))
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    inventory_version: Mapped[int] = mapped_column(Integer)
+    plan_version: Mapped[str | None] = mapped_column(String(40))
+    media_type: Mapped[str | None] = mapped_column(String(100))
+    filename: Mapped[str | None] = mapped_column(String(300))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column(Integer)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)

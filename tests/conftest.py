@@ -1,0 +1,140 @@
+"""Shared fixtures: real databases (SQLite always, PostgreSQL when
+``VIRTPLAN_TEST_POSTGRES_URL`` names one), a real Flask app and test client,
+and organizations with tokens to call the API as.
+
+Each test works in an organization of its own, so tests share one migrated
+database per backend without seeing each other's data — the same scoping
+that keeps real customers apart.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+POSTGRES_URL = os.environ.get("VIRTPLAN_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", pytest.param("postgres", marks=[
+    pytest.mark.postgres,
+    pytest.mark.skipif(not POSTGRES_URL, reason="VIRTPLAN_TEST_POSTGRES_URL is not set")])]
+
+
+def fresh_postgres_database() -> str:
+    """Create an empty PostgreSQL database next to the configured one; return its URL."""
+    from models.database import normalize_url
+    base = make_url(normalize_url(POSTGRES_URL))
+    name = f"vp_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(url: str) -> None:
+    u = make_url(url)
+    admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory):
+    """A migrated, empty database per backend, for the whole session."""
+    from planner.cli.database import upgrade_database
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'virtplan.sqlite3'}"
+        upgrade_database(url)
+        yield url
+    else:
+        url = fresh_postgres_database()
+        upgrade_database(url)
+        yield url
+        drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    from planner.app import create_app
+    from planner.config import Settings
+    settings = Settings.from_env({}, env="testing", database_url=database_url,
+                                 instance_path=str(tmp_path_factory.mktemp("instance")))
+    application = create_app(settings)
+    yield application
+    application.extensions["virtplan.engine"].dispose()
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def db(app):
+    """A session on the app's database, closed after the test."""
+    session = app.extensions["virtplan.sessions"]()
+    yield session
+    session.rollback()
+    session.close()
+
+
+_counter = itertools.count()
+
+
+@dataclass
+class Tenant:
+    """An organization with a user and tokens to act as."""
+
+    org_id: int
+    name: str
+    write_token: str
+    read_token: str
+
+    def headers(self, scope: str = "write", **extra) -> dict:
+        token = self.write_token if scope == "write" else self.read_token
+        return {"Authorization": f"Bearer {token}", **extra}
+
+
+@pytest.fixture()
+def make_tenant(app):
+    from planner.services import accounts
+
+    def make(prefix: str = "org") -> Tenant:
+        session = app.extensions["virtplan.sessions"]()
+        try:
+            org = accounts.create_organization(session, f"{prefix}-{next(_counter)}-{uuid.uuid4().hex[:6]}")
+            _w, write = accounts.create_token(session, org, "write")
+            _r, read = accounts.create_token(session, org, "read")
+            session.commit()
+            return Tenant(org.id, org.name, write, read)
+        finally:
+            session.close()
+    return make
+
+
+@pytest.fixture()
+def tenant(make_tenant):
+    return make_tenant()
+
+
+@pytest.fixture()
+def plan_id(client, tenant):
+    resp = client.post("/api/v1/plans", json={"name": "Test plan"}, headers=tenant.headers())
+    assert resp.status_code == 201, resp.get_json()
+    return resp.get_json()["id"]
+
+
+@pytest.fixture()
+def demo_doc() -> dict:
+    """The demo plan's inventory document (a fresh copy per test)."""
+    from planner.demo import estate_document
+    return estate_document()
