@@ -17,7 +17,7 @@ from planner import database
 from planner.services import plans as service
 
 from .auth import current_caller
-from .problems import problem
+from .bodies import BodyError, json_body
 from .schemas import InventoryWriteSchema
 
 blp = Blueprint("inventory", __name__, url_prefix="/api/v1/plans",
@@ -31,27 +31,6 @@ _PATCH_BODY = {"required": True, "content": {"application/json": {"schema": {
 }}}}
 _IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
              "description": "the ETag of the inventory this change is based on; a stale one gets 412"}
-
-
-class BodyError(Exception):
-    def __init__(self, response: Response):
-        self.response = response
-
-
-def _json_body():
-    """The request's JSON body, or a precise 400/415 problem."""
-    mimetype = request.mimetype
-    if mimetype != "application/json" and not mimetype.endswith("+json"):
-        raise BodyError(problem(415, "Unsupported Media Type",
-                                f"send the document as application/json (got {mimetype or 'no content type'})"))
-    raw = request.get_data(cache=False)
-    try:
-        return json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise BodyError(problem(400, "Bad Request", "the body is not UTF-8 text")) from None
-    except json.JSONDecodeError as exc:
-        raise BodyError(problem(400, "Bad Request", f"malformed JSON: {exc.msg} at line {exc.lineno} "
-                                                    f"column {exc.colno}")) from None
 
 
 def _written(plan, changed: bool) -> Response:
@@ -79,7 +58,7 @@ class Inventory(MethodView):
     def put(self, plan_id):
         """Replace the whole inventory. Idempotent: objects keep their identity by id."""
         try:
-            document = _json_body()
+            document = json_body()
         except BodyError as exc:
             return exc.response
         db = database.session()
@@ -93,7 +72,7 @@ class Inventory(MethodView):
     def patch(self, plan_id):
         """Create or replace the objects sent; delete those listed under `delete`."""
         try:
-            patch = _json_body()
+            patch = json_body()
         except BodyError as exc:
             return exc.response
         db = database.session()
