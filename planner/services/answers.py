@@ -1,0 +1,347 @@
+"""A plan's questionnaire answers: read, replace, change one, their history and
+the plan's progress. Always scoped to the caller's organization (another
+organization's plan is :class:`NotFound`).
+
+The questionnaire engine decides what is valid; this module decides what is
+stored. Validation runs against the plan's stored inventory, because which
+questions apply depends on it (a hosted-hypervisor question applies only when
+the inventory holds a type 2 hypervisor). A write is all-or-nothing: any
+problem raises :class:`Invalid` listing every problem, and nothing is written.
+
+Who and when are the server's: each stored answer records the caller's label
+and the time it was given; ``answered_by``/``answered_at`` in a request body
+(an answers file carries them) are accepted and ignored. Every change (set,
+cleared, or dropped when a new questionnaire version no longer has the
+question) appends an :class:`models.AnswerEvent`; an answer equal to the stored
+one changes nothing and writes no event.
+
+Answers are kept under the questionnaire version they were given against
+(``Plan.questionnaire_version``). When the packaged questionnaire is newer they
+are carried across (``carry_answers``): reads show the carried set and report
+what would be dropped; the next write stores the carried set and records the
+drops.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import Answer as AnswerRow
+from models import AnswerEvent, Plan
+from models.base import utcnow
+from models.inventory_store import read_inventory
+from planner.core.inventory import Estate, load_estate
+from planner.core.questionnaire import (Answer, AnswersDocument, AnswersError, DroppedAnswer, Questionnaire,
+                                        carry_answers, default_questionnaire, merge_answers,
+                                        parse_answers_document, progress, read_answers, validate_answers)
+
+from .accounts import Caller
+from .errors import Invalid, NotFound, StaleWrite
+from .plans import get_plan
+
+#: Keys the answers document gains when read (GET); a PUT of a document as it
+#: was read ignores them, so read -> edit -> write round-trips.
+READ_ONLY_KEYS = ("progress", "dropped", "answered_against", "changes")
+PATCH_KEYS = ("value", "comment", "evidence")
+
+
+@dataclass
+class Changes:
+    """What a write did, by question id, in questionnaire order."""
+
+    set: list[str] = field(default_factory=list)
+    cleared: list[str] = field(default_factory=list)
+    dropped: list[DroppedAnswer] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.set or self.cleared or self.dropped)
+
+    def to_dict(self) -> dict:
+        return {"changed": self.changed, "set": list(self.set), "cleared": list(self.cleared),
+                "dropped": [d.to_dict() for d in self.dropped]}
+
+
+@dataclass
+class AnswersWrite:
+    """The outcome of a PUT or PATCH: the plan, what changed and the answers document after it."""
+
+    plan: Plan
+    changes: Changes
+    document: dict
+
+
+# ------------------------------------------------------------------ reading
+
+def questionnaire() -> Questionnaire:
+    """The questionnaire answers are validated against (the packaged, current one)."""
+    return default_questionnaire()
+
+
+def plan_estate(session: Session, plan: Plan) -> Estate:
+    """The plan's stored inventory as an estate (an empty inventory is an estate with no objects)."""
+    return load_estate(read_inventory(session, plan))
+
+
+def _rows(session: Session, plan: Plan) -> dict[str, AnswerRow]:
+    rows = session.scalars(select(AnswerRow).where(AnswerRow.plan_id == plan.id).order_by(AnswerRow.id))
+    return {row.question_id: row for row in rows}
+
+
+def _as_answer(row: AnswerRow) -> Answer:
+    return Answer(row.value, row.comment, row.evidence, row.answered_by,
+                  row.answered_at.isoformat() if row.answered_at else None)
+
+
+def _current(plan: Plan, rows: dict[str, AnswerRow], q: Questionnaire) -> tuple[dict[str, Answer], list[DroppedAnswer]]:
+    """The stored answers as they stand under the current questionnaire version,
+    and those a move from the stored version drops."""
+    stored = {qid: _as_answer(row) for qid, row in rows.items()}
+    if plan.questionnaire_version in (None, q.version):
+        return stored, []
+    carried = carry_answers(stored, q, plan.questionnaire_version)
+    return carried.answers, carried.dropped
+
+
+def _ordered(answers: dict[str, Answer], q: Questionnaire) -> dict[str, Answer]:
+    """In questionnaire order (then any ids the questionnaire does not know, sorted)."""
+    index = {qid: i for i, qid in enumerate(q.questions)}
+    return dict(sorted(answers.items(), key=lambda kv: (index.get(kv[0], len(index)), kv[0])))
+
+
+def answers_etag(session: Session, plan: Plan, q: Questionnaire | None = None) -> str:
+    """Changes exactly when an answer changes (every change is an event) or the questionnaire does."""
+    q = q or questionnaire()
+    last = session.scalar(select(func.max(AnswerEvent.id)).where(AnswerEvent.plan_id == plan.id)) or 0
+    return f'"answers-{plan.id}-e{last}-q{q.version}"'
+
+
+def _document(session: Session, plan: Plan, q: Questionnaire, estate: Estate | None = None) -> dict:
+    answers, dropped = _current(plan, _rows(session, plan), q)
+    estate = estate if estate is not None else plan_estate(session, plan)
+    return {
+        "questionnaire": q.id,
+        "version": q.version,
+        "plan": plan.name,
+        "answers": {qid: a.to_dict() for qid, a in _ordered(answers, q).items()},
+        "answered_against": plan.questionnaire_version,
+        "dropped": [d.to_dict() for d in dropped],
+        "progress": progress(q, answers, estate).to_dict(),
+    }
+
+
+def get_answers(session: Session, caller: Caller, plan_id: int) -> dict[str, Answer]:
+    """The plan's answers (question id -> Answer with who/when/comment/evidence),
+    carried to the current questionnaire version, in questionnaire order."""
+    plan = get_plan(session, caller, plan_id)
+    q = questionnaire()
+    return _ordered(_current(plan, _rows(session, plan), q)[0], q)
+
+
+def answers_document(session: Session, caller: Caller, plan_id: int) -> tuple[Plan, dict]:
+    """The answers as an answers document (the format of ``virtplan questionnaire
+    export``), with who/when per answer, progress, and any answers a
+    questionnaire version change drops."""
+    plan = get_plan(session, caller, plan_id)
+    return plan, _document(session, plan, questionnaire())
+
+
+def plan_progress(session: Session, plan: Plan) -> dict:
+    """Answered / applicable overall, per phase and per section (the engine's ``progress``)."""
+    q = questionnaire()
+    answers, _dropped = _current(plan, _rows(session, plan), q)
+    return progress(q, answers, plan_estate(session, plan)).to_dict()
+
+
+def answer_history(session: Session, caller: Caller, plan_id: int, question_id: str) -> list[dict]:
+    """Every change to one answer, oldest first. A question the questionnaire
+    does not know is NotFound unless the plan has history for it (a dropped one)."""
+    plan = get_plan(session, caller, plan_id)
+    events = session.scalars(select(AnswerEvent).where(AnswerEvent.plan_id == plan.id,
+                                                       AnswerEvent.question_id == question_id)
+                             .order_by(AnswerEvent.id)).all()
+    if not events and question_id not in questionnaire().questions:
+        raise NotFound(f"no question {question_id!r} in questionnaire version {questionnaire().version}")
+    return [{"change": e.change, "value": e.value, "comment": e.comment, "evidence": e.evidence,
+             "answered_by": e.answered_by, "answered_at": e.answered_at,
+             "questionnaire_version": e.questionnaire_version} for e in events]
+
+
+# ------------------------------------------------------------------ writing
+
+def _check_precondition(session: Session, plan: Plan, q: Questionnaire, if_match: str | None) -> None:
+    if if_match is None:
+        return
+    current = answers_etag(session, plan, q)
+    wanted = {tag.strip() for tag in if_match.split(",")}
+    if "*" not in wanted and current not in wanted and f"W/{current}" not in wanted:
+        raise StaleWrite(f"the answers have changed: their current ETag is {current}")
+
+
+def _invalid(problems, message: str = "the answers are invalid; nothing was stored") -> Invalid:
+    return Invalid(message, [p.to_dict() for p in problems])
+
+
+def _parse(body: Any) -> AnswersDocument:
+    if isinstance(body, AnswersDocument):
+        return body
+    if isinstance(body, dict):
+        body = {k: v for k, v in body.items() if k not in READ_ONLY_KEYS}
+    try:
+        return parse_answers_document(body)
+    except AnswersError as exc:
+        raise _invalid(exc.problems, "the answers document is malformed; nothing was stored") from None
+
+
+def _kept(answer: Answer) -> Answer | None:
+    """What is stored for an answer: a blank value is no value; empty texts are none;
+    nothing at all (no value, comment or evidence) is no answer."""
+    value = answer.value if answer.answered else None
+    comment = answer.comment or None
+    evidence = answer.evidence or None
+    if value is None and comment is None and evidence is None:
+        return None
+    return Answer(value, comment, evidence)
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    """Equal as JSON values (True is not 1)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(map(_same_value, a, b))
+    return a == b
+
+
+def _unchanged(row: AnswerRow, answer: Answer) -> bool:
+    return _same_value(row.value, answer.value) and row.comment == answer.comment and \
+        row.evidence == answer.evidence
+
+
+def _write(session: Session, plan: Plan, caller: Caller, q: Questionnaire, rows: dict[str, AnswerRow],
+           wanted: dict[str, Answer], dropped: list[DroppedAnswer]) -> Changes:
+    """Make the stored answers ``wanted``: rewrite only what differs, an event per change."""
+    now = utcnow()
+    who = caller.label or None
+    changes = Changes(dropped=list(dropped))
+    dropped_ids = {d.id for d in dropped}
+
+    def event(qid: str, change: str, answer: Answer | None) -> None:
+        session.add(AnswerEvent(plan_id=plan.id, question_id=qid, change=change,
+                                value=answer.value if answer else None,
+                                comment=answer.comment if answer else None,
+                                evidence=answer.evidence if answer else None,
+                                answered_by=who, answered_at=now, questionnaire_version=q.version))
+
+    for qid, row in _ordered(dict(rows), q).items():
+        if qid not in wanted:
+            event(qid, "dropped" if qid in dropped_ids else "cleared", None)
+            if qid not in dropped_ids:
+                changes.cleared.append(qid)
+            session.delete(rows[qid])
+    for qid, answer in _ordered(wanted, q).items():
+        row = rows.get(qid)
+        if row is not None and _unchanged(row, answer):
+            continue
+        if row is None:
+            row = AnswerRow(plan_id=plan.id, question_id=qid)
+            session.add(row)
+        row.value, row.comment, row.evidence = answer.value, answer.comment, answer.evidence
+        row.answered_by, row.answered_at = who, now
+        event(qid, "set", answer)
+        changes.set.append(qid)
+    if plan.questionnaire_version != q.version:
+        plan.questionnaire_version = q.version
+    session.flush()
+    return changes
+
+
+def put_answers(session: Session, caller: Caller, plan_id: int, body: Any,
+                if_match: str | None = None) -> AnswersWrite:
+    """Replace all of the plan's answers with those in ``body`` (an answers
+    document, parsed JSON/YAML or an :class:`AnswersDocument`).
+
+    All-or-nothing: unknown question ids, wrong types or choices and answers to
+    questions that do not apply (given the other answers and the stored
+    inventory) raise :class:`Invalid` listing every problem (path
+    ``answers.<qid>``), and nothing is written. A document recorded against
+    another questionnaire version is carried across first; the answers it
+    drops are reported in ``changes.dropped``, not refused.
+    """
+    q = questionnaire()
+    plan = get_plan(session, caller, plan_id, for_update=True)
+    document = _parse(body)
+    _check_precondition(session, plan, q, if_match)
+    given, dropped = dict(document.answers), []
+    if document.version not in (None, q.version):
+        carried = carry_answers(document, q)
+        given, dropped = carried.answers, carried.dropped
+    estate = plan_estate(session, plan)
+    problems = validate_answers(q, given, estate)
+    if problems:
+        raise _invalid(problems)
+    wanted = {qid: kept for qid, a in given.items() if (kept := _kept(a)) is not None}
+    changes = _write(session, plan, caller, q, _rows(session, plan), wanted, [])
+    changes.dropped = dropped
+    return AnswersWrite(plan, changes, _document(session, plan, q, estate))
+
+
+def patch_answer(session: Session, caller: Caller, plan_id: int, question_id: str, body: Any,
+                 if_match: str | None = None) -> AnswersWrite:
+    """Set or clear one answer. ``body`` is ``{"value", "comment", "evidence"}``;
+    a null value with no comment or evidence clears it.
+
+    The merged set is validated; only problems this change introduces refuse
+    it (e.g. answering "no" to desktop virtualization while desktop questions
+    are answered), so an answer the inventory has since made inapplicable does
+    not block unrelated edits. Answers stored under an older questionnaire
+    version are carried across first and the drops recorded.
+    """
+    q = questionnaire()
+    plan = get_plan(session, caller, plan_id, for_update=True)
+    if not isinstance(body, dict):
+        raise Invalid("the answer is invalid; nothing was stored",
+                      [{"path": "", "message": "expected an object with value, comment and evidence"}])
+    problems = [{"path": key, "message": f"unknown key; expected {', '.join(PATCH_KEYS)}"}
+                for key in sorted(set(body) - set(PATCH_KEYS), key=str)]
+    if "value" not in body:
+        problems.append({"path": "value", "message": "required (null clears the answer)"})
+    if problems:
+        raise Invalid("the answer is invalid; nothing was stored", problems)
+    try:
+        change = parse_answers_document({"answers": {question_id: body}}).answers
+    except AnswersError as exc:
+        raise _invalid(exc.problems, "the answer is invalid; nothing was stored") from None
+    _check_precondition(session, plan, q, if_match)
+    estate = plan_estate(session, plan)
+    problems = validate_answers(q, change, estate, partial=True)
+    rows = _rows(session, plan)
+    stored, dropped = _current(plan, rows, q)
+    if not problems:
+        merged = merge_answers(stored, change)
+        before = {(p.path, p.message) for p in validate_answers(q, stored, estate)}
+        problems = [p for p in validate_answers(q, merged, estate) if (p.path, p.message) not in before]
+    if problems:
+        raise _invalid(problems, "the answer is invalid; nothing was stored")
+    wanted = {qid: kept for qid, a in merged.items() if (kept := _kept(a)) is not None}
+    changes = _write(session, plan, caller, q, rows, wanted, dropped)
+    return AnswersWrite(plan, changes, _document(session, plan, q, estate))
+
+
+def load_answers_file(session: Session, caller: Caller, plan_id: int, path: str | Path) -> AnswersWrite:
+    """Replace the plan's answers with an answers file (YAML or JSON), as PUT
+    does: for the demo and other server-side imports (no HTTP)."""
+    try:
+        document = read_answers(path)
+    except AnswersError as exc:
+        raise _invalid(exc.problems, f"{path}: the answers file is malformed") from None
+    return put_answers(session, caller, plan_id, document)
+
+
+__all__ = ["AnswersWrite", "Changes", "READ_ONLY_KEYS", "answer_history", "answers_document", "answers_etag",
+           "get_answers", "load_answers_file", "patch_answer", "plan_estate", "plan_progress", "put_answers",
+           "questionnaire"]
