@@ -41,7 +41,8 @@ def init_app(app: Flask) -> Api:
     )
     api = Api(app)
     api.spec.components.schema("Inventory", schema=InventorySchema)
-    for blueprint in (plans.blp, inventory.blp):
+    from . import answers
+    for blueprint in (plans.blp, inventory.blp, answers.blp):
         api.register_blueprint(blueprint)
 
     @app.route(DOCS_ASSETS + "<path:filename>", endpoint="api_docs_assets")

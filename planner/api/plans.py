@@ -5,6 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from planner import database
+from planner.services import answers
 from planner.services import plans as service
 
 from .auth import current_caller
@@ -14,10 +15,14 @@ blp = Blueprint("plans", __name__, url_prefix="/api/v1/plans",
                 description="Deployment plans of the caller's organization.")
 
 
-def plan_body(plan) -> dict:
+def plan_body(plan, with_progress: bool = False) -> dict:
+    """The plan as the API shows it; questionnaire progress (it reads the
+    inventory) only where asked for, so listing plans stays cheap."""
     body = {c.key: getattr(plan, c.key) for c in plan.__table__.columns
             if c.key in PlanSchema._declared_fields}
     body["counts"] = service.plan_counts(database.session(), plan)
+    if with_progress:
+        body["progress"] = answers.plan_progress(database.session(), plan)
     return body
 
 
@@ -47,8 +52,8 @@ class Plans(MethodView):
 class PlanById(MethodView):
     @blp.response(200, PlanSchema)
     def get(self, plan_id):
-        """A plan, with the size of its inventory."""
-        return plan_body(service.get_plan(database.session(), current_caller(), plan_id))
+        """A plan, with the size of its inventory and its questionnaire progress."""
+        return plan_body(service.get_plan(database.session(), current_caller(), plan_id), with_progress=True)
 
     @blp.arguments(PlanUpdateSchema)
     @blp.response(200, PlanSchema)

@@ -6,6 +6,8 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from planner.core.inventory.schema import COLLECTIONS
 
+from .answer_schemas import QuestionnaireProgressSchema
+
 
 class _Strict(Schema):
     class Meta:
@@ -36,6 +38,8 @@ class PlanSchema(Schema):
     inventory_updated_at = fields.DateTime(allow_none=True)
     counts = fields.Dict(keys=fields.String(validate=validate.OneOf(COLLECTIONS)), values=fields.Integer(),
                          metadata={"description": "objects per inventory collection"})
+    progress = fields.Nested(QuestionnaireProgressSchema, metadata={
+        "description": "questionnaire answered / applicable per phase and section (GET of one plan only)"})
 
 
 class InventoryWriteSchema(Schema):
