@@ -1,0 +1,295 @@
+"""The three passes of the advisor over a :class:`.ledger.Ledger`.
+
+See the package docstring for the algorithm and what it guarantees; this
+module is its code, pass by pass: :meth:`Advisor.settle` (keep what may stay),
+:meth:`Advisor.place_all` (find hosts for what must or should move),
+:meth:`Advisor.repair` (clear mixed hosts one at a time, transactionally).
+"""
+from __future__ import annotations
+
+from .ledger import EMPTY, Ledger
+from .reasons import number
+
+#: Full sweeps of the repair pass over the mixed hosts. Each successful repair
+#: clears one mixed host for good, so sweeps stop early when one changes nothing.
+REPAIR_SWEEPS = 3
+
+
+def _size(ledger: Ledger):
+    return lambda v: (-ledger.mem[v], -ledger.cpu[v], v)
+
+
+class Advisor:
+    def __init__(self, ledger: Ledger):
+        self.ledger = ledger
+        #: Why each VM left (or could not keep) the host it was on.
+        self.why: dict[int, str] = {}
+        #: VMs that must get a host (evicted on a hard constraint, or never placed).
+        self.homeless: list[int] = []
+        self.pinned_violations: list[dict] = []
+        #: Description of the zones each host serves after settling ("dmz", "trust 2-3").
+        self.colour_text: list[str | None] = [None] * len(ledger.hosts)
+
+    # -- pass 1 ------------------------------------------------------------------
+    def settle(self) -> None:
+        """Put every VM back where it is, unless a hard constraint or its zone says otherwise.
+
+        Per host: the colour is the dedicated zone, else the zone (trust window
+        under ``adjacent``) holding the most pinned VMs, then the most VMs — so
+        the fewest VMs are misfits. Pinned VMs stay regardless. Movable VMs
+        breaking the dedicated zone, or a second member of an anti-affinity
+        group, or room beyond the ceilings (misfits first, then the largest),
+        are evicted; misfits stay for now (they count against capacity) and
+        leave in pass 2 only if they find a host without a conflict.
+        """
+        ld = self.ledger
+        on_host: list[list[int]] = [[] for _ in ld.hosts]
+        for v, o in enumerate(ld.origin):
+            if o is None:
+                self.homeless.append(v)
+            else:
+                on_host[o].append(v)
+        for i, vms in enumerate(on_host):
+            if vms:
+                self._settle_host(i, vms)
+
+    def _colour(self, i: int, vms: list[int]):
+        """A test "is this zone the host's colour", and its description."""
+        ld = self.ledger
+        d = ld.dedicated[i]
+        if d is not None:
+            return (lambda z: z == d), d
+        score: dict = {}
+        for v in vms:
+            z = ld.zone[v]
+            if z is None:
+                continue
+            if ld.forbid:
+                cands = (z,)
+            else:
+                t = ld.trust[z]
+                cands = (t - 1, t)
+            for c in cands:
+                p, n = score.get(c, (0, 0))
+                score[c] = (p + ld.pinned[v], n + 1)
+        if not score:
+            return (lambda z: True), None
+        best = min(score, key=lambda c: (-score[c][0], -score[c][1], c))
+        if ld.forbid:
+            return (lambda z: z is None or z == best), best
+        return (lambda z: z is None or best <= ld.trust[z] <= best + 1), f"trust levels {best}-{best + 1}"
+
+    def _settle_host(self, i: int, vms: list[int]) -> None:
+        ld = self.ledger
+        host = ld.hosts[i].id
+        is_colour, colour = self._colour(i, vms)
+        self.colour_text[i] = colour
+        d = ld.dedicated[i]
+        pinned = [v for v in vms if ld.pinned[v]]
+        for v in pinned:
+            ld.place(v, i, not is_colour(ld.zone[v]))
+        self._pinned_checks(i, pinned)
+        first_of: dict[str, int] = {}
+        for v in pinned:
+            if ld.group[v] is not None:
+                first_of.setdefault(ld.group[v], v)
+        fit, misfit = [], []
+        for v in vms:
+            if ld.pinned[v]:
+                continue
+            z = ld.zone[v]
+            if d is not None and z != d:
+                self._evict(v, f"{host} is dedicated to zone {d}; "
+                               + ("the VM has no zone" if z is None else f"the VM is in zone {z}"))
+            elif is_colour(z):
+                fit.append(v)
+            else:
+                misfit.append(v)
+                self.why[v] = f"zone {z} conflicts with {'zone' if ld.forbid else 'the'} {colour} on {host}"
+        kept = []
+        for v in fit + misfit:
+            g = ld.group[v]
+            if g is not None and g in first_of:
+                self._evict(v, f"anti-affinity group {g}: {ld.vms[first_of[g]].id} is also on {host}")
+                continue
+            if g is not None:
+                first_of[g] = v
+            kept.append(v)
+        cpu = ld.used_cpu[i] + sum(ld.cpu[v] for v in kept)
+        mem = ld.used_mem[i] + sum(ld.mem[v] for v in kept)
+        misfits = set(misfit)
+        if self._over(i, cpu, mem):
+            size = _size(ld)
+            order = sorted((v for v in kept if v in misfits), key=size) + \
+                sorted((v for v in kept if v not in misfits), key=size)
+            ceiling = self._ceiling_text(i, cpu, mem)
+            dropped = set()
+            for v in order:
+                if not self._over(i, cpu, mem):
+                    break
+                cpu -= ld.cpu[v]
+                mem -= ld.mem[v]
+                dropped.add(v)
+                self._evict(v, f"{host} is over its overcommit ceiling ({ceiling})")
+            kept = [v for v in kept if v not in dropped]
+        for v in kept:
+            ld.place(v, i, v in misfits)
+
+    def _over(self, i: int, cpu: float, mem: float) -> bool:
+        ld = self.ledger
+        if cpu / ld.cores[i] > ld.cpu_ratio:
+            return True
+        return (mem / ld.memory[i] > ld.mem_ratio) if ld.memory[i] else mem > 0
+
+    def _ceiling_text(self, i: int, cpu: float, mem: float) -> str:
+        ld = self.ledger
+        return (f"{number(cpu)} vCPUs on {ld.cores[i]} cores, ceiling {number(ld.cpu_ratio)}; "
+                f"{number(mem)} GiB of {number(ld.memory[i])} GiB, ceiling {number(ld.mem_ratio)}")
+
+    def _pinned_checks(self, i: int, pinned: list[int]) -> None:
+        """Record what the pinned VMs of host ``i`` break on their own (they stay regardless)."""
+        ld = self.ledger
+        host, d = ld.hosts[i].id, ld.dedicated[i]
+        ids = lambda vs: [ld.vms[v].id for v in vs]  # noqa: E731
+        if d is not None:
+            strangers = [v for v in pinned if ld.zone[v] != d]
+            if strangers:
+                self.pinned_violations.append({"host": host, "vms": ids(strangers),
+                                               "reason": f"{host} is dedicated to zone {d}; pinned VMs of "
+                                                         f"other zones (or none) stay"})
+        groups: dict[str, list[int]] = {}
+        for v in pinned:
+            if ld.group[v] is not None:
+                groups.setdefault(ld.group[v], []).append(v)
+        for g, members in sorted(groups.items()):
+            if len(members) > 1:
+                self.pinned_violations.append({"host": host, "vms": ids(members),
+                                               "reason": f"anti-affinity group {g}: pinned VMs share {host}"})
+        if ld.over(i):
+            self.pinned_violations.append({
+                "host": host, "vms": ids(pinned),
+                "reason": f"pinned VMs alone are over {host}'s overcommit ceiling "
+                          f"({self._ceiling_text(i, ld.used_cpu[i], ld.used_mem[i])})"})
+
+    def _evict(self, v: int, reason: str) -> None:
+        self.why[v] = reason
+        self.homeless.append(v)
+
+    # -- pass 2 ------------------------------------------------------------------
+    def find_clean(self, v: int, exclude: int | None = None) -> int | None:
+        """A host VM ``v`` joins without a zone conflict: one of its colour, else an empty one."""
+        ld = self.ledger
+        i = ld.best_in(v, ld.keys_for(v), exclude)
+        return i if i is not None else ld.best_in(v, [EMPTY], exclude)
+
+    def find_mixed(self, v: int, exclude: int | None = None) -> int | None:
+        """A host that already mixes zones and can take VM ``v`` (no new mixed host)."""
+        ld = self.ledger
+        return ld.best_anywhere(v, sorted(ld.mixed), exclude)
+
+    def place_all(self) -> list[int]:
+        """Place the homeless VMs and move misfits to hosts without a conflict.
+
+        Largest first (first-fit-decreasing packs better). A homeless VM takes,
+        in order: a host of its colour, an empty host, a host already mixed,
+        any host; a misfit moves only to the first two. Returns the VMs left
+        without a host.
+        """
+        ld = self.ledger
+        work = self.homeless + [v for v in range(len(ld.vms))
+                                if ld.is_misfit[v] and not ld.pinned[v] and ld.where[v] is not None]
+        left = []
+        for v in sorted(set(work), key=_size(ld)):
+            here = ld.where[v]
+            if here is None:
+                i = self.find_clean(v)
+                if i is None:
+                    i = self.find_mixed(v)
+                if i is None:
+                    i = ld.best_anywhere(v, range(len(ld.hosts)))
+                if i is None:
+                    left.append(v)
+                    continue
+                ld.place(v, i, not ld.joins_cleanly(v, i))
+            else:
+                i = self.find_clean(v, exclude=here)
+                if i is not None:
+                    ld.remove(v)
+                    ld.place(v, i, False)
+        self.homeless = left
+        return left
+
+    # -- pass 3 ------------------------------------------------------------------
+    def repair(self) -> None:
+        """Clear mixed hosts one by one, fewest misfits first, all-or-nothing.
+
+        For a mixed host, each colour it could take (the zones, or trust
+        windows, of its VMs) is tried, cheapest first (VMs that would leave
+        the host they started on, then VMs moved at all): every VM of another
+        colour must find a host it joins without a conflict, or a host already
+        mixed; otherwise the attempt is rolled back. A success never makes a
+        clean host mixed, so the number of mixed hosts drops by one each time.
+        """
+        ld = self.ledger
+        for _ in range(REPAIR_SWEEPS):
+            changed = False
+            for h in sorted(ld.mixed, key=lambda i: (ld.misfits[i], i)):
+                if ld.misfits[h] and self._clear(h):
+                    changed = True
+            if not changed:
+                break
+
+    def _options(self, h: int) -> list[tuple[tuple, list[int], list[int], str]]:
+        """(cost, VMs that stay, VMs that leave, colour text) for each colour host ``h`` could take."""
+        ld = self.ledger
+        residents = list(ld.residents[h])
+        d = ld.dedicated[h]
+        if d is not None:
+            tests = [((lambda z: z == d), d)]
+        elif ld.forbid:
+            zones = sorted({ld.zone[v] for v in residents if ld.zone[v] is not None})
+            tests = [((lambda z, c=c: z is None or z == c), c) for c in zones]
+        else:
+            lows = sorted({t for v in residents if ld.zone[v] is not None
+                           for t in (ld.trust[ld.zone[v]] - 1, ld.trust[ld.zone[v]])})
+            tests = [((lambda z, lo=lo: z is None or lo <= ld.trust[z] <= lo + 1), f"trust levels {lo}-{lo + 1}")
+                     for lo in lows]
+        out = []
+        for test, text in tests:
+            stay = [v for v in residents if test(ld.zone[v])]
+            leave = [v for v in residents if not test(ld.zone[v])]
+            if any(ld.pinned[v] for v in leave):
+                continue
+            cost = (sum(ld.origin[v] == h for v in leave), len(leave), text)
+            out.append((cost, stay, leave, text))
+        out.sort(key=lambda o: o[0])
+        return out
+
+    def _clear(self, h: int) -> bool:
+        ld = self.ledger
+        host = ld.hosts[h].id
+        for _cost, stay, leave, text in self._options(h):
+            point = ld.mark()
+            for v in stay + leave:
+                ld.remove(v)
+            for v in stay:
+                ld.place(v, h, False)
+            reasons = {}
+            for v in sorted(leave, key=_size(ld)):
+                i = self.find_clean(v, exclude=h)
+                if i is None:
+                    i = self.find_mixed(v, exclude=h)
+                if i is None:
+                    break
+                ld.place(v, i, not ld.joins_cleanly(v, i))
+                if ld.origin[v] == h or v not in self.why:
+                    what = f"the {text}" if text.startswith("trust") else f"zone {text}"
+                    reasons[v] = f"zone {ld.zone[v]} conflicts with {what} kept on {host}"
+            else:
+                ld.commit()
+                self.why.update(reasons)
+                self.colour_text[h] = text
+                return True
+            ld.rollback(point)
+        ld.commit()
+        return False
