@@ -42,7 +42,8 @@ def init_app(app: Flask) -> Api:
     api = Api(app)
     api.spec.components.schema("Inventory", schema=InventorySchema)
     from . import answers
-    for blueprint in (plans.blp, inventory.blp, answers.blp):
+    from . import findings
+    for blueprint in (plans.blp, inventory.blp, answers.blp, findings.blp):
         api.register_blueprint(blueprint)
 
     @app.route(DOCS_ASSETS + "<path:filename>", endpoint="api_docs_assets")

@@ -1,0 +1,221 @@
+"""``/api/v1/plans/{id}/analysis`` and ``/findings``: run the analysis, read
+its findings, triage them.
+
+A finding's JSON is the analysis-v1 finding (``shared/spec/analysis-v1.md``)
+plus what storage adds: its id, its triage (status, justification, who,
+when), whether it is resolved, and when it was first and last seen. The use
+cases live in :mod:`planner.services.analysis`; this module only parses,
+documents and answers.
+"""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
+from webargs.fields import DelimitedList
+
+from models import TRIAGE_STATUSES
+from planner import database
+from planner.core.analysis import LEVELS
+from planner.core.analysis.findings import OBJECT_KINDS
+from planner.services import analysis as service
+from planner.services.errors import Invalid
+
+from .auth import current_caller
+
+blp = Blueprint("findings", __name__, url_prefix="/api/v1/plans",
+                description="Analysis runs of a plan, its findings and their triage.")
+
+RESOLVED_CHOICES = ("false", "true", "all")
+PAGINATION_ARGS = ("page", "page_size")
+
+
+# --- bodies and responses -----------------------------------------------------
+
+class ObjectRefSchema(Schema):
+    kind = fields.String(metadata={"enum": list(OBJECT_KINDS)})
+    id = fields.String()
+
+
+def _level(description: str) -> fields.String:
+    return fields.String(metadata={"enum": list(LEVELS), "description": description})
+
+
+class FindingSchema(Schema):
+    """The analysis-v1 finding plus its id, triage and lifecycle."""
+
+    id = fields.Integer()
+    rule = fields.String()
+    title = fields.String()
+    objects = fields.List(fields.Nested(ObjectRefSchema), metadata={"description": "the inventory objects at fault"})
+    likelihood = _level("SP 800-30 likelihood")
+    impact = _level("SP 800-30 impact (FIPS 199 high-water mark of the VMs at risk)")
+    risk = _level("SP 800-30 Table I-2 risk of likelihood and impact")
+    factors = fields.List(fields.String(), metadata={"description": "each adjustment that moved a level"})
+    evidence = fields.Dict(metadata={"description": "the facts that triggered the rule"})
+    references = fields.List(fields.String())
+    remediation = fields.String()
+    fingerprint = fields.String(metadata={"description": "stable while the situation is unchanged"})
+    status = fields.String(metadata={"enum": list(TRIAGE_STATUSES)})
+    justification = fields.String(allow_none=True)
+    status_by = fields.String(allow_none=True, metadata={"description": "who set the status"})
+    status_at = fields.DateTime(allow_none=True, metadata={"description": "when the status was set"})
+    resolved = fields.Boolean(metadata={"description": "true once the finding no longer fires"})
+    first_seen_at = fields.DateTime()
+    last_seen_at = fields.DateTime(metadata={"description": "the last analysis in which it fired"})
+
+
+class FindingEventSchema(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    by = fields.String(allow_none=True)
+    event = fields.String(metadata={"enum": ["created", "status", "resolved", "reopened"]})
+    from_status = fields.String(data_key="from", allow_none=True,
+                                metadata={"description": "status before (status events)"})
+    to_status = fields.String(data_key="to", allow_none=True,
+                              metadata={"description": "status after (status and created events)"})
+    justification = fields.String(allow_none=True)
+    run_id = fields.Integer(allow_none=True, metadata={"description": "the analysis run behind the event"})
+
+
+class FindingDetailSchema(FindingSchema):
+    history = fields.List(fields.Nested(FindingEventSchema), attribute="events",
+                          metadata={"description": "every event of the finding, oldest first"})
+
+
+class TriageSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    status = fields.String(required=True, validate=validate.OneOf(TRIAGE_STATUSES))
+    justification = fields.String(load_default=None, allow_none=True,
+                                  validate=validate.Length(max=service.MAX_JUSTIFICATION),
+                                  metadata={"description": "required (non-empty) for any status but open"})
+
+
+class ChangesSchema(Schema):
+    new = fields.Integer()
+    still = fields.Integer(metadata={"description": "fired before and still fires"})
+    reopened = fields.Integer(metadata={"description": "was resolved and fires again"})
+    resolved = fields.Integer(metadata={"description": "fired before and no longer does"})
+
+
+class AnalysisRunSchema(Schema):
+    id = fields.Integer()
+    plan_id = fields.Integer()
+    inventory_version = fields.Integer()
+    questionnaire_version = fields.String(allow_none=True)
+    started_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+    requested_by = fields.String(allow_none=True)
+    summary = fields.Dict(metadata={"description": "findings, by_risk, by_zone, by_host, by_rule, changes"})
+    changes = fields.Nested(ChangesSchema)
+
+
+# --- query arguments ----------------------------------------------------------
+
+def _choices(name: str, allowed: tuple[str, ...]):
+    def check(values: list[str]) -> None:
+        if not values:
+            raise ValidationError(f"expected one or more of {', '.join(allowed)}")
+        bad = [v for v in values if v not in allowed]
+        if bad:
+            raise ValidationError(f"unknown {name} {bad[0]!r}: expected one of {', '.join(allowed)}")
+    return check
+
+
+def _object(value: str) -> None:
+    try:
+        service.parse_object(value)
+    except Invalid as exc:
+        raise ValidationError(exc.problems[0]["message"]) from None
+
+
+def _rules(values: list[str]) -> None:
+    if not values or any(not v or len(v) > 80 for v in values):
+        raise ValidationError("expected rule ids of 1 to 80 characters")
+
+
+class FindingQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # the pagination arguments are parsed on their own; others are refused below
+
+    risk = DelimitedList(fields.String(), validate=_choices("risk", LEVELS),
+                         metadata={"description": "risk levels, comma-separated (any matches)"})
+    rule = DelimitedList(fields.String(), validate=_rules, metadata={"description": "rule ids, comma-separated"})
+    status = DelimitedList(fields.String(), validate=_choices("status", TRIAGE_STATUSES),
+                           metadata={"description": "triage statuses, comma-separated"})
+    object = fields.String(validate=_object, metadata={"description": "an inventory object, kind:id (host:esx-01)"})
+    resolved = fields.String(load_default="false", validate=validate.OneOf(RESOLVED_CHOICES),
+                             metadata={"description": "false (default): findings that fire now; true: resolved "
+                                                      "ones; all: both"})
+
+    @pre_load
+    def refuse_unknown(self, data, **_kwargs):
+        unknown = sorted(set(data.keys()) - set(self.fields) - set(PAGINATION_ARGS))
+        if unknown:
+            raise ValidationError({k: ["unknown query argument"] for k in unknown})
+        return data
+
+
+# --- routes -------------------------------------------------------------------
+
+def run_body(run, changes: dict | None = None) -> dict:
+    body = {c: getattr(run, c) for c in AnalysisRunSchema._declared_fields if c != "changes"}
+    body["changes"] = changes if changes is not None else (run.summary or {}).get("changes")
+    return body
+
+
+@blp.route("/<int:plan_id>/analysis")
+class Analysis(MethodView):
+    @blp.response(200, AnalysisRunSchema)
+    def get(self, plan_id):
+        """The plan's latest analysis run (404 before the first)."""
+        return run_body(service.latest_run(database.session(), current_caller(), plan_id))
+
+    @blp.response(201, AnalysisRunSchema)
+    def post(self, plan_id):
+        """Analyse the stored inventory and answers, and sync the findings.
+
+        New findings are added (open), those still firing keep their triage,
+        those that stopped firing are marked resolved, and resolved ones that
+        fire again are reopened with the triage they had."""
+        db = database.session()
+        run, changes = service.run_analysis(db, current_caller(), plan_id)
+        db.commit()
+        return run_body(run, changes)
+
+
+@blp.route("/<int:plan_id>/findings")
+class Findings(MethodView):
+    @blp.arguments(FindingQuerySchema, location="query")
+    @blp.response(200, FindingSchema(many=True))
+    @blp.paginate(page_size=50, max_page_size=500)
+    def get(self, args, plan_id, pagination_parameters):
+        """The plan's findings, highest risk first (paginated: ?page=1&page_size=50; totals in X-Pagination)."""
+        p = pagination_parameters
+        resolved = {"false": False, "true": True, "all": None}[args["resolved"]]
+        findings, total = service.list_findings(
+            database.session(), current_caller(), plan_id, risk=args.get("risk"), rule=args.get("rule"),
+            status=args.get("status"), object=args.get("object"), resolved=resolved,
+            offset=(p.page - 1) * p.page_size, limit=p.page_size)
+        p.item_count = total
+        return findings
+
+
+@blp.route("/<int:plan_id>/findings/<int:finding_id>")
+class FindingById(MethodView):
+    @blp.response(200, FindingDetailSchema)
+    def get(self, plan_id, finding_id):
+        """One finding with its history (created, status changes, resolved, reopened)."""
+        return service.get_finding(database.session(), current_caller(), plan_id, finding_id)
+
+    @blp.arguments(TriageSchema)
+    @blp.response(200, FindingDetailSchema)
+    def patch(self, body, plan_id, finding_id):
+        """Triage a finding: any status but open needs a justification. Survives re-analysis."""
+        db = database.session()
+        finding = service.set_status(db, current_caller(), plan_id, finding_id, body["status"],
+                                     body.get("justification"))
+        db.commit()
+        return finding

@@ -1,0 +1,308 @@
+"""Analysis runs and the findings they keep, with their triage.
+
+:func:`run_analysis` assesses a plan's stored inventory and answers and makes
+the stored findings match what fires now, keyed by fingerprint:
+
+- a fingerprint never seen before is inserted, open, with a "created" event;
+- one that still fires has its content (title, levels, factors, evidence...)
+  refreshed and keeps its triage (status, justification, who, when);
+- one that was resolved and fires again is reopened (event "reopened"), with
+  the triage it had;
+- one that no longer fires is marked resolved (event "resolved"), never deleted.
+
+All of it happens in the caller's transaction with bulk statements (a handful
+of queries whatever the number of findings), under a lock on the plan row so
+two runs of one plan cannot interleave. Everything is scoped to the caller's
+organization through :func:`planner.services.plans.get_plan`: another
+organization's plan or finding is :class:`NotFound`.
+
+The demo and the API call these functions; they know nothing of HTTP.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from sqlalchemy import case, delete, exists, func, insert, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from models import TRIAGE_STATUSES, AnalysisRun, Answer, Finding, FindingEvent, FindingObject
+from models.base import utcnow
+from models.inventory_store import read_inventory
+from planner.core.analysis import LEVELS
+from planner.core.analysis.findings import OBJECT_KINDS
+from planner.core.assessment import assess
+from planner.core.inventory import estate_from_document
+from planner.core.questionnaire import AnswersDocument, as_answers, default_questionnaire
+
+from .accounts import Caller
+from .errors import Invalid, NotFound
+from .plans import get_plan
+
+#: The finding's fields of the analysis-v1 contract that analysis refreshes.
+CONTENT = ("rule", "title", "objects", "likelihood", "impact", "risk", "factors", "evidence", "references",
+           "remediation")
+CHANGE_KINDS = ("new", "still", "reopened", "resolved")
+MAX_JUSTIFICATION = 10_000
+_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class ObjectFilter:
+    kind: str
+    id: str
+
+
+def parse_object(value: str) -> ObjectFilter:
+    """``"kind:id"`` -> ObjectFilter; ids may themselves contain colons."""
+    kind, colon, ext_id = value.partition(":")
+    if not colon:
+        raise Invalid("invalid object filter", [{"path": "object", "message": "expected kind:id, e.g. host:esx-01"}])
+    if kind not in OBJECT_KINDS:
+        raise Invalid("invalid object filter", [{"path": "object", "message":
+                                                 f"unknown kind {kind!r}: expected one of {', '.join(OBJECT_KINDS)}"}])
+    if not ext_id or len(ext_id) > 200:
+        raise Invalid("invalid object filter", [{"path": "object", "message": "expected an id of 1 to 200 characters "
+                                                                              "after the colon"}])
+    return ObjectFilter(kind, ext_id)
+
+
+# --- running the analysis -----------------------------------------------------
+
+def plan_answers(session: Session, plan_id: int) -> dict[str, dict]:
+    """The plan's stored answers: question id -> {"value", "comment", "evidence"}."""
+    rows = session.execute(select(Answer.question_id, Answer.value, Answer.comment, Answer.evidence)
+                           .where(Answer.plan_id == plan_id).order_by(Answer.question_id))
+    return {r.question_id: {"value": r.value, "comment": r.comment, "evidence": r.evidence} for r in rows}
+
+
+def _answers_for(plan, answers: dict[str, dict]):
+    """What :func:`assess` takes: answers given against another questionnaire
+    version travel as a document of that version, so they are carried over."""
+    if not answers:
+        return None
+    if plan.questionnaire_version and plan.questionnaire_version != default_questionnaire().version:
+        return AnswersDocument(as_answers(answers), version=plan.questionnaire_version, plan=str(plan.id))
+    return answers
+
+
+def _plain(value: Any) -> Any:
+    """The value as JSON gives it back (tuples become lists), so stored and
+    fresh content compare equal when they are."""
+    return json.loads(json.dumps(value))
+
+
+def _chunks(items: list, size: int = _CHUNK) -> Iterable[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _object_rows(plan_id: int, finding_id: int, objects: list[dict]) -> list[dict]:
+    seen = dict.fromkeys((o["kind"], o["id"]) for o in objects)
+    return [{"finding_id": finding_id, "plan_id": plan_id, "kind": k, "ext_id": i} for k, i in seen]
+
+
+def run_analysis(session: Session, caller: Caller, plan_id: int) -> tuple[AnalysisRun, dict[str, int]]:
+    """Assess the plan as stored and sync its findings; returns (run, changes).
+
+    ``changes`` counts findings by what happened to them: new, still (firing
+    before and now), reopened, resolved. The caller commits.
+    """
+    started = utcnow()
+    plan = get_plan(session, caller, plan_id, for_update=True)
+    estate = estate_from_document(read_inventory(session, plan))
+    analysis = assess(estate, _answers_for(plan, plan_answers(session, plan.id)), plan_id=str(plan.id))
+    now = utcnow()
+    who = caller.label or None
+    run = AnalysisRun(plan_id=plan.id, inventory_version=plan.inventory_version,
+                      questionnaire_version=plan.questionnaire_version, started_at=started,
+                      requested_by=who, summary={})
+    session.add(run)
+    session.flush()
+
+    def event(finding_id: int, kind: str, to_status: str | None = None) -> dict:
+        # Same keys for every row, so the bulk insert keeps them in order.
+        return {"finding_id": finding_id, "at": now, "by": who, "event": kind, "from_status": None,
+                "to_status": to_status, "justification": None, "run_id": run.id}
+
+    fresh: dict[str, dict] = {}
+    for f in analysis.findings:
+        # One row per fingerprint; the engine never emits two, this only keeps
+        # a duplicate from failing the whole run on the unique constraint.
+        fresh.setdefault(f.fingerprint, _plain({k: v for k, v in f.to_dict().items() if k != "fingerprint"}))
+
+    stored = {r.fingerprint: r for r in session.execute(
+        select(Finding.id, Finding.fingerprint, Finding.resolved, *(getattr(Finding, c) for c in CONTENT))
+        .where(Finding.plan_id == plan.id))}
+
+    new_rows, refreshed, unlinked, linked, events = [], [], [], [], []
+    counts = dict.fromkeys(CHANGE_KINDS, 0)
+    for fp, content in fresh.items():
+        row = stored.get(fp)
+        if row is None:
+            new_rows.append({"plan_id": plan.id, "fingerprint": fp, **content, "status": "open",
+                             "resolved": False, "first_seen_run_id": run.id, "last_seen_run_id": run.id,
+                             "first_seen_at": now, "last_seen_at": now})
+            counts["new"] += 1
+            continue
+        changed = {c: content[c] for c in CONTENT if getattr(row, c) != content[c]}
+        if row.resolved:
+            changed.update(resolved=False, resolved_at=None)
+            events.append(event(row.id, "reopened"))
+            counts["reopened"] += 1
+        else:
+            counts["still"] += 1
+        if changed:
+            refreshed.append({"id": row.id, **changed})
+        if "objects" in changed:
+            unlinked.append(row.id)
+            linked.append((row.id, content["objects"]))
+    gone = [r.id for fp, r in stored.items() if fp not in fresh and not r.resolved]
+    counts["resolved"] = len(gone)
+
+    if new_rows:
+        # executemany without RETURNING (row-at-a-time on some backends), then
+        # one query for the new ids: the rows this run saw first.
+        session.execute(insert(Finding), new_rows)
+        ids = dict(session.execute(select(Finding.fingerprint, Finding.id).where(
+            Finding.plan_id == plan.id, Finding.first_seen_run_id == run.id)).all())
+        events += [event(ids[r["fingerprint"]], "created", to_status="open") for r in new_rows]
+        linked += [(ids[r["fingerprint"]], r["objects"]) for r in new_rows]
+    if refreshed:
+        session.execute(update(Finding), refreshed)
+    if gone:
+        session.execute(update(Finding), [{"id": i, "resolved": True, "resolved_at": now} for i in gone])
+        events += [event(i, "resolved") for i in gone]
+    for chunk in _chunks(unlinked):
+        session.execute(delete(FindingObject).where(FindingObject.finding_id.in_(chunk)))
+    links = [link for i, objects in linked for link in _object_rows(plan.id, i, objects)]
+    if links:
+        session.execute(insert(FindingObject), links)
+    if events:
+        session.execute(insert(FindingEvent), events)
+    session.execute(update(Finding).where(Finding.plan_id == plan.id, Finding.resolved.is_(False))
+                    .values(last_seen_at=now, last_seen_run_id=run.id)
+                    .execution_options(synchronize_session=False))
+
+    run.summary = {"findings": len(fresh), **analysis.summary(), "changes": counts}
+    run.finished_at = utcnow()
+    session.flush()
+    return run, counts
+
+
+def latest_run(session: Session, caller: Caller, plan_id: int) -> AnalysisRun:
+    plan = get_plan(session, caller, plan_id)
+    run = session.scalar(select(AnalysisRun).where(AnalysisRun.plan_id == plan.id)
+                         .order_by(AnalysisRun.id.desc()).limit(1))
+    if run is None:
+        raise NotFound(f"plan {plan_id} has not been analysed yet")
+    return run
+
+
+# --- reading findings ---------------------------------------------------------
+
+_RISK_RANK = case({level: i for i, level in enumerate(LEVELS)}, value=Finding.risk, else_=-1)
+
+
+def _check_choices(values: Iterable[str] | None, allowed: tuple[str, ...], path: str) -> list[str] | None:
+    if values is None:
+        return None
+    values = [values] if isinstance(values, str) else list(values)
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        raise Invalid(f"invalid {path} filter", [{"path": path, "message":
+                                                  f"unknown {path} {bad[0]!r}: expected one of {', '.join(allowed)}"}])
+    return values
+
+
+def list_findings(session: Session, caller: Caller, plan_id: int, risk: Iterable[str] | str | None = None,
+                  rule: Iterable[str] | str | None = None, status: Iterable[str] | str | None = None,
+                  object: str | ObjectFilter | None = None, resolved: bool | None = False,
+                  offset: int = 0, limit: int = 100) -> tuple[list[Finding], int]:
+    """The plan's findings, highest risk first, then by rule and age; and their total.
+
+    ``risk``, ``rule`` and ``status`` each take one value or several (any of
+    them matches); ``object`` is ``"kind:id"``; ``resolved`` False (the
+    default: findings that fire now), True (only resolved ones) or None (all).
+    """
+    plan = get_plan(session, caller, plan_id)
+    risks = _check_choices(risk, LEVELS, "risk")
+    statuses = _check_choices(status, TRIAGE_STATUSES, "status")
+    rules = [rule] if isinstance(rule, str) else (list(rule) if rule is not None else None)
+    where = [Finding.plan_id == plan.id]
+    if risks is not None:
+        where.append(Finding.risk.in_(risks))
+    if rules is not None:
+        where.append(Finding.rule.in_(rules))
+    if statuses is not None:
+        where.append(Finding.status.in_(statuses))
+    if resolved is not None:
+        where.append(Finding.resolved.is_(bool(resolved)))
+    if object is not None:
+        target = parse_object(object) if isinstance(object, str) else object
+        where.append(exists().where(FindingObject.finding_id == Finding.id, FindingObject.plan_id == plan.id,
+                                    FindingObject.kind == target.kind, FindingObject.ext_id == target.id))
+    total = session.scalar(select(func.count()).select_from(Finding).where(*where)) or 0
+    findings = session.scalars(select(Finding).where(*where)
+                               .order_by(_RISK_RANK.desc(), Finding.rule, Finding.id)
+                               .offset(offset).limit(limit)).all()
+    return list(findings), total
+
+
+def get_finding(session: Session, caller: Caller, plan_id: int, finding_id: int) -> Finding:
+    """One finding of the plan, with its events (``finding.events``, oldest first)."""
+    plan = get_plan(session, caller, plan_id)
+    finding = session.scalar(select(Finding).where(Finding.id == finding_id, Finding.plan_id == plan.id)
+                             .options(selectinload(Finding.events)))
+    if finding is None:
+        raise NotFound(f"no finding {finding_id} in plan {plan_id}")
+    return finding
+
+
+# --- triage -------------------------------------------------------------------
+
+def _clean_justification(status: Any, justification: Any) -> str | None:
+    problems = []
+    if status not in TRIAGE_STATUSES:
+        problems.append({"path": "status", "message": f"unknown status {status!r}: expected one of "
+                                                      f"{', '.join(TRIAGE_STATUSES)}"})
+    text = None
+    if justification is not None:
+        if not isinstance(justification, str):
+            problems.append({"path": "justification", "message": "expected a string"})
+        elif "\x00" in justification:
+            problems.append({"path": "justification", "message": "NUL characters are not allowed"})
+        elif len(justification) > MAX_JUSTIFICATION:
+            problems.append({"path": "justification", "message":
+                             f"expected at most {MAX_JUSTIFICATION} characters"})
+        else:
+            text = justification.strip() or None
+    if text is None and status != "open" and status in TRIAGE_STATUSES \
+            and not any(p["path"] == "justification" for p in problems):
+        problems.append({"path": "justification", "message":
+                         f"a justification is required to set status {status!r}"})
+    if problems:
+        raise Invalid("invalid triage", problems)
+    return text
+
+
+def set_status(session: Session, caller: Caller, plan_id: int, finding_id: int, status: Any,
+               justification: Any = None) -> Finding:
+    """Triage a finding (resolved or not): status, justification, who, when,
+    and a "status" event with from, to and the justification.
+
+    Any status but ``open`` needs a non-empty justification. Setting exactly
+    what is already set changes nothing and records nothing.
+    """
+    text = _clean_justification(status, justification)
+    finding = get_finding(session, caller, plan_id, finding_id)
+    if finding.status == status and finding.justification == text:
+        return finding
+    now = utcnow()
+    who = caller.label or None
+    finding.events.append(FindingEvent(at=now, by=who, event="status", from_status=finding.status,
+                                       to_status=status, justification=text))
+    finding.status, finding.justification, finding.status_by, finding.status_at = status, text, who, now
+    session.flush()
+    return finding
