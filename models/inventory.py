@@ -4,17 +4,25 @@ Every object row carries the caller's stable key (``ext_id``, the document's
 ``id``), its position in the document (so a read returns the order that was
 written) and a digest of its content (so re-sending an unchanged object writes
 nothing). References between objects are the referenced ``ext_id`` in a
-``*_ref`` column, tied by a composite foreign key ``(plan_id, ref)`` to the
-target's ``(plan_id, ext_id)``: the database itself refuses a dangling
-reference. Lists inside an object (devices, NICs, disks, an appliance's
-networks, a datastore's hosts) are child rows ordered by ``position``.
+``*_ref`` column, indexed with ``plan_id``. Lists inside an object (devices,
+NICs, disks, an appliance's networks, a datastore's hosts) are child rows
+ordered by ``position``.
+
+References carry no foreign-key constraint, on purpose. Integrity comes from
+the single writer: every write (PUT, and PATCH after merging) validates the
+*whole* resulting document, every reference included, with the plan row
+locked, before one row is written, and the write is one transaction. Composite
+foreign keys ``(plan_id, ref) -> (plan_id, ext_id)`` were tried and measured:
+PostgreSQL's per-row key-share locks on a handful of hot rows (100,000 VMs
+naming seven zones) made storing a 30,000-VM inventory 4x slower (15.5 s
+against 3.8 s), putting the 100,000-VM target out of reach. Rows still belong
+to their plan and their parent object through real, cascading foreign keys.
 """
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (Boolean, Date, Float, ForeignKey, ForeignKeyConstraint, Index, Integer, String,
-                        UniqueConstraint)
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, JSONType
@@ -23,10 +31,9 @@ ID = String(200)
 
 
 def _object_table_args(table: str, *refs: tuple[str, str]):
-    """Unique key per plan, plus a composite FK and an index for each reference."""
+    """Unique key per plan, plus an index for each reference (see the module docstring)."""
     args = [UniqueConstraint("plan_id", "ext_id")]
-    for column, target in refs:
-        args.append(ForeignKeyConstraint(["plan_id", column], [f"{target}.plan_id", f"{target}.ext_id"]))
+    for column, _target in refs:
         args.append(Index(f"ix_{table}_{column}", "plan_id", column))
     return tuple(args)
 
@@ -112,7 +119,6 @@ class DatastoreHost(Base):
     __tablename__ = "datastore_hosts"
     __table_args__ = (
         UniqueConstraint("datastore_id", "position"),
-        ForeignKeyConstraint(["plan_id", "host_ref"], ["hosts.plan_id", "hosts.ext_id"]),
         Index("ix_datastore_hosts_host_ref", "plan_id", "host_ref"),
     )
 
@@ -148,7 +154,6 @@ class VmNic(Base):
     __tablename__ = "vm_nics"
     __table_args__ = (
         UniqueConstraint("vm_id", "position"),
-        ForeignKeyConstraint(["plan_id", "network_ref"], ["networks.plan_id", "networks.ext_id"]),
         Index("ix_vm_nics_network_ref", "plan_id", "network_ref"),
     )
 
@@ -163,7 +168,6 @@ class VmDisk(Base):
     __tablename__ = "vm_disks"
     __table_args__ = (
         UniqueConstraint("vm_id", "position"),
-        ForeignKeyConstraint(["plan_id", "datastore_ref"], ["datastores.plan_id", "datastores.ext_id"]),
         Index("ix_vm_disks_datastore_ref", "plan_id", "datastore_ref"),
     )
 
@@ -200,7 +204,6 @@ class ApplianceNetwork(Base):
     __tablename__ = "appliance_networks"
     __table_args__ = (
         UniqueConstraint("appliance_id", "position"),
-        ForeignKeyConstraint(["plan_id", "network_ref"], ["networks.plan_id", "networks.ext_id"]),
         Index("ix_appliance_networks_network_ref", "plan_id", "network_ref"),
     )
 

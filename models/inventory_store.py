@@ -19,7 +19,7 @@ import json
 from collections import defaultdict
 from typing import Callable, Iterable
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import JSON, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from planner.core.inventory.schema import COLLECTIONS, POLICY_DEFAULTS, SCHEMA_ID
@@ -203,6 +203,26 @@ _SPECS = {
 assert tuple(_SPECS) == COLLECTIONS
 
 
+def _bulk_insert(session: Session, table, rows: list[dict]) -> None:
+    """Insert many rows of one shape: COPY on PostgreSQL (an order of magnitude
+    faster than row-by-row INSERTs there), executemany elsewhere."""
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        for chunk in _chunks(rows, _CHUNK * 4):
+            session.execute(insert(table), chunk)
+        return
+    from psycopg.types.json import Jsonb
+    columns = list(rows[0])
+    json_columns = {c for c in columns if isinstance(table.c[c].type, JSON)}
+    names = ", ".join(f'"{c}"' for c in columns)
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([Jsonb(row[c]) if c in json_columns else row[c] for c in columns])
+
+
 def _chunks(items: list, size: int = _CHUNK):
     for i in range(0, len(items), size):
         yield items[i:i + size]
@@ -263,8 +283,7 @@ def _write_collection(session: Session, plan_id: int, spec: _Collection, objects
             row["id"] = old[0]
             updates.append(row)
         rewritten.append(obj)
-    for chunk in _chunks(inserts):
-        session.execute(insert(model.__table__), chunk)
+    _bulk_insert(session, model.__table__, inserts)
     for chunk in _chunks(updates):
         session.execute(update(model), chunk)
     for chunk in _chunks(moves):
@@ -289,8 +308,7 @@ def _write_collection(session: Session, plan_id: int, spec: _Collection, objects
                 for r in child.rows(obj, plan_id):
                     r[child.parent_column] = parent
                     rows.append(r)
-            for chunk in _chunks(rows, _CHUNK * 4):
-                session.execute(insert(child.model.__table__), chunk)
+            _bulk_insert(session, child.model.__table__, rows)
     keep = {o["id"] for o in objects}
     stale = [pk for ext, (pk, _digest, _pos) in existing.items() if ext not in keep]
     return bool(inserts or updates or moves), stale

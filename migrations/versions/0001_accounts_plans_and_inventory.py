@@ -147,7 +147,6 @@ def upgrade() -> None:
     sa.Column('digest', sa.String(length=32), nullable=False),
     sa.Column('name', sa.String(length=500), nullable=True),
     sa.Column('tags', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.ForeignKeyConstraint(['plan_id', 'zone_ref'], ['zones.plan_id', 'zones.ext_id'], name=op.f('fk_networks_plan_id_zone_ref_zones')),
     sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_networks_plan_id_plans'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_networks')),
     sa.UniqueConstraint('plan_id', 'ext_id', name=op.f('uq_networks_plan_id_ext_id'))
@@ -179,9 +178,6 @@ def upgrade() -> None:
     sa.Column('digest', sa.String(length=32), nullable=False),
     sa.Column('name', sa.String(length=500), nullable=True),
     sa.Column('tags', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.ForeignKeyConstraint(['plan_id', 'cluster_ref'], ['clusters.plan_id', 'clusters.ext_id'], name=op.f('fk_hosts_plan_id_cluster_ref_clusters')),
-    sa.ForeignKeyConstraint(['plan_id', 'dedicated_zone_ref'], ['zones.plan_id', 'zones.ext_id'], name=op.f('fk_hosts_plan_id_dedicated_zone_ref_zones')),
-    sa.ForeignKeyConstraint(['plan_id', 'management_network_ref'], ['networks.plan_id', 'networks.ext_id'], name=op.f('fk_hosts_plan_id_management_network_ref_networks')),
     sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_hosts_plan_id_plans'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_hosts')),
     sa.UniqueConstraint('plan_id', 'ext_id', name=op.f('uq_hosts_plan_id_ext_id'))
@@ -198,7 +194,6 @@ def upgrade() -> None:
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('host_ref', sa.String(length=200), nullable=False),
     sa.ForeignKeyConstraint(['datastore_id'], ['datastores.id'], name=op.f('fk_datastore_hosts_datastore_id_datastores'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['plan_id', 'host_ref'], ['hosts.plan_id', 'hosts.ext_id'], name=op.f('fk_datastore_hosts_plan_id_host_ref_hosts')),
     sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_datastore_hosts_plan_id_plans'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_datastore_hosts')),
     sa.UniqueConstraint('datastore_id', 'position', name=op.f('uq_datastore_hosts_datastore_id_position'))
@@ -240,8 +235,6 @@ def upgrade() -> None:
     sa.Column('digest', sa.String(length=32), nullable=False),
     sa.Column('name', sa.String(length=500), nullable=True),
     sa.Column('tags', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.ForeignKeyConstraint(['plan_id', 'host_ref'], ['hosts.plan_id', 'hosts.ext_id'], name=op.f('fk_vms_plan_id_host_ref_hosts')),
-    sa.ForeignKeyConstraint(['plan_id', 'zone_ref'], ['zones.plan_id', 'zones.ext_id'], name=op.f('fk_vms_plan_id_zone_ref_zones')),
     sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_vms_plan_id_plans'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_vms')),
     sa.UniqueConstraint('plan_id', 'ext_id', name=op.f('uq_vms_plan_id_ext_id'))
@@ -261,7 +254,6 @@ def upgrade() -> None:
     sa.Column('digest', sa.String(length=32), nullable=False),
     sa.Column('name', sa.String(length=500), nullable=True),
     sa.Column('tags', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.ForeignKeyConstraint(['plan_id', 'vm_ref'], ['vms.plan_id', 'vms.ext_id'], name=op.f('fk_appliances_plan_id_vm_ref_vms')),
     sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_appliances_plan_id_plans'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_appliances')),
     sa.UniqueConstraint('plan_id', 'ext_id', name=op.f('uq_appliances_plan_id_ext_id'))
@@ -287,7 +279,6 @@ def upgrade() -> None:
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('datastore_ref', sa.String(length=200), nullable=False),
     sa.Column('size_gib', sa.Float(), nullable=True),
-    sa.ForeignKeyConstraint(['plan_id', 'datastore_ref'], ['datastores.plan_id', 'datastores.ext_id'], name=op.f('fk_vm_disks_plan_id_datastore_ref_datastores')),
     sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_vm_disks_plan_id_plans'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['vm_id'], ['vms.id'], name=op.f('fk_vm_disks_vm_id_vms'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_vm_disks')),
@@ -302,7 +293,6 @@ def upgrade() -> None:
     sa.Column('plan_id', sa.Integer(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('network_ref', sa.String(length=200), nullable=False),
-    sa.ForeignKeyConstraint(['plan_id', 'network_ref'], ['networks.plan_id', 'networks.ext_id'], name=op.f('fk_vm_nics_plan_id_network_ref_networks')),
     sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_vm_nics_plan_id_plans'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['vm_id'], ['vms.id'], name=op.f('fk_vm_nics_vm_id_vms'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_vm_nics')),
@@ -318,7 +308,6 @@ def upgrade() -> None:
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('network_ref', sa.String(length=200), nullable=False),
     sa.ForeignKeyConstraint(['appliance_id'], ['appliances.id'], name=op.f('fk_appliance_networks_appliance_id_appliances'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['plan_id', 'network_ref'], ['networks.plan_id', 'networks.ext_id'], name=op.f('fk_appliance_networks_plan_id_network_ref_networks')),
     sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_appliance_networks_plan_id_plans'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_appliance_networks')),
     sa.UniqueConstraint('appliance_id', 'position', name=op.f('uq_appliance_networks_appliance_id_position'))

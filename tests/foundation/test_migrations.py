@@ -46,7 +46,7 @@ def test_constraints_follow_the_naming_convention(empty_database):
         with engine.connect() as conn:
             insp = inspect(conn)
             fks = {fk["name"] for fk in insp.get_foreign_keys("vm_nics")}
-            assert "fk_vm_nics_plan_id_network_ref_networks" in fks
+            assert fks == {"fk_vm_nics_vm_id_vms", "fk_vm_nics_plan_id_plans"}
             uniques = {u["name"] for u in insp.get_unique_constraints("vms")}
             assert "uq_vms_plan_id_ext_id" in uniques
     finally:
