@@ -191,33 +191,74 @@ class Advisor:
         """Place the homeless VMs and move misfits to hosts without a conflict.
 
         Largest first (first-fit-decreasing packs better). A homeless VM takes,
-        in order: a host of its colour, an empty host, a host already mixed,
-        any host; a misfit moves only to the first two. Returns the VMs left
-        without a host.
+        in order: a host of its colour or an empty host (see :meth:`_quotas`),
+        a host already mixed, any host; a misfit moves only to a host of its
+        colour, else an empty one. Returns the VMs left without a host.
         """
         ld = self.ledger
         work = self.homeless + [v for v in range(len(ld.vms))
                                 if ld.is_misfit[v] and not ld.pinned[v] and ld.where[v] is not None]
+        quota, opened = self._quotas(), {}
         left = []
         for v in sorted(set(work), key=_size(ld)):
-            here = ld.where[v]
-            if here is None:
-                i = self.find_clean(v)
-                if i is None:
-                    i = self.find_mixed(v)
-                if i is None:
-                    i = ld.best_anywhere(v, range(len(ld.hosts)))
-                if i is None:
-                    left.append(v)
-                    continue
-                ld.place(v, i, not ld.joins_cleanly(v, i))
-            else:
+            here, z = ld.where[v], ld.zone[v]
+            if here is not None:
                 i = self.find_clean(v, exclude=here)
                 if i is not None:
                     ld.remove(v)
                     ld.place(v, i, False)
+                continue
+            i = ld.best_in(v, ld.keys_for(v))
+            if i is None or z is None or opened.get(z, 0) < quota.get(z, 0):
+                empty = ld.best_in(v, [EMPTY])
+                if empty is not None and (i is None or ld.freeness(empty) > ld.freeness(i)):
+                    i = empty
+                    if z is not None:
+                        opened[z] = opened.get(z, 0) + 1
+            if i is None:
+                i = self.find_mixed(v)
+            if i is None:
+                i = ld.best_anywhere(v, range(len(ld.hosts)))
+            if i is None:
+                left.append(v)
+                continue
+            ld.place(v, i, not ld.joins_cleanly(v, i))
         self.homeless = left
         return left
+
+    def _quotas(self) -> dict[str, int]:
+        """How many empty hosts each zone's homeless VMs may open while a host of their colour has room.
+
+        Spreading load (priority 3) wants new VMs on empty hosts; keeping
+        empty hosts for zones that have no host yet (priority 1) wants them
+        filled last. The empty hosts are shared out in proportion to each
+        zone's homeless demand (in host-sized units, largest remainder, ties
+        by zone id), at least one for a zone with demand while hosts last. A
+        zone beyond its share still opens an empty host when its own are full.
+        """
+        ld = self.ledger
+        empties = sum(1 for i in range(len(ld.hosts)) if ld.key(i) == EMPTY)
+        open_hosts = [i for i in range(len(ld.hosts)) if ld.dedicated[i] is None] or range(len(ld.hosts))
+        cpu_unit = sum(ld.cores[i] for i in open_hosts) * ld.cpu_ratio / max(len(open_hosts), 1) or 1
+        mem_unit = sum(ld.memory[i] for i in open_hosts) * ld.mem_ratio / max(len(open_hosts), 1) or 1
+        demand: dict[str, float] = {}
+        for v in self.homeless:
+            z = ld.zone[v]
+            if z is not None:
+                demand[z] = demand.get(z, 0.0) + max(ld.cpu[v] / cpu_unit, ld.mem[v] / mem_unit)
+        total = sum(demand.values())
+        if not empties or not total:
+            return {}
+        zones = sorted(demand)
+        quota = {z: 1 for z in zones[:empties]}
+        spare = empties - len(quota)
+        shares = {z: spare * demand[z] / total for z in zones}
+        for z in zones:
+            quota[z] = quota.get(z, 0) + int(shares[z])
+        spare -= sum(int(shares[z]) for z in zones)
+        for z in sorted(zones, key=lambda z: (-(shares[z] - int(shares[z])), z))[:max(spare, 0)]:
+            quota[z] = quota.get(z, 0) + 1
+        return quota
 
     # -- pass 3 ------------------------------------------------------------------
     def repair(self) -> None:

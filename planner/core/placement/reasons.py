@@ -26,12 +26,15 @@ def listing(ledger: Ledger, hosts: Sequence[int]) -> str:
     return ", ".join(names) + (f" and {more} more" if more > 0 else "")
 
 
-def no_room(ledger: Ledger, v: int, candidates: Sequence[int], where: str) -> str:
-    """Why none of ``candidates`` (hosts described by ``where``) can take VM ``v``."""
+def no_room(ledger: Ledger, v: int, candidates: Sequence[int], where: str, none: str | None = None) -> str:
+    """Why none of ``candidates`` (hosts described by ``where``) can take VM ``v``.
+
+    ``none`` is the reason when there are no candidates at all.
+    """
     zone, group = ledger.zone[v], ledger.group[v]
     cpu, mem = ledger.cpu[v], ledger.mem[v]
     if not candidates:
-        return f"no {where}"
+        return none or f"no {where}"
     open_ = [i for i in candidates if ledger.dedicated[i] is None or ledger.dedicated[i] == zone]
     if not open_:
         zones = sorted({ledger.dedicated[i] for i in candidates})
@@ -85,4 +88,6 @@ def stays_mixed(ledger: Ledger, v: int) -> str:
     if ledger.pinned[v]:
         return f"{vm.id} (zone {ledger.zone[v]}) is pinned"
     clean = [i for i in range(len(ledger.hosts)) if i != here and ledger.joins_cleanly(v, i)]
-    return f"{vm.id} (zone {ledger.zone[v]}): " + no_room(ledger, v, clean, "conflict-free host for it")
+    return f"{vm.id} (zone {ledger.zone[v]}): " + no_room(
+        ledger, v, clean, "conflict-free host for it",
+        "every other host serves a zone that conflicts with it, and none is empty")
