@@ -15,7 +15,7 @@ from planner.core.inventory import load_estate
 from planner.core.questionnaire import default_questionnaire, progress, read_answers
 
 PROBLEM = "application/problem+json"
-EXAMPLE = Path(__file__).resolve().parents[1] / "questionnaire" / "data" / "consolidation-answers.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "planner" / "demo" / "answers.yaml"  # the worked example
 
 
 def answers_url(plan_id, qid=None, history=False):

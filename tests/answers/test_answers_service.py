@@ -19,7 +19,7 @@ from planner.services import plans
 from planner.services.accounts import Caller
 from planner.services.errors import Invalid, NotFound
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "questionnaire" / "data" / "consolidation-answers.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "planner" / "demo" / "answers.yaml"  # the worked example
 EXAMPLE_ANSWERS = {qid: a.to_dict() for qid, a in read_answers(EXAMPLE).answers.items()}
 OLD_VERSION = "2025.9"
 

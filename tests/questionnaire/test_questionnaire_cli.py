@@ -15,8 +15,7 @@ from planner.core.inventory import load_estate
 from planner.core.questionnaire import (default_questionnaire, parse_answers_document, progress, read_answers,
                                         validate_answers)
 
-DATA = Path(__file__).resolve().parent / "data"
-EXAMPLE = DATA / "consolidation-answers.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "planner" / "demo" / "answers.yaml"  # the worked example
 DEMO_ESTATE = Path(__file__).resolve().parents[2] / "planner" / "demo" / "estate.json"
 
 
