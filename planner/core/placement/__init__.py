@@ -27,8 +27,10 @@ The algorithm (three passes over a ledger of hosts, :mod:`.ledger`):
    stays for now, holding its room.
 2. **Place** (:meth:`.advisor.Advisor.place_all`), largest VM first: an
    evicted or never-placed VM takes the host with the most free room among
-   those of its colour, else an empty host, else a host that already mixes
-   zones, else any host where it fits (creating a conflict, reported);
+   those of its colour or the empty ones (empty hosts are shared out between
+   zones in proportion to their homeless demand, so new VMs spread without
+   one zone taking every empty host), else a host that already mixes zones,
+   else any host where it fits (creating a conflict, reported);
    failing all, it is unplaced with the precise reason (:mod:`.reasons`). A
    misfit moves only to a host of its colour or an empty one — never to a
    conflict — else it stays for pass 3. Ties prefer a host where the VM adds
@@ -49,9 +51,11 @@ Guarantees (tested, see tests/placement):
   it is reported). Every VM is either in ``placement`` or in ``unplaced``
   with a reason; a VM is unplaced only if no host could take it under the
   hard constraints at the end.
-* If the input is already conflict-free and within the hard constraints,
-  no VM moves (each host's colour is then its only zone or trust window, so
-  there are no misfits and no evictions); VMs without a host are added.
+* If every VM has a host and the input is already conflict-free and within
+  the hard constraints, no VM moves (each host's colour is then its only zone
+  or trust window, so there are no misfits and no evictions). VMs without a
+  host are added; existing VMs move for them only if a new VM can be placed
+  nowhere but on a conflict and moving others clears it.
 * A move is made only to meet a hard constraint, to place a VM without a
   host, or to clear a zone conflict; so priority (2) yields only to (1).
 * Deterministic: hosts and VMs are taken in document order, ties broken by
@@ -61,10 +65,14 @@ Guarantees (tested, see tests/placement):
 
 Honest limits: deciding whether a conflict-free placement exists is bin
 packing with colours — NP-hard — so priority (1) is met by a greedy with a
-repair pass, not by an exact search. It finds a conflict-free placement
-whenever each displaced VM has room on a host of its colour or an empty host
-(the common case: a few strays on otherwise single-zone hosts), and the
-repair pass recolours hosts whose minority zone has nowhere else to go. It
+repair pass, not by an exact search. It reaches a conflict-free placement
+whenever each VM that must leave or be placed finds room, at its turn, on a
+host of its colour or an empty host (the common case: a few strays on
+otherwise single-zone hosts), and the repair pass recolours hosts whose
+minority zone has nowhere else to go. Where no conflict-free placement
+exists, the repair keeps the number of mixed hosts low by gathering the
+strays on hosts already mixed — on the demo estate, onto the host whose
+pinned management VMs already make it the odd one out. It
 can miss a conflict-free placement that needs several hosts recoloured at
 once, or a different packing of the same zone's VMs (first-fit-decreasing
 is not optimal packing); priority (2) is likewise minimised greedily, not
