@@ -27,10 +27,11 @@ from typing import Any, Iterable
 from sqlalchemy import case, delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from models import TRIAGE_STATUSES, AnalysisRun, Answer, Finding, FindingEvent, FindingObject
+from models import TRIAGE_STATUSES, AnalysisRun, Answer, Finding, FindingEvent, FindingObject, Plan
 from models.base import utcnow
 from models.inventory_store import read_inventory
-from planner.core.analysis import LEVELS
+from planner.core.analysis import LEVELS, Analysis
+from planner.core.analysis import Finding as CoreFinding
 from planner.core.analysis.findings import OBJECT_KINDS
 from planner.core.assessment import assess
 from planner.core.inventory import estate_from_document
@@ -103,6 +104,12 @@ def _object_rows(plan_id: int, finding_id: int, objects: list[dict]) -> list[dic
     return [{"finding_id": finding_id, "plan_id": plan_id, "kind": k, "ext_id": i} for k, i in seen]
 
 
+def assess_plan(session: Session, plan: Plan) -> Analysis:
+    """The assessment of the plan as stored: its inventory and its answers."""
+    estate = estate_from_document(read_inventory(session, plan))
+    return assess(estate, _answers_for(plan, plan_answers(session, plan.id)), plan_id=str(plan.id))
+
+
 def run_analysis(session: Session, caller: Caller, plan_id: int) -> tuple[AnalysisRun, dict[str, int]]:
     """Assess the plan as stored and sync its findings; returns (run, changes).
 
@@ -111,15 +118,28 @@ def run_analysis(session: Session, caller: Caller, plan_id: int) -> tuple[Analys
     """
     started = utcnow()
     plan = get_plan(session, caller, plan_id, for_update=True)
-    estate = estate_from_document(read_inventory(session, plan))
-    analysis = assess(estate, _answers_for(plan, plan_answers(session, plan.id)), plan_id=str(plan.id))
-    now = utcnow()
-    who = caller.label or None
+    result = assess_plan(session, plan)
     run = AnalysisRun(plan_id=plan.id, inventory_version=plan.inventory_version,
                       questionnaire_version=plan.questionnaire_version, started_at=started,
-                      requested_by=who, summary={})
+                      requested_by=caller.label or None, summary={})
     session.add(run)
     session.flush()
+    counts = sync_findings(session, run, result.findings)
+    run.summary = {"findings": counts["new"] + counts["still"] + counts["reopened"], **result.summary(),
+                   "changes": counts}
+    run.finished_at = utcnow()
+    session.flush()
+    return run, counts
+
+
+def sync_findings(session: Session, run: AnalysisRun, findings: Iterable[CoreFinding]) -> dict[str, int]:
+    """Make the plan's stored findings match ``findings`` (what fires now),
+    on behalf of ``run`` (flushed, so it has an id); returns the change counts.
+
+    A fixed number of statements whatever the number of findings: one read
+    of the stored findings, then bulk inserts and updates.
+    """
+    plan_id, who, now = run.plan_id, run.requested_by, utcnow()
 
     def event(finding_id: int, kind: str, to_status: str | None = None) -> dict:
         # Same keys for every row, so the bulk insert keeps them in order.
@@ -127,21 +147,21 @@ def run_analysis(session: Session, caller: Caller, plan_id: int) -> tuple[Analys
                 "to_status": to_status, "justification": None, "run_id": run.id}
 
     fresh: dict[str, dict] = {}
-    for f in analysis.findings:
+    for f in findings:
         # One row per fingerprint; the engine never emits two, this only keeps
         # a duplicate from failing the whole run on the unique constraint.
         fresh.setdefault(f.fingerprint, _plain({k: v for k, v in f.to_dict().items() if k != "fingerprint"}))
 
     stored = {r.fingerprint: r for r in session.execute(
         select(Finding.id, Finding.fingerprint, Finding.resolved, *(getattr(Finding, c) for c in CONTENT))
-        .where(Finding.plan_id == plan.id))}
+        .where(Finding.plan_id == plan_id))}
 
     new_rows, refreshed, unlinked, linked, events = [], [], [], [], []
     counts = dict.fromkeys(CHANGE_KINDS, 0)
     for fp, content in fresh.items():
         row = stored.get(fp)
         if row is None:
-            new_rows.append({"plan_id": plan.id, "fingerprint": fp, **content, "status": "open",
+            new_rows.append({"plan_id": plan_id, "fingerprint": fp, **content, "status": "open",
                              "resolved": False, "first_seen_run_id": run.id, "last_seen_run_id": run.id,
                              "first_seen_at": now, "last_seen_at": now})
             counts["new"] += 1
@@ -166,7 +186,7 @@ def run_analysis(session: Session, caller: Caller, plan_id: int) -> tuple[Analys
         # one query for the new ids: the rows this run saw first.
         session.execute(insert(Finding), new_rows)
         ids = dict(session.execute(select(Finding.fingerprint, Finding.id).where(
-            Finding.plan_id == plan.id, Finding.first_seen_run_id == run.id)).all())
+            Finding.plan_id == plan_id, Finding.first_seen_run_id == run.id)).all())
         events += [event(ids[r["fingerprint"]], "created", to_status="open") for r in new_rows]
         linked += [(ids[r["fingerprint"]], r["objects"]) for r in new_rows]
     if refreshed:
@@ -176,19 +196,15 @@ def run_analysis(session: Session, caller: Caller, plan_id: int) -> tuple[Analys
         events += [event(i, "resolved") for i in gone]
     for chunk in _chunks(unlinked):
         session.execute(delete(FindingObject).where(FindingObject.finding_id.in_(chunk)))
-    links = [link for i, objects in linked for link in _object_rows(plan.id, i, objects)]
+    links = [link for i, objects in linked for link in _object_rows(plan_id, i, objects)]
     if links:
         session.execute(insert(FindingObject), links)
     if events:
         session.execute(insert(FindingEvent), events)
-    session.execute(update(Finding).where(Finding.plan_id == plan.id, Finding.resolved.is_(False))
+    session.execute(update(Finding).where(Finding.plan_id == plan_id, Finding.resolved.is_(False))
                     .values(last_seen_at=now, last_seen_run_id=run.id)
                     .execution_options(synchronize_session=False))
-
-    run.summary = {"findings": len(fresh), **analysis.summary(), "changes": counts}
-    run.finished_at = utcnow()
-    session.flush()
-    return run, counts
+    return counts
 
 
 def latest_run(session: Session, caller: Caller, plan_id: int) -> AnalysisRun:
