@@ -15,36 +15,12 @@ from pathlib import Path
 import click
 
 from planner.core.assessment import assess
+from planner.core.placement import advise
 
 from .inventory import load_or_exit
+from .questionnaire import answers_or_exit, questionnaire_or_exit
 
 _EXTENSIONS = {".pdf": "pdf", ".html": "html", ".htm": "html", ".json": "json", ".csv": "csv", ".xlsx": "xlsx"}
-
-
-def _load_answers(path: str, estate):
-    """Questionnaire and answers from ``path``, or exit 2 with every problem."""
-    from planner.core.questionnaire import AnswersError, DefinitionError, default_questionnaire, read_answers
-    from planner.core.questionnaire import validate_answers
-    try:
-        document = read_answers(path)
-    except AnswersError as exc:
-        for problem in exc.problems:
-            click.echo(f"{path}: {problem}", err=True)
-        sys.exit(2)
-    except OSError as exc:
-        click.echo(f"{path}: cannot read: {exc.strerror}", err=True)
-        sys.exit(2)
-    try:
-        questionnaire = default_questionnaire()
-    except DefinitionError as exc:
-        click.echo(f"the questionnaire definition cannot be loaded: {exc}", err=True)
-        sys.exit(1)
-    problems = validate_answers(questionnaire, document, estate)
-    if problems:
-        for problem in problems:
-            click.echo(f"{path}: {problem}", err=True)
-        sys.exit(2)
-    return questionnaire, document
 
 
 @click.command("report")
@@ -57,8 +33,10 @@ def _load_answers(path: str, estate):
 @click.option("--name", help="Plan name (default: the system name answered, else the inventory file name).")
 @click.option("--organization", default=None, help="Organization the plan is for.")
 @click.option("--plan-version", default="1", show_default=True, help="Version printed on the plan.")
+@click.option("--placement/--no-placement", default=True, show_default=True,
+              help="Include the placement advisor's proposal.")
 def report_command(inventory: str, answers_path: str | None, output: str, fmt: str | None, name: str | None,
-                   organization: str | None, plan_version: str) -> None:
+                   organization: str | None, plan_version: str, placement: bool) -> None:
     """Write the security plan of the inventory in INVENTORY.
 
     Exits 2 with the problems if the inventory or the answers are invalid.
@@ -70,7 +48,7 @@ def report_command(inventory: str, answers_path: str | None, output: str, fmt: s
     estate = load_or_exit(inventory)
     questionnaire, answers = (None, None)
     if answers_path:
-        questionnaire, answers = _load_answers(answers_path, estate)
+        questionnaire, answers = questionnaire_or_exit(), answers_or_exit(answers_path, estate)
     answer_values = {} if answers is None else answers.answers
     system_name = answer_values.get("initiation.identification.system_name")
     plan_name = name or (system_name.value if system_name is not None and system_name.answered else None) \
@@ -79,7 +57,8 @@ def report_command(inventory: str, answers_path: str | None, output: str, fmt: s
     plan = reports.PlanReport(
         name=plan_name, organization=organization or "Organization not stated", estate=estate, analysis=analysis,
         version=plan_version, generated=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
-        questionnaire=questionnaire, answers=answers)
+        questionnaire=questionnaire, answers=answers,
+        placement=advise(estate).to_dict() if placement else None)
     try:
         data = reports.render(plan, fmt)
     except reports.RenderError as exc:
