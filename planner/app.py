@@ -1,7 +1,10 @@
 """The Flask application factory."""
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
 from planner import database
 from planner.config import Settings
@@ -20,6 +23,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         VIRTPLAN_SETTINGS=settings,
     )
     database.init_app(app, settings.database_url)
+    _start_jobs(app, settings)
 
     from planner import api, web
     api.init_app(app)
@@ -36,3 +40,17 @@ def create_app(settings: Settings | None = None) -> Flask:
         return resp
 
     return app
+
+
+def _start_jobs(app: Flask, settings: Settings) -> None:
+    """The job queue views submit to, after failing the jobs a stopped process left unfinished."""
+    from planner.jobs import make_queue
+    from planner.services.report_jobs import recover_interrupted
+    try:
+        with app.extensions["virtplan.sessions"]() as session:
+            if recovered := recover_interrupted(session):
+                logging.getLogger(__name__).warning("%d unfinished report jobs marked interrupted", recovered)
+            session.commit()
+    except SQLAlchemyError as exc:  # e.g. a database not migrated yet: nothing to recover
+        logging.getLogger(__name__).warning("cannot check for interrupted jobs: %s", exc.__class__.__name__)
+    app.extensions["virtplan.jobs"] = make_queue(settings.job_queue, settings.job_workers)

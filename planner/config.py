@@ -5,6 +5,11 @@
 - ``VIRTPLAN_SECRET_KEY``: signs sessions; required outside development and testing.
 - ``VIRTPLAN_INSTANCE_PATH``: the instance folder (default ``./instance``).
 - ``VIRTPLAN_MAX_CONTENT_LENGTH``: largest request body in bytes (default 64 MiB).
+- ``VIRTPLAN_JOB_QUEUE``: ``thread`` (default: a small pool in the web process) or ``inline``
+  (jobs run inside the request; deterministic, for tests and scripts).
+- ``VIRTPLAN_JOB_WORKERS``: threads of the thread queue, 1 to 4 (default 2).
+- ``VIRTPLAN_REPORT_TIMEOUT``: seconds one report may take to render (default 300).
+- ``VIRTPLAN_REPORT_MEMORY_MB``: address-space limit of the rendering process in MiB (default 2048).
 """
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from pathlib import Path
 
 ENVIRONMENTS = ("production", "development", "testing")
 DEFAULT_MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+JOB_QUEUES = ("thread", "inline")
 
 
 class ConfigurationError(RuntimeError):
@@ -28,6 +34,10 @@ class Settings:
     secret_key: str
     instance_path: Path
     max_content_length: int
+    job_queue: str = "thread"
+    job_workers: int = 2
+    report_timeout: float = 300.0
+    report_memory_mb: int = 2048
 
     @classmethod
     def from_env(cls, environ: dict | None = None, **overrides) -> "Settings":
@@ -50,6 +60,28 @@ class Settings:
             limit = int(raw_limit) if raw_limit else DEFAULT_MAX_CONTENT_LENGTH
         except ValueError:
             raise ConfigurationError(f"VIRTPLAN_MAX_CONTENT_LENGTH must be a number of bytes, not {raw_limit!r}")
+        queue = overrides.pop("job_queue", None) or environ.get("VIRTPLAN_JOB_QUEUE", "thread")
+        if queue not in JOB_QUEUES:
+            raise ConfigurationError(f"VIRTPLAN_JOB_QUEUE must be one of {', '.join(JOB_QUEUES)}, not {queue!r}")
+        workers = _number(overrides, environ, "job_workers", int, 2, 1, 4)
+        timeout = _number(overrides, environ, "report_timeout", float, 300.0, 0.1, 86400)
+        memory = _number(overrides, environ, "report_memory_mb", int, 2048, 16, 1 << 20)
         if overrides:
             raise ConfigurationError(f"unknown settings: {', '.join(sorted(overrides))}")
-        return cls(env, url, secret, instance, limit)
+        return cls(env, url, secret, instance, limit, queue, workers, timeout, memory)
+
+
+def _number(overrides: dict, environ, key: str, kind: type, default, low, high):
+    """``key`` from the overrides, else ``VIRTPLAN_<KEY>``, else ``default``; checked against [low, high]."""
+    name = f"VIRTPLAN_{key.upper()}"
+    raw = overrides.pop(key, None)
+    raw = raw if raw is not None else environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = kind(raw)
+    except (TypeError, ValueError):
+        raise ConfigurationError(f"{name} must be a number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigurationError(f"{name} must be between {low:g} and {high:g}, not {raw!r}")
+    return value
