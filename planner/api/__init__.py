@@ -41,9 +41,10 @@ def init_app(app: Flask) -> Api:
     )
     api = Api(app)
     api.spec.components.schema("Inventory", schema=InventorySchema)
-    from . import answers
+    from . import reports
     from . import findings
-    for blueprint in (plans.blp, inventory.blp, answers.blp, findings.blp):
+    from . import answers
+    for blueprint in (plans.blp, inventory.blp, reports.blp, findings.blp, answers.blp):
         api.register_blueprint(blueprint)
 
     @app.route(DOCS_ASSETS + "<path:filename>", endpoint="api_docs_assets")

@@ -1,0 +1,147 @@
+"""``/api/v1/plans/{id}/reports``: security plans rendered in the background.
+
+POST records a job and hands it to the app's job queue (:mod:`planner.jobs`),
+answering 202 at once: rendering a large plan never holds a web worker.
+Clients poll the job until it has ``succeeded`` (or ``failed``, with an
+``error`` saying why), then download the bytes exactly as generated, as
+often as they like: same bytes, same SHA-256 (``ETag`` and ``X-Content-SHA256``).
+"""
+from __future__ import annotations
+
+import re
+
+from flask import Response, current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema, fields, validate
+
+import reports as renderers
+from planner import database
+from planner.jobs import QueueFull
+from planner.services import report_jobs as service
+
+from .auth import current_caller
+from .problems import problem
+
+blp = Blueprint("reports", __name__, url_prefix="/api/v1/plans",
+                description="Security plans of a plan, rendered in the background and kept as generated.")
+
+_PROBLEM = {"application/problem+json": {"schema": {"type": "object"}}}
+
+
+class ReportRequestSchema(Schema):
+    class Meta:
+        unknown = RAISE
+        ordered = True
+
+    format = fields.String(required=True, validate=validate.OneOf(
+        tuple(renderers.FORMATS), error="expected one of {choices}; got {input!r}"),
+        metadata={"description": "pdf (the signed plan), html, json (the analysed plan), csv or xlsx "
+                                 "(the risk register), oscal (an OSCAL System Security Plan in JSON)"})
+    version = fields.String(load_default=None, allow_none=True,
+                            validate=validate.Length(min=1, max=service.MAX_VERSION),
+                            metadata={"description": "the version printed on the plan; default "
+                                                     "'inventory v<n>'"})
+
+
+class ReportSchema(Schema):
+    class Meta:
+        ordered = True
+
+    id = fields.Integer()
+    plan = fields.Integer()
+    format = fields.String()
+    state = fields.String(metadata={"description": "queued, running, succeeded or failed",
+                                    "enum": ["queued", "running", "succeeded", "failed"]})
+    error = fields.String(allow_none=True, metadata={"description": "why the job failed"})
+    version = fields.String(allow_none=True, metadata={"description": "the version label asked for"})
+    inventory_version = fields.Integer(metadata={"description": "the inventory version the report shows"})
+    requested_by = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+    media_type = fields.String(allow_none=True)
+    filename = fields.String(allow_none=True)
+    size = fields.Integer(allow_none=True, metadata={"description": "bytes"})
+    sha256 = fields.String(allow_none=True)
+    download = fields.String(allow_none=True, metadata={"description": "where the content is, once succeeded"})
+
+
+def report_url(row) -> str:
+    return f"/api/v1/plans/{row.plan_id}/reports/{row.id}"
+
+
+def report_body(row) -> dict:
+    return {"id": row.id, "plan": row.plan_id, "format": row.format, "state": row.state, "error": row.error,
+            "version": row.plan_version, "inventory_version": row.inventory_version,
+            "requested_by": row.requested_by, "created_at": row.requested_at, "started_at": row.started_at,
+            "finished_at": row.finished_at, "media_type": row.media_type, "filename": row.filename,
+            "size": row.size, "sha256": row.sha256,
+            "download": report_url(row) + "/content" if row.state == "succeeded" else None}
+
+
+def _attachment_name(name: str | None, row) -> str:
+    """An ASCII file name no header parser can misread."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", name or "").strip("-.")[:120]
+    return safe or f"report-{row.id}.{renderers.FORMATS.get(row.format, ('', 'bin'))[1]}"
+
+
+@blp.route("/<int:plan_id>/reports")
+class Reports(MethodView):
+    @blp.response(200, ReportSchema(many=True))
+    @blp.paginate()
+    def get(self, plan_id, pagination_parameters):
+        """The plan's report jobs, newest first (paginated; totals in X-Pagination)."""
+        p = pagination_parameters
+        rows, total = service.list_reports(database.session(), current_caller(), plan_id,
+                                           (p.page - 1) * p.page_size, p.page_size)
+        p.item_count = total
+        return [report_body(row) for row in rows]
+
+    @blp.arguments(ReportRequestSchema)
+    @blp.response(202, ReportSchema)
+    @blp.alt_response(503, description="the job queue is full; try again later", content_type="application/problem+json")
+    def post(self, body, plan_id):
+        """Ask for a report; answers at once with the job to poll (its URL in Location)."""
+        db = database.session()
+        row = service.request_report(db, current_caller(), plan_id, body["format"], body.get("version"))
+        db.commit()
+        settings = current_app.config["VIRTPLAN_SETTINGS"]
+        try:
+            current_app.extensions["virtplan.jobs"].submit(
+                service.run_report_job, current_app.extensions["virtplan.sessions"], row.id,
+                settings.report_timeout, settings.report_memory_mb)
+        except QueueFull as exc:
+            service.abandon_report(db, row, f"not started: {exc}")
+            db.commit()
+            return problem(503, "Service Unavailable", str(exc), headers={"Retry-After": "30"})
+        db.refresh(row)  # an inline queue has finished it already
+        return report_body(row), 202, {"Location": report_url(row)}
+
+
+@blp.route("/<int:plan_id>/reports/<int:report_id>")
+class ReportById(MethodView):
+    @blp.response(200, ReportSchema)
+    def get(self, plan_id, report_id):
+        """A report job: its state, and once succeeded its size, SHA-256 and download URL."""
+        return report_body(service.get_report(database.session(), current_caller(), plan_id, report_id))
+
+
+@blp.route("/<int:plan_id>/reports/<int:report_id>/content")
+class ReportContent(MethodView):
+    @blp.doc(responses={
+        200: {"description": "the report exactly as generated (ETag and X-Content-SHA256: its SHA-256)",
+              "content": {media: {"schema": {"type": "string", "format": "binary"}}
+                          for media in sorted({m for m, _ext in renderers.FORMATS.values()})}},
+        304: {"description": "If-None-Match names the report's ETag"},
+        409: {"description": "the report has not succeeded (yet)", "content": _PROBLEM}})
+    def get(self, plan_id, report_id):
+        """Download the report."""
+        row, content = service.report_content(database.session(), current_caller(), plan_id, report_id)
+        etag = f'"{row.sha256}"'
+        headers = {"ETag": etag, "X-Content-SHA256": row.sha256, "Cache-Control": "private, no-cache",
+                   "Content-Disposition": f'attachment; filename="{_attachment_name(row.filename, row)}"'}
+        if row.sha256 in request.if_none_match:
+            return Response(status=304, headers=headers)
+        return Response(content, status=200, content_type=row.media_type or "application/octet-stream",
+                        headers=headers)

@@ -1,0 +1,259 @@
+"""Report jobs: a plan's security plan rendered in the background and kept
+exactly as generated.
+
+A request records a job (``queued``) and returns; :func:`run_report_job`,
+run by a job queue (:mod:`planner.jobs`) with nothing but a session factory
+and the job's id, claims it (``running``), reads the plan, assesses it the
+way the CLI does, renders it in a child process under a time and memory
+limit, and stores the bytes with their SHA-256 — or records ``failed`` with a
+message a user can act on. Every write is one short transaction, so a job is
+never seen half-stored, and no transaction stays open while rendering.
+
+Reads are scoped to the caller's organization like plans
+(:mod:`planner.services.plans`): another organization's report is simply not found.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any, Callable
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+import reports
+from models import Answer, Finding, Plan, Report
+from models.base import utcnow
+from models.inventory_store import read_inventory
+from planner.core.assessment import assess
+from planner.core.inventory import load_estate
+
+from .accounts import Caller
+from .errors import Conflict, Invalid, NotFound
+from .plans import get_plan
+
+log = logging.getLogger(__name__)
+
+MAX_VERSION = 40
+MAX_ERROR = 500
+INTERRUPTED = "interrupted: the server stopped before the report was finished; request it again"
+INTERNAL = "the report could not be generated because of an internal error (details are in the server log)"
+#: Reading the plan is retried when its inventory changes meanwhile.
+SNAPSHOT_ATTEMPTS = 3
+
+
+class JobError(Exception):
+    """A job cannot go on; the message is what the user sees."""
+
+
+# --- requesting and reading --------------------------------------------------------------------
+
+def _clean_version(version: Any) -> str | None:
+    if version is None:
+        return None
+    if not isinstance(version, str) or not version.strip():
+        raise Invalid("invalid report request", [{"path": "version", "message": "expected a non-empty string"}])
+    version = version.strip()
+    if len(version) > MAX_VERSION:
+        raise Invalid("invalid report request",
+                      [{"path": "version", "message": f"expected at most {MAX_VERSION} characters"}])
+    if any(not ch.isprintable() for ch in version):
+        raise Invalid("invalid report request",
+                      [{"path": "version", "message": "expected printable text (no control characters)"}])
+    return version
+
+
+def request_report(session: Session, caller: Caller, plan_id: int, fmt: Any,
+                   plan_version: Any = None) -> Report:
+    """Record a job to render plan ``plan_id`` as ``fmt``; the caller commits, then submits it."""
+    if not isinstance(fmt, str) or fmt not in reports.FORMATS:
+        raise Invalid("unknown report format", [{
+            "path": "format", "message": f"expected one of {', '.join(reports.FORMATS)}; got {fmt!r}"}])
+    version = _clean_version(plan_version)
+    plan = get_plan(session, caller, plan_id)
+    row = Report(plan_id=plan.id, format=fmt, state="queued", requested_by=caller.label[:200] or None,
+                 requested_at=utcnow(), inventory_version=plan.inventory_version, plan_version=version)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def list_reports(session: Session, caller: Caller, plan_id: int, offset: int, limit: int) -> tuple[list[Report], int]:
+    """The plan's report jobs, newest first (content not loaded)."""
+    plan = get_plan(session, caller, plan_id)
+    total = session.scalar(select(func.count()).select_from(Report).where(Report.plan_id == plan.id))
+    rows = session.scalars(select(Report).where(Report.plan_id == plan.id)
+                           .order_by(Report.id.desc()).offset(offset).limit(limit)).all()
+    return list(rows), total or 0
+
+
+def get_report(session: Session, caller: Caller, plan_id: int, report_id: int) -> Report:
+    row = session.scalar(select(Report).join(Plan, Plan.id == Report.plan_id)
+                         .where(Report.id == report_id, Report.plan_id == plan_id,
+                                Plan.organization_id == caller.organization_id))
+    if row is None:
+        raise NotFound(f"no report {report_id} of plan {plan_id}")
+    return row
+
+
+def report_content(session: Session, caller: Caller, plan_id: int, report_id: int) -> tuple[Report, bytes]:
+    """The report and its bytes exactly as generated; :class:`Conflict` until it has succeeded."""
+    row = get_report(session, caller, plan_id, report_id)
+    if row.state != "succeeded":
+        raise Conflict(f"report {report_id} is {row.state}; its content exists only once it has succeeded")
+    content = session.scalar(select(Report.content).where(Report.id == row.id))
+    return row, content or b""
+
+
+def abandon_report(session: Session, row: Report, message: str) -> None:
+    """Mark a job that could not even be queued as failed (the caller commits)."""
+    row.state, row.error, row.finished_at = "failed", message[:MAX_ERROR], utcnow()
+    session.flush()
+
+
+def recover_interrupted(session: Session) -> int:
+    """Mark jobs a stopped process left ``queued`` or ``running`` as failed
+    (run once at start; the caller commits). Returns how many."""
+    result = session.execute(update(Report).where(Report.state.in_(("queued", "running")))
+                             .values(state="failed", error=INTERRUPTED, finished_at=utcnow()))
+    return result.rowcount or 0
+
+
+# --- running ----------------------------------------------------------------------------------
+
+def run_report_job(session_factory: Callable[[], Session], report_id: int,
+                   timeout: float = reports.DEFAULT_TIMEOUT,
+                   memory_mb: int | None = reports.DEFAULT_MEMORY_MB) -> None:
+    """Render job ``report_id`` and store the result (or the failure). Never raises."""
+    try:
+        fmt = _claim(session_factory, report_id)
+    except SQLAlchemyError:
+        log.exception("report %s: cannot claim the job", report_id)
+        return
+    if fmt is None:
+        return  # taken by another runner, finished, or its plan deleted
+    try:
+        plan_report, inventory_version = _plan_report(session_factory, report_id)
+        rendered = reports.generate(plan_report, fmt, isolated=True, timeout=timeout, memory_mb=memory_mb)
+    except reports.RenderError as exc:
+        # The first line says which limit or what went wrong; the rest is a
+        # child's traceback, for the log only.
+        log.warning("report %s failed: %s", report_id, exc)
+        _fail(session_factory, report_id, str(exc).splitlines()[0] if str(exc) else "rendering failed")
+        return
+    except JobError as exc:
+        _fail(session_factory, report_id, str(exc))
+        return
+    except Exception:  # noqa: BLE001 - recorded, and logged with its traceback
+        log.exception("report %s failed", report_id)
+        _fail(session_factory, report_id, INTERNAL)
+        return
+    try:
+        _store(session_factory, report_id, rendered, inventory_version)
+    except SQLAlchemyError:
+        log.exception("report %s: cannot store the result", report_id)
+        _fail(session_factory, report_id, f"the {fmt} report was generated ({len(rendered.content):,} bytes) "
+                                          "but could not be stored")
+
+
+def _claim(session_factory: Callable[[], Session], report_id: int) -> str | None:
+    """queued -> running, atomically; the job's format, or None if it is not queued."""
+    with session_factory() as session:
+        claimed = session.execute(update(Report).where(Report.id == report_id, Report.state == "queued")
+                                  .values(state="running", started_at=utcnow()))
+        if claimed.rowcount != 1:
+            session.rollback()
+            return None
+        fmt = session.scalar(select(Report.format).where(Report.id == report_id))
+        session.commit()
+        return fmt
+
+
+def _plan_report(session_factory: Callable[[], Session], report_id: int) -> tuple[reports.PlanReport, int]:
+    """The plan as it stands now, analysed: (PlanReport, the inventory version it shows)."""
+    with session_factory() as session:
+        row = session.get(Report, report_id)
+        if row is None:
+            raise JobError("the plan was deleted")
+        for _attempt in range(SNAPSHOT_ATTEMPTS):
+            plan = session.get(Plan, row.plan_id, populate_existing=True)
+            if plan is None:
+                raise JobError("the plan was deleted")
+            version = plan.inventory_version
+            document = read_inventory(session, plan)
+            answers = _answers(session, plan.id)
+            triage = _triage(session, plan.id)
+            organization = plan.organization.name
+            # Under READ COMMITTED each query sees the latest commit: make sure
+            # the inventory did not change between the first and the last read.
+            if session.scalar(select(Plan.inventory_version).where(Plan.id == plan.id)) == version:
+                break
+            session.rollback()
+        else:
+            raise JobError("the inventory kept changing while the report was being prepared; request it again")
+        name, plan_id, questionnaire_version = plan.name, plan.id, plan.questionnaire_version
+        label = row.plan_version or f"inventory v{version}"
+
+    from planner.core.questionnaire import carry_answers, default_questionnaire
+    questionnaire = default_questionnaire()
+    if answers and questionnaire_version not in (None, questionnaire.version):
+        answers = carry_answers(answers, questionnaire, questionnaire_version).answers
+    estate = load_estate(document)
+    analysis = assess(estate, answers=answers or None, questionnaire=questionnaire, plan_id=str(plan_id))
+    return reports.PlanReport(
+        name=name, organization=organization, estate=estate, analysis=analysis, version=label,
+        generated=utcnow().replace(microsecond=0), questionnaire=questionnaire, answers=answers,
+        triage=triage, plan_id=str(plan_id)), version
+
+
+def _answers(session: Session, plan_id: int) -> dict[str, dict]:
+    rows = session.execute(select(Answer.question_id, Answer.value, Answer.comment, Answer.evidence)
+                           .where(Answer.plan_id == plan_id).order_by(Answer.question_id)).all()
+    return {qid: {"value": value, "comment": comment, "evidence": evidence}
+            for qid, value, comment, evidence in rows}
+
+
+def _triage(session: Session, plan_id: int) -> dict[str, reports.Triage]:
+    rows = session.execute(select(Finding.fingerprint, Finding.status, Finding.justification, Finding.status_by,
+                                  Finding.status_at).where(Finding.plan_id == plan_id)).all()
+    return {fingerprint: _triage_of(status, justification, by, at)
+            for fingerprint, status, justification, by, at in rows}
+
+
+def _triage_of(status: str, justification: str | None, by: str | None, at: dt.datetime | None) -> reports.Triage:
+    """A finding row's triage as the reports show it.
+
+    The database also knows "transferred" (risk shared with another party),
+    which the report renderers do not list yet: it is shown as accepted by
+    this organization, with the transfer stated in the justification.
+    """
+    justification = justification or ""
+    if status not in reports.TRIAGE_STATES:
+        justification = f"Risk {status}. {justification}".strip()
+        status = "accepted"
+    return reports.Triage(status, justification, by, at)
+
+
+def _store(session_factory: Callable[[], Session], report_id: int, rendered: reports.RenderedReport,
+           inventory_version: int) -> None:
+    with session_factory() as session:
+        row = session.get(Report, report_id)
+        if row is None:
+            return  # the plan was deleted meanwhile
+        row.state, row.error = "succeeded", None
+        row.content, row.size, row.sha256 = rendered.content, len(rendered.content), rendered.sha256
+        row.media_type, row.filename = rendered.media_type, rendered.filename
+        row.inventory_version, row.finished_at = inventory_version, utcnow()
+        session.commit()
+
+
+def _fail(session_factory: Callable[[], Session], report_id: int, message: str) -> None:
+    try:
+        with session_factory() as session:
+            session.execute(update(Report).where(Report.id == report_id).values(
+                state="failed", error=message[:MAX_ERROR], finished_at=utcnow(), content=None, size=None,
+                sha256=None, media_type=None, filename=None))
+            session.commit()
+    except SQLAlchemyError:
+        log.exception("report %s: cannot record the failure %r", report_id, message)
