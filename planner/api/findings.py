@@ -93,7 +93,7 @@ class TriageSchema(Schema):
                                   metadata={"description": "required (non-empty) for any status but open"})
 
 
-class ChangesSchema(Schema):
+class AnalysisChangesSchema(Schema):
     new = fields.Integer()
     still = fields.Integer(metadata={"description": "fired before and still fires"})
     reopened = fields.Integer(metadata={"description": "was resolved and fires again"})
@@ -109,7 +109,7 @@ class AnalysisRunSchema(Schema):
     finished_at = fields.DateTime(allow_none=True)
     requested_by = fields.String(allow_none=True)
     summary = fields.Dict(metadata={"description": "findings, by_risk, by_zone, by_host, by_rule, changes"})
-    changes = fields.Nested(ChangesSchema)
+    changes = fields.Nested(AnalysisChangesSchema)
 
 
 # --- query arguments ----------------------------------------------------------
