@@ -8,8 +8,6 @@ often as they like: same bytes, same SHA-256 (``ETag`` and ``X-Content-SHA256``)
 """
 from __future__ import annotations
 
-import re
-
 from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -80,12 +78,6 @@ def report_body(row) -> dict:
             "download": report_url(row) + "/content" if row.state == "succeeded" else None}
 
 
-def _attachment_name(name: str | None, row) -> str:
-    """An ASCII file name no header parser can misread."""
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", name or "").strip("-.")[:120]
-    return safe or f"report-{row.id}.{renderers.FORMATS.get(row.format, ('', 'bin'))[1]}"
-
-
 @blp.route("/<int:plan_id>/reports")
 class Reports(MethodView):
     @blp.response(200, ReportSchema(many=True))
@@ -103,19 +95,9 @@ class Reports(MethodView):
     @blp.alt_response(503, description="the job queue is full; try again later", content_type="application/problem+json")
     def post(self, body, plan_id):
         """Ask for a report; answers at once with the job to poll (its URL in Location)."""
-        db = database.session()
-        row = service.request_report(db, current_caller(), plan_id, body["format"], body.get("version"))
-        db.commit()
-        settings = current_app.config["VIRTPLAN_SETTINGS"]
-        try:
-            current_app.extensions["virtplan.jobs"].submit(
-                service.run_report_job, current_app.extensions["virtplan.sessions"], row.id,
-                settings.report_timeout, settings.report_memory_mb)
-        except QueueFull as exc:
-            service.abandon_report(db, row, f"not started: {exc}")
-            db.commit()
-            return problem(503, "Service Unavailable", str(exc), headers={"Retry-After": "30"})
-        db.refresh(row)  # an inline queue has finished it already
+        row, busy = _start(plan_id, body["format"], body.get("version"))
+        if busy:
+            return problem(503, "Service Unavailable", busy, headers={"Retry-After": "30"})
         return report_body(row), 202, {"Location": report_url(row)}
 
 
@@ -137,11 +119,41 @@ class ReportContent(MethodView):
         409: {"description": "the report has not succeeded (yet)", "content": _PROBLEM}})
     def get(self, plan_id, report_id):
         """Download the report."""
-        row, content = service.report_content(database.session(), current_caller(), plan_id, report_id)
-        etag = f'"{row.sha256}"'
-        headers = {"ETag": etag, "X-Content-SHA256": row.sha256, "Cache-Control": "private, no-cache",
-                   "Content-Disposition": f'attachment; filename="{_attachment_name(row.filename, row)}"'}
-        if row.sha256 in request.if_none_match:
-            return Response(status=304, headers=headers)
-        return Response(content, status=200, content_type=row.media_type or "application/octet-stream",
-                        headers=headers)
+        return download_response(*service.report_content(database.session(), current_caller(), plan_id, report_id))
+
+
+# --- shared with the web pages ------------------------------------------------------------------
+
+def _start(plan_id: int, fmt, version) -> tuple:
+    """Record the job, commit, hand it to the queue: (row, None), or (failed row, why) if the queue is full."""
+    db = database.session()
+    row = service.request_report(db, current_caller(), plan_id, fmt, version)
+    db.commit()
+    settings = current_app.config["VIRTPLAN_SETTINGS"]
+    try:
+        current_app.extensions["virtplan.jobs"].submit(
+            service.run_report_job, current_app.extensions["virtplan.sessions"], row.id,
+            settings.report_timeout, settings.report_memory_mb)
+    except QueueFull as exc:
+        service.abandon_report(db, row, f"not started: {exc}")
+        db.commit()
+        return row, str(exc)
+    db.refresh(row)  # an inline queue has finished it already
+    return row, None
+
+
+def start_report(plan_id: int, fmt, version=None):
+    """Ask for a report as the current caller; the job row (``failed`` if the queue was full).
+    Raises NotFound / Invalid like the service."""
+    return _start(plan_id, fmt, version)[0]
+
+
+def download_response(row, content: bytes) -> Response:
+    """The stored bytes as an attachment, with the SHA-256 as ETag (304 on If-None-Match)."""
+    name = service.download_name(row.filename, row.id, row.format)
+    headers = {"ETag": f'"{row.sha256}"', "X-Content-SHA256": row.sha256, "Cache-Control": "private, no-cache",
+               "Content-Disposition": f'attachment; filename="{name}"'}
+    if row.sha256 in request.if_none_match:
+        return Response(status=304, headers=headers)
+    return Response(content, status=200, content_type=row.media_type or "application/octet-stream",
+                    headers=headers)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from typing import Any, Callable
 
 from sqlalchemy import func, select, update
@@ -23,13 +24,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 import reports
-from models import Answer, Finding, Plan, Report
+from models import Finding, Plan, Report
 from models.base import utcnow
 from models.inventory_store import read_inventory
 from planner.core.assessment import assess
-from planner.core.inventory import load_estate
+from planner.core.inventory import estate_from_document
 
 from .accounts import Caller
+from .analysis import plan_answers
 from .errors import Conflict, Invalid, NotFound
 from .plans import get_plan
 
@@ -104,6 +106,12 @@ def report_content(session: Session, caller: Caller, plan_id: int, report_id: in
         raise Conflict(f"report {report_id} is {row.state}; its content exists only once it has succeeded")
     content = session.scalar(select(Report.content).where(Report.id == row.id))
     return row, content or b""
+
+
+def download_name(name: str | None, report_id: int, fmt: str) -> str:
+    """An ASCII file name no header parser or file system can misread (no quotes, separators or '..')."""
+    safe = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9._-]+", "-", name or "")).strip("-.")[:120]
+    return safe or f"report-{report_id}.{reports.FORMATS.get(fmt, ('', 'bin'))[1]}"
 
 
 def abandon_report(session: Session, row: Report, message: str) -> None:
@@ -182,7 +190,7 @@ def _plan_report(session_factory: Callable[[], Session], report_id: int) -> tupl
                 raise JobError("the plan was deleted")
             version = plan.inventory_version
             document = read_inventory(session, plan)
-            answers = _answers(session, plan.id)
+            answers = plan_answers(session, plan.id)
             triage = _triage(session, plan.id)
             organization = plan.organization.name
             # Under READ COMMITTED each query sees the latest commit: make sure
@@ -199,19 +207,13 @@ def _plan_report(session_factory: Callable[[], Session], report_id: int) -> tupl
     questionnaire = default_questionnaire()
     if answers and questionnaire_version not in (None, questionnaire.version):
         answers = carry_answers(answers, questionnaire, questionnaire_version).answers
-    estate = load_estate(document)
+    estate = estate_from_document(document)  # stored documents are normalized
+    # The same plan_id as planner.services.analysis, so fingerprints (and triage) match.
     analysis = assess(estate, answers=answers or None, questionnaire=questionnaire, plan_id=str(plan_id))
     return reports.PlanReport(
         name=name, organization=organization, estate=estate, analysis=analysis, version=label,
         generated=utcnow().replace(microsecond=0), questionnaire=questionnaire, answers=answers,
         triage=triage, plan_id=str(plan_id)), version
-
-
-def _answers(session: Session, plan_id: int) -> dict[str, dict]:
-    rows = session.execute(select(Answer.question_id, Answer.value, Answer.comment, Answer.evidence)
-                           .where(Answer.plan_id == plan_id).order_by(Answer.question_id)).all()
-    return {qid: {"value": value, "comment": comment, "evidence": evidence}
-            for qid, value, comment, evidence in rows}
 
 
 def _triage(session: Session, plan_id: int) -> dict[str, reports.Triage]:
@@ -243,7 +245,7 @@ def _store(session_factory: Callable[[], Session], report_id: int, rendered: rep
             return  # the plan was deleted meanwhile
         row.state, row.error = "succeeded", None
         row.content, row.size, row.sha256 = rendered.content, len(rendered.content), rendered.sha256
-        row.media_type, row.filename = rendered.media_type, rendered.filename
+        row.media_type, row.filename = rendered.media_type, download_name(rendered.filename, row.id, row.format)
         row.inventory_version, row.finished_at = inventory_version, utcnow()
         session.commit()
 
