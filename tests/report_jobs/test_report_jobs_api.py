@@ -116,6 +116,19 @@ def test_oscal_ssp_job(inline_client, tenant, demo_plan):
     assert reference_problems(doc) == []
 
 
+def test_json_plan_carries_the_stored_answers(inline_client, tenant, demo_plan):
+    qid = "initiation.identification.system_name"
+    answered = inline_client.patch(f"/api/v1/plans/{demo_plan}/answers/{qid}", headers=tenant.headers(),
+                                   json={"value": "Harbour Core <Platform>", "comment": "from the charter"})
+    assert answered.status_code == 200, answered.get_json()
+    job = request_report(inline_client, tenant, demo_plan, "json")
+    assert job["state"] == "succeeded", job["error"]
+    doc = json.loads(download(inline_client, tenant, job).data)
+    assert doc["answers"][qid]["value"] == "Harbour Core <Platform>"
+    assert doc["answers"][qid]["comment"] == "from the charter"
+    assert doc["identification"]["system_name"] == "Harbour Core <Platform>"
+
+
 def test_hostile_plan_name_gives_a_safe_file_name(inline_client, tenant, make_plan):
     plan_id = make_plan(tenant, 'Q3 "plan"; x=1\\..\\..\\etc <b>')
     job = request_report(inline_client, tenant, plan_id, "json")
