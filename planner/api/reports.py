@@ -92,7 +92,8 @@ class Reports(MethodView):
 
     @blp.arguments(ReportRequestSchema)
     @blp.response(202, ReportSchema)
-    @blp.alt_response(503, description="the job queue is full; try again later", content_type="application/problem+json")
+    @blp.alt_response(503, description="the job queue is full; try again later",
+                      content_type="application/problem+json")
     def post(self, body, plan_id):
         """Ask for a report; answers at once with the job to poll (its URL in Location)."""
         row, busy = _start(plan_id, body["format"], body.get("version"))

@@ -71,7 +71,8 @@ def test_pdf_of_the_demo_estate(inline_client, tenant, demo_plan):
 
     again = download(inline_client, tenant, job)
     assert again.data == data
-    cached = inline_client.get(job["download"], headers=tenant.headers("read", **{"If-None-Match": resp.headers["ETag"]}))
+    cached = inline_client.get(job["download"],
+                               headers=tenant.headers("read", **{"If-None-Match": resp.headers["ETag"]}))
     assert cached.status_code == 304 and cached.data == b""
 
 
