@@ -15,9 +15,13 @@ from sqlalchemy import (Boolean, CheckConstraint, ForeignKey, Index, Integer, La
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from planner.core.analysis.findings import TRIAGE_STATUSES
+
 from .base import Base, JSONType, UTCDateTime, utcnow
 
-TRIAGE_STATUSES = ("open", "accepted", "mitigated", "false-positive", "transferred")
+__all__ = ["TRIAGE_STATUSES", "REPORT_STATES", "AnalysisRun", "Finding", "FindingObject", "FindingEvent", "Answer",
+           "AnswerEvent", "Report"]
+
 REPORT_STATES = ("queued", "running", "succeeded", "failed")
 
 

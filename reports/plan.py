@@ -10,11 +10,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from planner.core.analysis.findings import TRIAGE_STATUSES
 from planner.core.questionnaire import Answer, as_answers
 
 #: Triage states a user may set on a finding (shared/spec/analysis-v1.md), plus
 #: "open", the state of a finding nobody has triaged yet.
-TRIAGE_STATES = ("open", "accepted", "mitigated", "false-positive")
+TRIAGE_STATES = TRIAGE_STATUSES
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Flask, request, send_from_directory
 from flask_smorest import Api as SmorestApi
 from swagger_ui_bundle import swagger_ui_path
+from werkzeug.http import HTTP_STATUS_CODES
 
 from planner.core.inventory.schema import InventorySchema
 from planner.services.errors import ServiceError
@@ -53,10 +54,9 @@ def init_app(app: Flask) -> Api:
 
     @app.errorhandler(ServiceError)
     def _service_error(error: ServiceError):
-        titles = {404: "Not Found", 409: "Conflict", 412: "Precondition Failed", 422: "Unprocessable Content"}
         if not request.path.startswith("/api/"):
             return error.message, error.status
-        return problem(error.status, titles.get(error.status, "Bad Request"), error.message, error.problems)
+        return problem(error.status, HTTP_STATUS_CODES.get(error.status, "Bad Request"), error.message, error.problems)
 
     app.before_request(auth.authenticate)
     return api

@@ -5,6 +5,9 @@ import os
 
 import click
 
+from sqlalchemy import select
+
+from models import Plan
 from models.database import make_engine, make_session_factory
 from planner.config import ConfigurationError, Settings
 
@@ -40,14 +43,18 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     """Migrate the database, load the demo organization and plan, print how to
     sign in, and serve."""
     from planner.cli.database import upgrade_database
-    from planner.demo import load_demo
+    from planner.demo import load_demo, render_demo_report
 
     settings = Settings.from_env(env=os.environ.get("VIRTPLAN_ENV") or "development")
     upgrade_database(settings.database_url)
     engine = make_engine(settings.database_url)
-    with make_session_factory(engine)() as session:
+    sessions = make_session_factory(engine)
+    with sessions() as session:
         access = load_demo(session)
         session.commit()
+        organization_id = session.scalar(select(Plan.organization_id).where(Plan.id == access.plan_id))
+    click.echo("rendering the demo's PDF security plan…", err=True)
+    render_demo_report(sessions, access.plan_id, organization_id)
     engine.dispose()
     base = f"http://{host}:{port}"
     click.echo(f"""

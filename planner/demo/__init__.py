@@ -2,7 +2,9 @@
 company's consolidation project (DMZ, internal services, a restricted
 payments zone, management and storage networks), with the design faults a
 review would find. What a newcomer sees first; keep it showing every
-capability as it lands."""
+capability as it lands: the inventory, the answered lifecycle questionnaire,
+the analysis with some findings triaged, placement advice (on the plan's page
+and in the report) and a generated PDF security plan."""
 from __future__ import annotations
 
 import json
@@ -14,9 +16,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from models import Organization, Plan, User
-from planner.services import accounts, plans
+from models import Organization, Plan, Report, User
+from planner.services import accounts, analysis, answers, plans, report_jobs
 from planner.services.accounts import Caller
+
+#: Triage a consultant would record on the demo's findings: (rule, object, status, justification).
+TRIAGE = (
+    ("ZONE-MIX-HOST", "host:esx-prod-02", "accepted",
+     "vm-web-03 runs here only during the DMZ host maintenance window (CHG-2307); moved back by 2026-12-15."),
+    ("UNFILTERED-ZONE-PATH", "network:pg-office", "transferred",
+     "The branch router is operated by the WAN provider under contract HL-NET-7; decommission tracked in CHG-2291."),
+    ("VM-UNUSED-DEVICES", "vm:vm-print-01", "mitigated",
+     "Optical drive disconnected in the VM template on 2026-11-20; inventory refresh pending."),
+    ("HOST-NO-REMOTE-LOGGING", "host:lab-ws-01", "false-positive",
+     "The lab workstation forwards logs through its endpoint agent, which the inventory does not see."),
+)
 
 ORGANIZATION = "Harbor Logistics (demo)"
 USERNAME = "demo"
@@ -27,6 +41,11 @@ PLAN_DESCRIPTION = ("Consolidate the web, application, payments and office workl
 
 def estate_document() -> dict:
     return json.loads(resources.files(__name__).joinpath("estate.json").read_text(encoding="utf-8"))
+
+
+def answers_path():
+    """The demo plan's answered questionnaire (also the tests' worked example)."""
+    return resources.files(__name__).joinpath("answers.yaml")
 
 
 @dataclass(frozen=True)
@@ -52,10 +71,37 @@ def load_demo(session: Session) -> DemoAccess:
         user = accounts.create_user(session, USERNAME, password, org, "consultant")
     else:
         user.password_hash = generate_password_hash(password)
-    caller = Caller(org.id, frozenset({"read", "write"}), user.id)
+    caller = Caller(org.id, frozenset({"read", "write"}), user.id, USERNAME)
     plan = session.scalar(select(Plan).where(Plan.organization_id == org.id, Plan.name == PLAN_NAME)) \
         or plans.create_plan(session, caller, PLAN_NAME, PLAN_DESCRIPTION)
     plans.put_inventory(session, caller, plan.id, estate_document())
+    with resources.as_file(answers_path()) as path:
+        answers.load_answers_file(session, caller, plan.id, path)
+    analysis.run_analysis(session, caller, plan.id)
+    for rule, obj, status, justification in TRIAGE:
+        found, _total = analysis.list_findings(session, caller, plan.id, rule=rule, object=obj)
+        for finding in found:
+            analysis.set_status(session, caller, plan.id, finding.id, status, justification)
     _row, token = accounts.create_token(session, org, "write", "demo token", created_by=user)
     session.flush()
     return DemoAccess(org.name, plan.id, USERNAME, password, token)
+
+
+def render_demo_report(session_factory, plan_id: int, organization_id: int) -> int:
+    """Generate the demo plan's PDF security plan now (as a job would); its report id.
+
+    A PDF already generated for the current inventory version is reused, so
+    running the demo again does not pile up copies."""
+    with session_factory() as session:
+        caller = Caller(organization_id, frozenset({"read", "write"}), None, USERNAME)
+        plan = plans.get_plan(session, caller, plan_id)
+        done = session.scalar(select(Report.id).where(
+            Report.plan_id == plan_id, Report.format == "pdf", Report.state == "succeeded",
+            Report.inventory_version == plan.inventory_version))
+        if done is not None:
+            return done
+        row = report_jobs.request_report(session, caller, plan_id, "pdf", "demo")
+        session.commit()
+        report_id = row.id
+    report_jobs.run_report_job(session_factory, report_id)
+    return report_id

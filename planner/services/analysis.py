@@ -27,7 +27,7 @@ from typing import Any, Iterable
 from sqlalchemy import case, delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from models import TRIAGE_STATUSES, AnalysisRun, Answer, Finding, FindingEvent, FindingObject, Plan
+from models import TRIAGE_STATUSES, AnalysisRun, Finding, FindingEvent, FindingObject, Plan
 from models.base import utcnow
 from models.inventory_store import read_inventory
 from planner.core.analysis import LEVELS, Analysis
@@ -35,9 +35,9 @@ from planner.core.analysis import Finding as CoreFinding
 from planner.core.analysis.findings import OBJECT_KINDS
 from planner.core.assessment import assess
 from planner.core.inventory import estate_from_document
-from planner.core.questionnaire import AnswersDocument, as_answers, default_questionnaire
 
 from .accounts import Caller
+from .answers import current_answers
 from .errors import Invalid, NotFound
 from .plans import get_plan
 
@@ -71,23 +71,6 @@ def parse_object(value: str) -> ObjectFilter:
 
 # --- running the analysis -----------------------------------------------------
 
-def plan_answers(session: Session, plan_id: int) -> dict[str, dict]:
-    """The plan's stored answers: question id -> {"value", "comment", "evidence"}."""
-    rows = session.execute(select(Answer.question_id, Answer.value, Answer.comment, Answer.evidence)
-                           .where(Answer.plan_id == plan_id).order_by(Answer.question_id))
-    return {r.question_id: {"value": r.value, "comment": r.comment, "evidence": r.evidence} for r in rows}
-
-
-def _answers_for(plan, answers: dict[str, dict]):
-    """What :func:`assess` takes: answers given against another questionnaire
-    version travel as a document of that version, so they are carried over."""
-    if not answers:
-        return None
-    if plan.questionnaire_version and plan.questionnaire_version != default_questionnaire().version:
-        return AnswersDocument(as_answers(answers), version=plan.questionnaire_version, plan=str(plan.id))
-    return answers
-
-
 def _plain(value: Any) -> Any:
     """The value as JSON gives it back (tuples become lists), so stored and
     fresh content compare equal when they are."""
@@ -107,7 +90,7 @@ def _object_rows(plan_id: int, finding_id: int, objects: list[dict]) -> list[dic
 def assess_plan(session: Session, plan: Plan) -> Analysis:
     """The assessment of the plan as stored: its inventory and its answers."""
     estate = estate_from_document(read_inventory(session, plan))
-    return assess(estate, _answers_for(plan, plan_answers(session, plan.id)), plan_id=str(plan.id))
+    return assess(estate, current_answers(session, plan) or None, plan_id=str(plan.id))
 
 
 def run_analysis(session: Session, caller: Caller, plan_id: int) -> tuple[AnalysisRun, dict[str, int]]:

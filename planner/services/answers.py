@@ -107,6 +107,12 @@ def _current(plan: Plan, rows: dict[str, AnswerRow], q: Questionnaire) -> tuple[
     return carried.answers, carried.dropped
 
 
+def current_answers(session: Session, plan: Plan) -> dict[str, Answer]:
+    """The plan's stored answers under the current questionnaire version (no
+    scoping: for use cases that already hold the caller's plan)."""
+    return _current(plan, _rows(session, plan), questionnaire())[0]
+
+
 def _ordered(answers: dict[str, Answer], q: Questionnaire) -> dict[str, Answer]:
     """In questionnaire order (then any ids the questionnaire does not know, sorted)."""
     index = {qid: i for i, qid in enumerate(q.questions)}
@@ -343,5 +349,5 @@ def load_answers_file(session: Session, caller: Caller, plan_id: int, path: str 
 
 
 __all__ = ["AnswersWrite", "Changes", "READ_ONLY_KEYS", "answer_history", "answers_document", "answers_etag",
-           "get_answers", "load_answers_file", "patch_answer", "plan_estate", "plan_progress", "put_answers",
+           "current_answers", "get_answers", "load_answers_file", "patch_answer", "plan_estate", "plan_progress", "put_answers",
            "questionnaire"]

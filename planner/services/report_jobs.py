@@ -29,9 +29,10 @@ from models.base import utcnow
 from models.inventory_store import read_inventory
 from planner.core.assessment import assess
 from planner.core.inventory import estate_from_document
+from planner.core.questionnaire import default_questionnaire
 
 from .accounts import Caller
-from .analysis import plan_answers
+from .answers import current_answers
 from .errors import Conflict, Invalid, NotFound
 from .plans import get_plan
 
@@ -190,7 +191,7 @@ def _plan_report(session_factory: Callable[[], Session], report_id: int) -> tupl
                 raise JobError("the plan was deleted")
             version = plan.inventory_version
             document = read_inventory(session, plan)
-            answers = plan_answers(session, plan.id)
+            answers = current_answers(session, plan)
             triage = _triage(session, plan.id)
             organization = plan.organization.name
             # Under READ COMMITTED each query sees the latest commit: make sure
@@ -200,13 +201,10 @@ def _plan_report(session_factory: Callable[[], Session], report_id: int) -> tupl
             session.rollback()
         else:
             raise JobError("the inventory kept changing while the report was being prepared; request it again")
-        name, plan_id, questionnaire_version = plan.name, plan.id, plan.questionnaire_version
+        name, plan_id = plan.name, plan.id
         label = row.plan_version or f"inventory v{version}"
 
-    from planner.core.questionnaire import carry_answers, default_questionnaire
     questionnaire = default_questionnaire()
-    if answers and questionnaire_version not in (None, questionnaire.version):
-        answers = carry_answers(answers, questionnaire, questionnaire_version).answers
     estate = estate_from_document(document)  # stored documents are normalized
     # The same plan_id as planner.services.analysis, so fingerprints (and triage) match.
     analysis = assess(estate, answers=answers or None, questionnaire=questionnaire, plan_id=str(plan_id))
@@ -219,22 +217,8 @@ def _plan_report(session_factory: Callable[[], Session], report_id: int) -> tupl
 def _triage(session: Session, plan_id: int) -> dict[str, reports.Triage]:
     rows = session.execute(select(Finding.fingerprint, Finding.status, Finding.justification, Finding.status_by,
                                   Finding.status_at).where(Finding.plan_id == plan_id)).all()
-    return {fingerprint: _triage_of(status, justification, by, at)
+    return {fingerprint: reports.Triage(status, justification or "", by, at)
             for fingerprint, status, justification, by, at in rows}
-
-
-def _triage_of(status: str, justification: str | None, by: str | None, at: dt.datetime | None) -> reports.Triage:
-    """A finding row's triage as the reports show it.
-
-    The database also knows "transferred" (risk shared with another party),
-    which the report renderers do not list yet: it is shown as accepted by
-    this organization, with the transfer stated in the justification.
-    """
-    justification = justification or ""
-    if status not in reports.TRIAGE_STATES:
-        justification = f"Risk {status}. {justification}".strip()
-        status = "accepted"
-    return reports.Triage(status, justification, by, at)
 
 
 def _store(session_factory: Callable[[], Session], report_id: int, rendered: reports.RenderedReport,

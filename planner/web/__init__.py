@@ -11,13 +11,22 @@ from functools import wraps
 
 from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session, url_for
 
+from sqlalchemy import select
+
+from models import TRIAGE_STATUSES, AnalysisRun
 from planner import database
+from planner.api.reports import download_response, start_report
+from planner.core.placement import advise
+from planner.services import analysis as analysis_service
+from planner.services import answers as answers_service
 from planner.services import plans as plan_service
+from planner.services import report_jobs as report_service
 from planner.services.accounts import authenticate_user, caller_for_user
-from planner.services.errors import NotFound
+from planner.services.errors import Invalid, NotFound
+from reports import FORMATS
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/static")
+               static_url_path="/assets")
 
 
 def _csrf_token() -> str:
@@ -84,6 +93,12 @@ def plans():
     return render_template("plans.html", plans=items, total=total)
 
 
+#: Placement advice is computed on the page only for estates up to this many
+#: VMs; larger ones get it from ``virtplan place`` or the PDF report.
+PLACEMENT_ON_PAGE_MAX_VMS = 2000
+FINDINGS_ON_PAGE = 200
+
+
 @bp.route("/plans/<int:plan_id>")
 @login_required
 def plan(plan_id: int):
@@ -92,8 +107,82 @@ def plan(plan_id: int):
         item = plan_service.get_plan(db, g.caller, plan_id)
     except NotFound:
         abort(404)
-    return render_template("plan.html", plan=item, counts=plan_service.plan_counts(db, item),
-                           etag=plan_service.etag(item))
+    counts = plan_service.plan_counts(db, item)
+    findings, total = analysis_service.list_findings(db, g.caller, plan_id, limit=FINDINGS_ON_PAGE)
+    run = db.scalar(select(AnalysisRun).where(AnalysisRun.plan_id == item.id).order_by(AnalysisRun.id.desc()))
+    placement = None
+    if 0 < counts["vms"] <= PLACEMENT_ON_PAGE_MAX_VMS:
+        placement = advise(answers_service.plan_estate(db, item)).to_dict()
+    report_rows, _n = report_service.list_reports(db, g.caller, plan_id, 0, 20)
+    return render_template("plan.html", plan=item, counts=counts, etag=plan_service.etag(item),
+                           progress=answers_service.plan_progress(db, item), findings=findings,
+                           findings_total=total, run=run, statuses=TRIAGE_STATUSES, placement=placement,
+                           placement_limit=PLACEMENT_ON_PAGE_MAX_VMS, reports=report_rows,
+                           formats=list(FORMATS), can_write=g.caller.can("write"))
+
+
+@bp.route("/plans/<int:plan_id>/analysis", methods=["POST"])
+@login_required
+def analyse(plan_id: int):
+    _require_write()
+    db = database.session()
+    _or_404(analysis_service.run_analysis, db, g.caller, plan_id)
+    db.commit()
+    return redirect(url_for("web.plan", plan_id=plan_id) + "#findings")
+
+
+@bp.route("/plans/<int:plan_id>/findings/<int:finding_id>/triage", methods=["POST"])
+@login_required
+def triage(plan_id: int, finding_id: int):
+    _require_write()
+    db = database.session()
+    try:
+        analysis_service.set_status(db, g.caller, plan_id, finding_id, request.form.get("status"),
+                                    request.form.get("justification"))
+    except NotFound:
+        abort(404)
+    except Invalid as exc:
+        abort(422, "; ".join(f"{p['path']}: {p['message']}" for p in exc.problems) or exc.message)
+    db.commit()
+    return redirect(url_for("web.plan", plan_id=plan_id) + f"#finding-{finding_id}")
+
+
+@bp.route("/plans/<int:plan_id>/reports", methods=["POST"])
+@login_required
+def request_report(plan_id: int):
+    _require_write()
+    try:
+        start_report(plan_id, request.form.get("format"), None)
+    except NotFound:
+        abort(404)
+    except Invalid as exc:
+        abort(422, "; ".join(p["message"] for p in exc.problems) or exc.message)
+    return redirect(url_for("web.plan", plan_id=plan_id) + "#reports")
+
+
+@bp.route("/plans/<int:plan_id>/reports/<int:report_id>/download")
+@login_required
+def download_report(plan_id: int, report_id: int):
+    from planner.services.errors import Conflict
+    try:
+        row, content = report_service.report_content(database.session(), g.caller, plan_id, report_id)
+    except NotFound:
+        abort(404)
+    except Conflict:
+        abort(409, "the report is not ready yet")
+    return download_response(row, content)
+
+
+def _require_write() -> None:
+    if not g.caller.can("write"):
+        abort(403, "your role may read this plan but not change it")
+
+
+def _or_404(fn, *args):
+    try:
+        return fn(*args)
+    except NotFound:
+        abort(404)
 
 
 def init_app(app: Flask) -> None:

@@ -124,3 +124,14 @@ def test_demo_loads_and_is_idempotent(tmp_path):
     assert (Path(tmp_path) / "virtplan.sqlite3").exists()
     second = run("demo", "--no-serve", env=env)
     assert second.returncode == 0 and "/plans/1" in second.stdout
+    # The demo shows every capability: answers, findings with triage, a generated report.
+    import sqlite3
+    db = sqlite3.connect(Path(tmp_path) / "virtplan.sqlite3")
+    try:
+        assert db.execute("SELECT count(*) FROM answers").fetchone()[0] >= 100
+        statuses = dict(db.execute("SELECT status, count(*) FROM findings GROUP BY status").fetchall())
+        assert statuses["open"] > 10 and {"accepted", "mitigated", "transferred", "false-positive"} <= set(statuses)
+        assert db.execute("SELECT state, format FROM reports").fetchall() == [("succeeded", "pdf")]
+        assert db.execute("SELECT count(*) FROM plans").fetchone()[0] == 1
+    finally:
+        db.close()

@@ -98,10 +98,9 @@ def test_csv_register_carries_triage_and_the_version_label(inline_client, tenant
     by_fingerprint = {row["fingerprint"]: row for row in rows}
     assert by_fingerprint[accepted["fingerprint"]]["triage_status"] == "accepted"
     assert by_fingerprint[accepted["fingerprint"]]["triage_justification"] == "accepted by the board"
-    # "transferred" is not a state the renderers know: shown as accepted, the transfer stated.
     moved = by_fingerprint[transferred["fingerprint"]]
-    assert moved["triage_status"] == "accepted"
-    assert moved["triage_justification"] == "Risk transferred. transferred by the board"
+    assert moved["triage_status"] == "transferred"
+    assert moved["triage_justification"] == "transferred by the board"
     assert sum(row["triage_status"] == "open" for row in rows) == len(rows) - 2
 
 

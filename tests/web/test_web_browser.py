@@ -33,6 +33,8 @@ def site(tmp_path_factory):
     from planner.app import create_app
     from planner.cli.database import upgrade_database
     from planner.config import Settings
+    from models import Plan
+    from planner.demo import load_demo, render_demo_report
     from planner.services import accounts, plans
     from planner.services.accounts import Caller
 
@@ -46,9 +48,12 @@ def site(tmp_path_factory):
     other = accounts.create_organization(session, "Someone Else")
     mine = plans.create_plan(session, Caller(org.id, frozenset({"read", "write"}), user.id), HOSTILE)
     theirs = plans.create_plan(session, Caller(other.id, frozenset({"read", "write"})), "Their secret plan")
+    demo = load_demo(session)
     session.commit()
-    ids = {"mine": mine.id, "theirs": theirs.id}
+    ids = {"mine": mine.id, "theirs": theirs.id, "demo": demo.plan_id, "demo_password": demo.password,
+           "demo_org": session.get(Plan, demo.plan_id).organization_id}
     session.close()
+    render_demo_report(app.extensions["virtplan.sessions"], ids["demo"], ids["demo_org"])
     port = _free_port()
     server = create_server(app, host="127.0.0.1", port=port, threads=2)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -109,4 +114,55 @@ def test_api_docs_page_works_for_a_signed_in_user(site, browser):
     page.wait_for_url(base + "/")
     page.goto(base + "/api/v1/docs")
     page.get_by_text("/api/v1/plans/{plan_id}/inventory").first.wait_for(timeout=20_000)
+    page.close()
+
+
+def test_demo_plan_page_shows_every_capability(site, browser):
+    """Answers, findings with triage, placement advice and a downloadable report."""
+    base, ids = site
+    page = browser.new_page()
+    page.goto(base + "/login")
+    page.fill("input[name=username]", "demo")
+    page.fill("input[name=password]", ids["demo_password"])
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+    page.click("text=Datacenter consolidation 2027")
+    assert re.search(r"130 of 130 applicable questions answered", page.inner_text("#questionnaire"))
+    findings = page.inner_text("#findings")
+    assert "ZONE-MIX-HOST" in findings and "accepted" in findings and "CHG-2307" in findings
+    assert "transferred" in findings
+    placement = page.inner_text("#placement")
+    assert re.search(r"\d+ moves", placement) and "→" in placement
+    # Triage a finding through the form; the page shows who and why.
+    row = page.locator("table.findings tbody tr", has_text="VM-CLIPBOARD-SHARING").first
+    row.locator("select[name=status]").select_option("accepted")
+    row.locator("input[name=justification]").fill("Jump host clipboard needed for the break-glass runbook")
+    row.locator("button", has_text="Set").click()
+    page.wait_for_load_state()
+    row = page.locator("table.findings tbody tr", has_text="VM-CLIPBOARD-SHARING").first
+    assert "break-glass runbook" in row.inner_text() and "demo" in row.inner_text()
+    # A justification is required for anything but open.
+    row.locator("select[name=status]").select_option("mitigated")
+    row.locator("input[name=justification]").fill("")
+    with page.expect_navigation() as nav:
+        row.locator("button", has_text="Set").click()
+    assert nav.value.status == 422
+    # The demo's PDF is listed and downloads as a PDF.
+    page.goto(f"{base}/plans/{ids['demo']}")
+    with page.expect_download() as download:
+        page.locator("#reports a", has_text="download").first.click()
+    path = download.value.path()
+    assert open(path, "rb").read(5) == b"%PDF-"
+    page.close()
+
+
+def test_pages_are_styled(site, browser):
+    """The stylesheet loads (a page without it is still usable, but not what users get)."""
+    base, _ids = site
+    page = browser.new_page()
+    response = page.goto(base + "/login")
+    assert response.status == 200
+    css = page.request.get(base + page.eval_on_selector("link[rel=stylesheet]", "l => l.getAttribute('href')"))
+    assert css.status == 200 and "--accent" in css.text()
+    assert page.eval_on_selector("header.bar", "e => getComputedStyle(e).backgroundColor") == "rgb(16, 38, 61)"
     page.close()

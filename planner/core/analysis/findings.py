@@ -26,6 +26,11 @@ _RISK_TABLE = (
 
 OBJECT_KINDS = ("zone", "host", "network", "appliance", "datastore", "vm", "plan")
 
+#: What a person may decide about a finding: still open; the risk accepted,
+#: mitigated outside what the inventory shows, not real (false positive), or
+#: transferred to another party (a provider, an insurer).
+TRIAGE_STATUSES = ("open", "accepted", "mitigated", "false-positive", "transferred")
+
 
 def level_index(level: str) -> int:
     return _INDEX[level]
