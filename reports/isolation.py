@@ -29,10 +29,12 @@ class RenderMemoryError(RenderError):
 
 
 def _out_of_memory(exc: BaseException | None) -> bool:
-    """A MemoryError, or a library failing to map memory (dlopen, mmap: ENOMEM), anywhere in the chain."""
+    """A MemoryError, or a library failing to map memory (dlopen, mmap: ENOMEM;
+    an ImportError "failed to map segment from shared object"), anywhere in the chain."""
     while exc is not None:
+        text = str(exc).lower()
         if isinstance(exc, MemoryError) or (isinstance(exc, OSError) and exc.errno == errno.ENOMEM) \
-                or "cannot allocate memory" in str(exc).lower():
+                or "cannot allocate memory" in text or "failed to map segment" in text:
             return True
         exc = exc.__cause__ or exc.__context__
     return False
