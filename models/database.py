@@ -32,18 +32,27 @@ def make_engine(url: str, **kw) -> Engine:
         engine = create_engine(url, **kw)
         event.listen(engine, "connect", _sqlite_pragmas)
         # Let SQLAlchemy, not pysqlite, decide when a transaction begins, so
-        # one use case is exactly one transaction (BEGIN IMMEDIATE for writes
-        # would be nicer still, but DEFERRED is what SQLAlchemy emits).
+        # one use case is exactly one transaction. A writer's transaction
+        # takes the write lock up front (BEGIN IMMEDIATE), waiting for it
+        # under busy_timeout: a transaction that read first and then tried to
+        # write would fail at once with "database is locked" whenever another
+        # connection committed in between (SQLite cannot retry that case).
         @event.listens_for(engine, "connect")
         def _no_autobegin(dbapi_connection, _record):
             dbapi_connection.isolation_level = None
 
         @event.listens_for(engine, "begin")
         def _begin(conn):
-            conn.exec_driver_sql("BEGIN")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITER) else "BEGIN")
         return engine
     return create_engine(url, pool_pre_ping=True, **kw)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+#: Execution option marking a connection whose transactions will write.
+WRITER = "virtplan_writer"
+
+
+def make_session_factory(engine: Engine, *, writer: bool = True) -> sessionmaker[Session]:
+    """Sessions for use cases; ``writer=False`` for those that only read (on
+    SQLite they then do not queue behind writers)."""
+    return sessionmaker(engine.execution_options(**{WRITER: writer}), expire_on_commit=False)

@@ -3,7 +3,7 @@ request, committed by the view that finishes a use case and rolled back
 otherwise."""
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from sqlalchemy.orm import Session
 
 from models.database import make_engine, make_session_factory
@@ -13,13 +13,16 @@ def init_app(app: Flask, url: str) -> None:
     engine = make_engine(url)
     app.extensions["virtplan.engine"] = engine
     app.extensions["virtplan.sessions"] = make_session_factory(engine)
+    app.extensions["virtplan.read_sessions"] = make_session_factory(engine, writer=False)
     app.teardown_appcontext(_close)
 
 
 def session() -> Session:
-    """The request's session (created on first use)."""
+    """The request's session (created on first use): a reader for GET and
+    HEAD, a writer otherwise."""
     if "db" not in g:
-        g.db = current_app.extensions["virtplan.sessions"]()
+        kind = "virtplan.read_sessions" if request.method in ("GET", "HEAD", "OPTIONS") else "virtplan.sessions"
+        g.db = current_app.extensions[kind]()
     return g.db
 
 

@@ -18,34 +18,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from backends import BACKENDS, drop_postgres_database, fresh_postgres_database
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
-
-POSTGRES_URL = os.environ.get("VIRTPLAN_TEST_POSTGRES_URL")
-BACKENDS = ["sqlite", pytest.param("postgres", marks=[
-    pytest.mark.postgres,
-    pytest.mark.skipif(not POSTGRES_URL, reason="VIRTPLAN_TEST_POSTGRES_URL is not set")])]
-
-
-def fresh_postgres_database() -> str:
-    """Create an empty PostgreSQL database next to the configured one; return its URL."""
-    from models.database import normalize_url
-    base = make_url(normalize_url(POSTGRES_URL))
-    name = f"vp_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
-
-
-def drop_postgres_database(url: str) -> None:
-    u = make_url(url)
-    admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)'))
-    admin.dispose()
-
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request, tmp_path_factory):
@@ -80,8 +56,10 @@ def client(app):
 
 @pytest.fixture()
 def db(app):
-    """A session on the app's database, closed after the test."""
-    session = app.extensions["virtplan.sessions"]()
+    """A session on the app's database, closed after the test. Its transactions
+    begin deferred (like a GET's), so a test can read through it and then call
+    the API without holding SQLite's write lock."""
+    session = app.extensions["virtplan.read_sessions"]()
     yield session
     session.rollback()
     session.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import g, request, session as web_session
 
 from planner import database
-from planner.services.accounts import Caller, caller_for_token, caller_for_user
+from planner.services.accounts import Caller, caller_for_token, caller_for_user, touch_token
 
 from .problems import problem
 
@@ -28,10 +28,14 @@ def authenticate():
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             return _unauthorized("use 'Authorization: Bearer <token>'")
-        caller = caller_for_token(database.session(), secret.strip())
+        db = database.session()
+        caller = caller_for_token(db, secret.strip())
         if caller is None:
             return _unauthorized("the token is unknown, revoked or expired")
-        database.session().commit()  # last_used_at
+        if caller.token_id is not None:
+            db.commit()  # end the read, so the touch is a write of its own
+            touch_token(db, caller.token_id)
+            db.commit()
     elif request.endpoint in DOC_ENDPOINTS and "user_id" in web_session:
         caller = caller_for_user(database.session(), web_session["user_id"], web_session["organization_id"])
     if caller is None:

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -31,6 +31,8 @@ class Caller:
     scopes: frozenset[str]
     user_id: int | None = None
     label: str = ""
+    #: Set when the token's last-used time is due an update (see touch_token).
+    token_id: int | None = None
 
     def can(self, scope: str) -> bool:
         return scope in self.scopes
@@ -108,9 +110,15 @@ def caller_for_token(session: Session, secret: str) -> Caller | None:
     now = utcnow()
     if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         return None
-    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
-        row.last_used_at = now  # coarse, so reads do not write on every call
-    return Caller(row.organization_id, row.scope_set, row.created_by_id, f"token {row.prefix}…")
+    stale = row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60
+    return Caller(row.organization_id, row.scope_set, row.created_by_id, f"token {row.prefix}…",
+                  token_id=row.id if stale else None)
+
+
+def touch_token(session: Session, token_id: int) -> None:
+    """Record that a token was used: its own small write, kept coarse (once a
+    minute) so reads do not write on every call."""
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow()))
 
 
 def caller_for_user(session: Session, user_id: int, organization_id: int) -> Caller | None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BACKENDS, drop_postgres_database, fresh_postgres_database
+from backends import BACKENDS, drop_postgres_database, fresh_postgres_database
 
 VIRTPLAN = [sys.executable, "-m", "planner"]
 

@@ -10,7 +10,7 @@ import models
 from models.database import make_engine
 from planner.cli.database import upgrade_database
 
-from conftest import BACKENDS, drop_postgres_database, fresh_postgres_database
+from backends import BACKENDS, drop_postgres_database, fresh_postgres_database
 
 
 @pytest.fixture(params=BACKENDS)
