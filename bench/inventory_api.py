@@ -32,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -46,31 +45,8 @@ def shape(vms: int) -> tuple[int, int, int]:
     return max(10, vms // 20), max(20, vms // 50), max(10, vms // 500)
 
 
-def _fresh_postgres(base_url: str) -> str:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from models.database import normalize_url
-    base = make_url(normalize_url(base_url))
-    name = f"vp_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_postgres(url: str) -> None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-    u = make_url(url)
-    admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def child(path: str, backend: str) -> dict:
+    from models.database import create_scratch_database, drop_database
     from planner.app import create_app
     from planner.cli.database import upgrade_database
     from planner.config import Settings
@@ -78,7 +54,7 @@ def child(path: str, backend: str) -> dict:
     from planner.services import accounts
 
     tmp = tempfile.mkdtemp(prefix="vp-bench-")
-    url = f"sqlite:///{tmp}/bench.sqlite3" if backend == "sqlite" else _fresh_postgres(backend)
+    url = f"sqlite:///{tmp}/bench.sqlite3" if backend == "sqlite" else create_scratch_database(backend, "vp_bench")
     try:
         upgrade_database(url)
         app = create_app(Settings.from_env({}, env="testing", database_url=url, instance_path=tmp))
@@ -118,7 +94,7 @@ def child(path: str, backend: str) -> dict:
         app.extensions["virtplan.engine"].dispose()
     finally:
         if backend != "sqlite":
-            _drop_postgres(url)
+            drop_database(url)
     out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
 

@@ -1,7 +1,9 @@
 """Engines and sessions for SQLite (the embedded default) and PostgreSQL."""
 from __future__ import annotations
 
-from sqlalchemy import Engine, create_engine, event
+import uuid
+
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -56,3 +58,28 @@ def make_session_factory(engine: Engine, *, writer: bool = True) -> sessionmaker
     """Sessions for use cases; ``writer=False`` for those that only read (on
     SQLite they then do not queue behind writers)."""
     return sessionmaker(engine.execution_options(**{WRITER: writer}), expire_on_commit=False)
+
+
+def create_scratch_database(server_url: str, prefix: str = "vp_scratch") -> str:
+    """Create an empty PostgreSQL database on the server of ``server_url`` (its
+    role needs CREATEDB); return its URL. For tests and benchmarks."""
+    base = make_url(normalize_url(server_url))
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    """Drop the PostgreSQL database ``url`` names, disconnecting its sessions."""
+    u = make_url(url)
+    admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)'))
+    finally:
+        admin.dispose()

@@ -5,11 +5,10 @@ make throwaway ones next to it)."""
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+
+from models.database import create_scratch_database, drop_database
 
 POSTGRES_URL = os.environ.get("VIRTPLAN_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=[
@@ -19,21 +18,7 @@ BACKENDS = ["sqlite", pytest.param("postgres", marks=[
 
 def fresh_postgres_database() -> str:
     """Create an empty PostgreSQL database next to the configured one; return its URL."""
-    from models.database import normalize_url
-    base = make_url(normalize_url(POSTGRES_URL))
-    name = f"vp_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
+    return create_scratch_database(POSTGRES_URL, "vp_test")
 
 
-def drop_postgres_database(url: str) -> None:
-    u = make_url(url)
-    admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)'))
-    admin.dispose()
-
-
+drop_postgres_database = drop_database

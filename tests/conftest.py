@@ -9,14 +9,11 @@ that keeps real customers apart.
 from __future__ import annotations
 
 import itertools
-import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from backends import BACKENDS, drop_postgres_database, fresh_postgres_database
 
@@ -34,6 +31,17 @@ def database_url(request, tmp_path_factory):
     else:
         url = fresh_postgres_database()
         upgrade_database(url)
+        yield url
+        drop_postgres_database(url)
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database(request, tmp_path):
+    """The URL of an empty database (no schema), per backend, dropped after the test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    else:
+        url = fresh_postgres_database()
         yield url
         drop_postgres_database(url)
 

@@ -2,10 +2,23 @@
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 import click
 
 from planner.core.inventory import InventoryError, load_estate, read_document
+
+
+def exit_with_problems(path: str, problems) -> NoReturn:
+    """Print each problem as ``FILE: path: message`` on stderr and exit 2."""
+    for problem in problems:
+        click.echo(f"{path}: {problem}", err=True)
+    sys.exit(2)
+
+
+def exit_unreadable(path: str, exc: OSError) -> NoReturn:
+    click.echo(f"{path}: cannot read: {exc.strerror}", err=True)
+    sys.exit(2)
 
 
 def load_or_exit(path: str):
@@ -13,12 +26,9 @@ def load_or_exit(path: str):
     try:
         return load_estate(read_document(path))
     except InventoryError as exc:
-        for problem in exc.problems:
-            click.echo(f"{path}: {problem}", err=True)
-        sys.exit(2)
+        exit_with_problems(path, exc.problems)
     except OSError as exc:
-        click.echo(f"{path}: cannot read: {exc.strerror}", err=True)
-        sys.exit(2)
+        exit_unreadable(path, exc)
 
 
 @click.group()

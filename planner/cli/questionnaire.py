@@ -15,7 +15,7 @@ from planner.core.questionnaire import (AnswersError, DefinitionError, carry_ans
                                         progress, read_answers, validate_answers)
 from planner.core.questionnaire.export import blank_answers_document, blank_answers_yaml
 
-from .inventory import load_or_exit
+from .inventory import exit_unreadable, exit_with_problems, load_or_exit
 
 
 def questionnaire_or_exit():
@@ -34,12 +34,9 @@ def answers_or_exit(path: str, estate=None):
     try:
         document = read_answers(path)
     except AnswersError as exc:
-        for problem in exc.problems:
-            click.echo(f"{path}: {problem}", err=True)
-        sys.exit(2)
+        exit_with_problems(path, exc.problems)
     except OSError as exc:
-        click.echo(f"{path}: cannot read: {exc.strerror}", err=True)
-        sys.exit(2)
+        exit_unreadable(path, exc)
     if document.version not in (None, questionnaire.version):
         carried = carry_answers(document, questionnaire)
         for dropped in carried.dropped:
@@ -47,9 +44,7 @@ def answers_or_exit(path: str, estate=None):
         document.answers, document.version = carried.answers, questionnaire.version
     problems = validate_answers(questionnaire, document, estate)
     if problems:
-        for problem in problems:
-            click.echo(f"{path}: {problem}", err=True)
-        sys.exit(2)
+        exit_with_problems(path, problems)
     return document
 
 

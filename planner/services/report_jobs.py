@@ -14,7 +14,6 @@ Reads are scoped to the caller's organization like plans
 """
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 from typing import Any, Callable

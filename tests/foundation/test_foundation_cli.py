@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from backends import BACKENDS, drop_postgres_database, fresh_postgres_database
 
 VIRTPLAN = [sys.executable, "-m", "planner"]
 
@@ -58,19 +57,9 @@ def test_inventory_validate_missing_file(tmp_path):
     assert result.returncode == 2 and "cannot read" in result.stderr
 
 
-@pytest.fixture(params=BACKENDS)
-def empty_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'boot.sqlite3'}"
-    else:
-        url = fresh_postgres_database()
-        yield url
-        drop_postgres_database(url)
-
-
-def test_a_script_bootstraps_an_empty_database(empty_url, tmp_path):
+def test_a_script_bootstraps_an_empty_database(empty_database, tmp_path):
     """db upgrade, org, user, token: then the token works against the API."""
-    env = {"VIRTPLAN_DATABASE_URL": empty_url, "VIRTPLAN_INSTANCE_PATH": str(tmp_path)}
+    env = {"VIRTPLAN_DATABASE_URL": empty_database, "VIRTPLAN_INSTANCE_PATH": str(tmp_path)}
     assert run("db", "upgrade", env=env).returncode == 0
     assert run("org", "create", "Acme", env=env).returncode == 0
     dup = run("org", "create", "Acme", env=env)
@@ -92,7 +81,7 @@ def test_a_script_bootstraps_an_empty_database(empty_url, tmp_path):
 
     from planner.app import create_app
     from planner.config import Settings
-    app = create_app(Settings.from_env({}, env="testing", database_url=empty_url, instance_path=str(tmp_path)))
+    app = create_app(Settings.from_env({}, env="testing", database_url=empty_database, instance_path=str(tmp_path)))
     client = app.test_client()
     created = client.post("/api/v1/plans", json={"name": "From a script"},
                           headers={"Authorization": f"Bearer {secret}"})

@@ -1,7 +1,6 @@
 """Alembic migrations are the only way the schema is made, and they agree with the models."""
 from __future__ import annotations
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -10,17 +9,6 @@ import models
 from models.database import make_engine
 from planner.cli.database import upgrade_database
 
-from backends import BACKENDS, drop_postgres_database, fresh_postgres_database
-
-
-@pytest.fixture(params=BACKENDS)
-def empty_database(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
-    else:
-        url = fresh_postgres_database()
-        yield url
-        drop_postgres_database(url)
 
 
 def test_upgrade_on_an_empty_database_matches_the_models(empty_database):
