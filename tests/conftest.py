@@ -15,7 +15,14 @@ from pathlib import Path
 
 import pytest
 
+from hypothesis import settings as hypothesis_settings
+
 from backends import BACKENDS, drop_postgres_database, fresh_postgres_database
+
+# Speed is measured by the benchmarks under bench/, never by tests: no
+# per-example deadline, so a busy 2-core CI machine cannot fail a property.
+hypothesis_settings.register_profile("virtplan", deadline=None)
+hypothesis_settings.load_profile("virtplan")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
