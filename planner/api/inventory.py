@@ -42,6 +42,19 @@ def _written(plan, changed: bool) -> Response:
     return resp
 
 
+def _write(use_case, plan_id: int) -> Response:
+    """Parse the JSON body, run the write use case (PUT or PATCH) under the
+    request's If-Match, commit, and answer with the new version."""
+    try:
+        body = json_body()
+    except BodyError as exc:
+        return exc.response
+    db = database.session()
+    plan, changed = use_case(db, current_caller(), plan_id, body, request.headers.get("If-Match"))
+    db.commit()
+    return _written(plan, changed)
+
+
 @blp.route("/<int:plan_id>/inventory")
 class Inventory(MethodView):
     @blp.doc(responses={200: {"description": "the inventory document (ETag header: its version)",
@@ -57,26 +70,10 @@ class Inventory(MethodView):
     @blp.response(200, InventoryWriteSchema)
     def put(self, plan_id):
         """Replace the whole inventory. Idempotent: objects keep their identity by id."""
-        try:
-            document = json_body()
-        except BodyError as exc:
-            return exc.response
-        db = database.session()
-        plan, changed = service.put_inventory(db, current_caller(), plan_id, document,
-                                              request.headers.get("If-Match"))
-        db.commit()
-        return _written(plan, changed)
+        return _write(service.put_inventory, plan_id)
 
     @blp.doc(requestBody=_PATCH_BODY, parameters=[_IF_MATCH])
     @blp.response(200, InventoryWriteSchema)
     def patch(self, plan_id):
         """Create or replace the objects sent; delete those listed under `delete`."""
-        try:
-            patch = json_body()
-        except BodyError as exc:
-            return exc.response
-        db = database.session()
-        plan, changed = service.patch_inventory(db, current_caller(), plan_id, patch,
-                                                request.headers.get("If-Match"))
-        db.commit()
-        return _written(plan, changed)
+        return _write(service.patch_inventory, plan_id)
