@@ -38,9 +38,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-#: VMs -> (hosts, networks, datastores), scaled like the foundation benchmark.
-def shape(vms: int) -> tuple[int, int, int]:
-    return max(10, vms // 20), max(20, vms // 50), max(10, vms // 500)
+from synthetic import shape  # noqa: E402  (bench/ is on sys.path above)
 
 
 def child_analyze(path: str) -> dict:

@@ -39,10 +39,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 
-def shape(vms: int) -> tuple[int, int, int]:
-    if vms == 100_000:
-        return 5_000, 2_000, 200
-    return max(10, vms // 20), max(20, vms // 50), max(10, vms // 500)
+from synthetic import shape  # noqa: E402  (bench/ is on sys.path above)
 
 
 def child(path: str, backend: str) -> dict:

@@ -89,8 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"place": child_place, "stages": child_stages}[mode](path)))
         return 0
 
-    from analyze import shape
-    from synthetic import generate
+    from synthetic import generate, shape
     print(f"nproc {os.cpu_count()}, python {sys.version.split()[0]}")
     hosts, networks, datastores = shape(a.vms)
     doc = generate(a.vms, hosts, networks, datastores, violations=True)

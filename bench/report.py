@@ -27,15 +27,10 @@ ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {200: (5.0, None), 2000: (20.0, 600.0), 100_000: (60.0, None)}
 
 
-def shape(vms: int) -> dict:
-    """Hosts, networks and datastores in the proportions of the foundation benchmark."""
-    return {"hosts": max(10, vms // 20), "networks": max(12, vms // 50), "datastores": max(5, vms // 500)}
-
-
 def measure(vms: int) -> dict:
     sys.path.insert(0, str(ROOT / "bench"))
     sys.path.insert(0, str(ROOT))
-    from synthetic import generate
+    from synthetic import generate, shape
 
     import pypdf
 
@@ -47,7 +42,7 @@ def measure(vms: int) -> dict:
     from reports.pdf import html_to_pdf
 
     t0 = time.perf_counter()
-    estate = load_estate(generate(vms, **shape(vms), violations=True))
+    estate = load_estate(generate(vms, *shape(vms), violations=True))
     analysis = analyze(estate)
     t_analyze = time.perf_counter() - t0
     generated = dt.datetime(2026, 11, 2, tzinfo=dt.timezone.utc)

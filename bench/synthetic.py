@@ -27,13 +27,21 @@ ZONES = [
 LEVELS = ("low", "moderate", "high")
 
 
+def shape(vms: int) -> tuple[int, int, int]:
+    """(hosts, networks, datastores) for ``vms`` VMs in the foundation
+    benchmark's proportions: 100,000 VMs -> 5,000 hosts, 2,000 networks, 200
+    datastores; small estates keep enough of each to have zones to mix."""
+    return max(10, vms // 20), max(20, vms // 50), max(10, vms // 500)
+
+
 def generate(vms: int = 100_000, hosts: int | None = None, networks: int | None = None,
              datastores: int | None = None, *, violations: bool = False, seed: int = 1) -> dict:
     """Return an inventory document (a plain dict) of the requested size."""
     rnd = random.Random(seed)
-    hosts = hosts or max(2, vms // 20)
-    networks = networks or max(4, vms // 50)
-    datastores = datastores or max(2, vms // 500)
+    default_hosts, default_networks, default_datastores = shape(vms)
+    hosts = hosts or default_hosts
+    networks = networks or default_networks
+    datastores = datastores or default_datastores
     workload_zones = [z for z in ZONES if z[2] == "workload"]
 
     doc: dict = {
