@@ -19,6 +19,7 @@ fresh subprocess so memory peaks do not mix:
 Targets (issue 3): 100k end to end < 15 s on 2 cores, ratio to json.loads < 5,
 peak < 2 GiB, time per VM not growing from 10k to 100k.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,14 +44,18 @@ from synthetic import shape  # noqa: E402  (bench/ is on sys.path above)
 
 def child_analyze(path: str) -> dict:
     from planner.cli import main
+
     out = io.StringIO()
     t = time.perf_counter()
     with contextlib.redirect_stdout(out):
         main(["analyze", path, "--format", "json"], standalone_mode=False)
     elapsed = time.perf_counter() - t
     findings = len(json.loads(out.getvalue())["findings"])
-    return {"seconds": elapsed, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "findings": findings}
+    return {
+        "seconds": elapsed,
+        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "findings": findings,
+    }
 
 
 def child_stages(path: str) -> dict:
@@ -59,6 +64,7 @@ def child_stages(path: str) -> dict:
     from planner.core.inventory import read_document
     from planner.core.inventory.estate import estate_from_document
     from planner.core.inventory.validate import validate_document
+
     times = {}
     with bulk_allocation():
         t = time.perf_counter()
@@ -101,8 +107,7 @@ def child_loads(path: str) -> dict:
 
 
 def run_child(mode: str, path: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", mode, path], check=True, capture_output=True,
-                         text=True)
+    out = subprocess.run([sys.executable, __file__, "--child", mode, path], check=True, capture_output=True, text=True)
     return json.loads(out.stdout)
 
 
@@ -117,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from synthetic import generate
+
     print(f"nproc {os.cpu_count()}, python {sys.version.split()[0]}")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -130,19 +136,25 @@ def main(argv: list[str] | None = None) -> int:
             e2e = run_child("analyze", path)
             stages = run_child("stages", path)
             rows.append((vms, e2e["seconds"]))
-            print(f"\n{vms:,} VMs ({hosts:,} hosts, {networks:,} networks, {datastores:,} datastores), "
-                  f"file {size_mb:.0f} MB, {e2e['findings']:,} findings")
+            print(
+                f"\n{vms:,} VMs ({hosts:,} hosts, {networks:,} networks, {datastores:,} datastores), "
+                f"file {size_mb:.0f} MB, {e2e['findings']:,} findings"
+            )
             print(f"  analyze end to end   {e2e['seconds']:7.2f} s   peak RSS {e2e['peak_mib']:,.0f} MiB")
             print(f"  json.loads alone     {loads['gc_on']:7.2f} s   (collector paused: {loads['gc_off']:.2f} s)")
-            print(f"  ratio                {e2e['seconds'] / loads['gc_on']:7.2f}     "
-                  f"(against paused json.loads: {e2e['seconds'] / loads['gc_off']:.2f})")
+            print(
+                f"  ratio                {e2e['seconds'] / loads['gc_on']:7.2f}     "
+                f"(against paused json.loads: {e2e['seconds'] / loads['gc_off']:.2f})"
+            )
             print(f"  per VM               {e2e['seconds'] / vms * 1e6:7.1f} µs")
             for stage, seconds in stages.items():
                 print(f"    {stage:<44}{seconds:6.2f} s")
     if len(rows) > 1:
         (v0, t0), (v1, t1) = rows[0], rows[-1]
-        print(f"\ngrowth {v0:,} -> {v1:,} VMs: time x{t1 / t0:.2f} for size x{v1 / v0:.0f} "
-              f"(per-VM time x{(t1 / v1) / (t0 / v0):.2f})")
+        print(
+            f"\ngrowth {v0:,} -> {v1:,} VMs: time x{t1 / t0:.2f} for size x{v1 / v0:.0f} "
+            f"(per-VM time x{(t1 / v1) / (t0 / v0):.2f})"
+        )
     return 0
 
 

@@ -11,6 +11,7 @@ its commit and its number of SQL statements).
     python bench/findings_sync.py                      # SQLite in a temporary file
     python bench/findings_sync.py --url postgresql://virtplan:virtplan@127.0.0.1/bench_findings
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,13 +21,13 @@ import tempfile
 import time
 
 from sqlalchemy import event
+from synthetic import generate
 
 from models import AnalysisRun
 from models.database import make_engine, make_session_factory
 from planner.cli.database import upgrade_database
 from planner.services import accounts, analysis, plans
 from planner.services.accounts import Caller
-from synthetic import generate
 
 
 def planted(doc: dict, hosts: int) -> dict:
@@ -60,8 +61,7 @@ def main() -> None:
         t0 = time.perf_counter()
         result = analysis.assess_plan(session, plan)
         t1 = time.perf_counter()
-        run = AnalysisRun(plan_id=plan.id, inventory_version=plan.inventory_version, requested_by="bench",
-                          summary={})
+        run = AnalysisRun(plan_id=plan.id, inventory_version=plan.inventory_version, requested_by="bench", summary={})
         session.add(run)
         session.flush()
         statements[0] = 0
@@ -69,8 +69,10 @@ def main() -> None:
         changes = analysis.sync_findings(session, run, result.findings)
         session.commit()
         t3 = time.perf_counter()
-        print(f"{label:<24} read+assess {t1 - t0:6.2f} s   sync+commit {t3 - t2:5.2f} s "
-              f"({statements[0]} statements)   {changes}")
+        print(
+            f"{label:<24} read+assess {t1 - t0:6.2f} s   sync+commit {t3 - t2:5.2f} s "
+            f"({statements[0]} statements)   {changes}"
+        )
 
     measure("first run (inserts)")
     measure("unchanged re-run")

@@ -22,6 +22,7 @@ and reports the process's peak RSS.
 Targets (issue 2): 100k validated < 10 s, stored by PUT < 30 s, read back by GET
 < 15 s, on both backends, 2 cores, peak memory < 2 GiB.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -71,14 +72,12 @@ def child(path: str, backend: str) -> dict:
         out["validate"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        resp = client.put(f"/api/v1/plans/{pid}/inventory", data=body, content_type="application/json",
-                          headers=headers)
+        resp = client.put(f"/api/v1/plans/{pid}/inventory", data=body, content_type="application/json", headers=headers)
         out["put"] = time.perf_counter() - t
         assert resp.status_code == 200, resp.get_data(as_text=True)[:500]
 
         t = time.perf_counter()
-        resp = client.put(f"/api/v1/plans/{pid}/inventory", data=body, content_type="application/json",
-                          headers=headers)
+        resp = client.put(f"/api/v1/plans/{pid}/inventory", data=body, content_type="application/json", headers=headers)
         out["put_again"] = time.perf_counter() - t
         assert resp.get_json()["changed"] is False
 
@@ -105,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(child(*a.child)))
         return 0
     from synthetic import generate
+
     backends = ["sqlite"]
     if os.environ.get("VIRTPLAN_BENCH_POSTGRES_URL"):
         backends.append(os.environ["VIRTPLAN_BENCH_POSTGRES_URL"])
@@ -116,15 +116,19 @@ def main(argv: list[str] | None = None) -> int:
             path = Path(tmp) / f"estate-{vms}.json"
             path.write_text(json.dumps(generate(vms, *shape(vms), violations=True), separators=(",", ":")))
             for backend in backends:
-                proc = subprocess.run([sys.executable, __file__, "--child", str(path), backend],
-                                      capture_output=True, text=True)
+                proc = subprocess.run(
+                    [sys.executable, __file__, "--child", str(path), backend], capture_output=True, text=True
+                )
                 if proc.returncode:
                     print(proc.stderr, file=sys.stderr)
                     return 1
                 r = json.loads(proc.stdout.strip().splitlines()[-1])
                 name = "sqlite" if backend == "sqlite" else "postgresql"
-                print(f"| {vms:,} | {name} | {r['bytes'] / 2**20:.0f} MiB | {r['validate']:.1f} s | {r['put']:.1f} s "
-                      f"| {r['put_again']:.1f} s | {r['get']:.1f} s | {r['peak_rss_mib']:.0f} MiB |", flush=True)
+                print(
+                    f"| {vms:,} | {name} | {r['bytes'] / 2**20:.0f} MiB | {r['validate']:.1f} s | {r['put']:.1f} s "
+                    f"| {r['put_again']:.1f} s | {r['get']:.1f} s | {r['peak_rss_mib']:.0f} MiB |",
+                    flush=True,
+                )
     return 0
 
 

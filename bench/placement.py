@@ -17,6 +17,7 @@ before and after, JSON) with peak RSS (ru_maxrss), then the stages one by one.
 
 Target (issue: placement advisor): 100k well under 60 s on 2 cores.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,17 +39,22 @@ sys.path.insert(0, str(HERE.parent))
 
 def child_place(path: str) -> dict:
     from planner.cli import main
+
     out = io.StringIO()
     t = time.perf_counter()
     with contextlib.redirect_stdout(out):
         main(["place", path, "--format", "json"], standalone_mode=False)
     elapsed = time.perf_counter() - t
     result = json.loads(out.getvalue())
-    return {"seconds": elapsed, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "moves": len(result["moves"]), "unplaced": len(result["unplaced"]),
-            "mixed": len(result["conflicts"]),
-            "zone_mix_before": result["findings_before"]["by_rule"].get("ZONE-MIX-HOST", 0),
-            "zone_mix_after": result["findings_after"]["by_rule"].get("ZONE-MIX-HOST", 0)}
+    return {
+        "seconds": elapsed,
+        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "moves": len(result["moves"]),
+        "unplaced": len(result["unplaced"]),
+        "mixed": len(result["conflicts"]),
+        "zone_mix_before": result["findings_before"]["by_rule"].get("ZONE-MIX-HOST", 0),
+        "zone_mix_after": result["findings_after"]["by_rule"].get("ZONE-MIX-HOST", 0),
+    }
 
 
 def child_stages(path: str) -> dict:
@@ -56,6 +62,7 @@ def child_stages(path: str) -> dict:
     from planner.core.analysis import analyze
     from planner.core.inventory import load_estate, read_document
     from planner.core.placement import advise, apply_placement
+
     times = {}
     with bulk_allocation():
         t = time.perf_counter()
@@ -90,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from synthetic import generate, shape
+
     print(f"nproc {os.cpu_count()}, python {sys.version.split()[0]}")
     hosts, networks, datastores = shape(a.vms)
     doc = generate(a.vms, hosts, networks, datastores, violations=True)
@@ -103,9 +111,11 @@ def main(argv: list[str] | None = None) -> int:
                 json.dump(doc, fh, separators=(",", ":"))
             e2e = in_child("place", path)
             stages = in_child("stages", path)
-            print(f"\n{a.vms:,} VMs on {hosts:,} hosts, {variant}: {e2e['moves']:,} moves, "
-                  f"{e2e['unplaced']:,} unplaced, ZONE-MIX-HOST {e2e['zone_mix_before']:,} -> "
-                  f"{e2e['zone_mix_after']:,}, {e2e['mixed']:,} hosts left mixed")
+            print(
+                f"\n{a.vms:,} VMs on {hosts:,} hosts, {variant}: {e2e['moves']:,} moves, "
+                f"{e2e['unplaced']:,} unplaced, ZONE-MIX-HOST {e2e['zone_mix_before']:,} -> "
+                f"{e2e['zone_mix_after']:,}, {e2e['mixed']:,} hosts left mixed"
+            )
             print(f"  place end to end     {e2e['seconds']:7.2f} s   peak RSS {e2e['peak_mib']:,.0f} MiB")
             for stage, seconds in stages.items():
                 print(f"    {stage:<32}{seconds:6.2f} s")

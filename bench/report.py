@@ -9,6 +9,7 @@ the last is "WeasyPrint alone", the rest is our overhead.
     .venv/bin/python bench/report.py                      # 200, 2,000 and 100,000 VMs
     .venv/bin/python bench/report.py --sizes 200 2000
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,9 +31,8 @@ TARGETS = {200: (5.0, None), 2000: (20.0, 600.0), 100_000: (60.0, None)}
 def measure(vms: int) -> dict:
     sys.path.insert(0, str(ROOT / "bench"))
     sys.path.insert(0, str(ROOT))
-    from synthetic import generate, shape
-
     import pypdf
+    from synthetic import generate, shape
 
     import reports
     from planner.core.analysis import analyze
@@ -45,9 +45,14 @@ def measure(vms: int) -> dict:
     estate = load_estate(generate(vms, *shape(vms), violations=True))
     analysis = analyze(estate)
     t_analyze = time.perf_counter() - t0
-    generated = dt.datetime(2026, 11, 2, tzinfo=dt.timezone.utc)
-    plan = reports.PlanReport(name=f"Benchmark estate {vms:,} VMs", organization="VirtPlan bench", estate=estate,
-                              analysis=analysis, generated=generated)
+    generated = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
+    plan = reports.PlanReport(
+        name=f"Benchmark estate {vms:,} VMs",
+        organization="VirtPlan bench",
+        estate=estate,
+        analysis=analysis,
+        generated=generated,
+    )
     t1 = time.perf_counter()
     contents = build(plan)
     t2 = time.perf_counter()
@@ -57,9 +62,17 @@ def measure(vms: int) -> dict:
     t4 = time.perf_counter()
     pages = len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
     return {
-        "vms": vms, "findings": len(analysis.findings), "analyze_s": t_analyze,
-        "contents_s": t2 - t1, "html_s": t3 - t2, "weasyprint_s": t4 - t3, "report_s": t4 - t1,
-        "pages": pages, "pages_per_s": pages / (t4 - t1), "pdf_bytes": len(pdf), "html_bytes": len(html),
+        "vms": vms,
+        "findings": len(analysis.findings),
+        "analyze_s": t_analyze,
+        "contents_s": t2 - t1,
+        "html_s": t3 - t2,
+        "weasyprint_s": t4 - t3,
+        "report_s": t4 - t1,
+        "pages": pages,
+        "pages_per_s": pages / (t4 - t1),
+        "pdf_bytes": len(pdf),
+        "html_bytes": len(html),
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
@@ -78,8 +91,10 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(measure(a.one)))
         return 0
     print(f"nproc {os.cpu_count()}, Python {sys.version.split()[0]}")
-    print("| VMs | findings | pages | report (ours + WeasyPrint) | contents + HTML (ours) | WeasyPrint alone "
-          "| pages/s | peak RSS | target |")
+    print(
+        "| VMs | findings | pages | report (ours + WeasyPrint) | contents + HTML (ours) | WeasyPrint alone "
+        "| pages/s | peak RSS | target |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     failed = False
     for vms in a.sizes:
@@ -87,13 +102,25 @@ def main(argv: list[str] | None = None) -> int:
         limit_s, limit_mib = TARGETS.get(vms, (None, None))
         ok = (limit_s is None or r["report_s"] < limit_s) and (limit_mib is None or r["peak_rss_mib"] < limit_mib)
         failed |= not ok
-        target = "—" if limit_s is None else (f"< {limit_s:g} s" + (f", < {limit_mib:g} MiB" if limit_mib else "")
-                                               + (" met" if ok else " **not met**"))
-        print(f"| {vms:,} | {r['findings']:,} | {r['pages']} | {r['report_s']:.2f} s | "
-              f"{r['contents_s'] + r['html_s']:.2f} s | {r['weasyprint_s']:.2f} s | {r['pages_per_s']:.1f} | "
-              f"{r['peak_rss_mib']:.0f} MiB | {target} |")
-        print(f"    (analysis before the report: {r['analyze_s']:.2f} s; contents {r['contents_s']:.2f} s, "
-              f"HTML {r['html_s']:.2f} s; PDF {r['pdf_bytes'] / 1e6:.2f} MB)", flush=True)
+        target = (
+            "—"
+            if limit_s is None
+            else (
+                f"< {limit_s:g} s"
+                + (f", < {limit_mib:g} MiB" if limit_mib else "")
+                + (" met" if ok else " **not met**")
+            )
+        )
+        print(
+            f"| {vms:,} | {r['findings']:,} | {r['pages']} | {r['report_s']:.2f} s | "
+            f"{r['contents_s'] + r['html_s']:.2f} s | {r['weasyprint_s']:.2f} s | {r['pages_per_s']:.1f} | "
+            f"{r['peak_rss_mib']:.0f} MiB | {target} |"
+        )
+        print(
+            f"    (analysis before the report: {r['analyze_s']:.2f} s; contents {r['contents_s']:.2f} s, "
+            f"HTML {r['html_s']:.2f} s; PDF {r['pdf_bytes'] / 1e6:.2f} MB)",
+            flush=True,
+        )
     return 1 if failed else 0
 
 

@@ -6,6 +6,7 @@
 Set VIRTPLAN_BENCH_POSTGRES_URL to include PostgreSQL where a benchmark
 stores data. The figures last measured are in bench/README.md.
 """
+
 from __future__ import annotations
 
 import subprocess

@@ -3,6 +3,7 @@
 ``virtplan db upgrade`` runs them; :func:`alembic_config` points Alembic at
 this folder wherever the package is installed.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

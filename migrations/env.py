@@ -1,4 +1,5 @@
 """Alembic environment: VirtPlan's metadata, batch mode for SQLite."""
+
 from __future__ import annotations
 
 from alembic import context

@@ -1,14 +1,66 @@
 """Persistence: SQLAlchemy 2 models, and the mapping of rows to and from the
 core's objects. Imports the core, never the shells."""
-from .assessment import (REPORT_STATES, TRIAGE_STATUSES, AnalysisRun, Answer, AnswerEvent, Finding, FindingEvent,
-                         FindingObject, Report)
+
 from .accounts import ROLES, SCOPES, ApiToken, Membership, Organization, User
+from .assessment import (
+    REPORT_STATES,
+    TRIAGE_STATUSES,
+    AnalysisRun,
+    Answer,
+    AnswerEvent,
+    Finding,
+    FindingEvent,
+    FindingObject,
+    Report,
+)
 from .base import Base
-from .inventory import (Appliance, ApplianceNetwork, Cluster, Datastore, DatastoreHost, Host, HostDevice,
-                        Network, Vm, VmDevice, VmDisk, VmNic, Zone)
+from .inventory import (
+    Appliance,
+    ApplianceNetwork,
+    Cluster,
+    Datastore,
+    DatastoreHost,
+    Host,
+    HostDevice,
+    Network,
+    Vm,
+    VmDevice,
+    VmDisk,
+    VmNic,
+    Zone,
+)
 from .plans import Plan, PlanPolicy
 
-__all__ = ["REPORT_STATES", "TRIAGE_STATUSES", "AnalysisRun", "Answer", "AnswerEvent", "Finding", "FindingEvent",
-           "FindingObject", "Report", "ROLES", "SCOPES", "ApiToken", "Appliance", "ApplianceNetwork", "Base", "Cluster", "Datastore",
-           "DatastoreHost", "Host", "HostDevice", "Membership", "Network", "Organization", "Plan",
-           "PlanPolicy", "User", "Vm", "VmDevice", "VmDisk", "VmNic", "Zone"]
+__all__ = [
+    "REPORT_STATES",
+    "ROLES",
+    "SCOPES",
+    "TRIAGE_STATUSES",
+    "AnalysisRun",
+    "Answer",
+    "AnswerEvent",
+    "ApiToken",
+    "Appliance",
+    "ApplianceNetwork",
+    "Base",
+    "Cluster",
+    "Datastore",
+    "DatastoreHost",
+    "Finding",
+    "FindingEvent",
+    "FindingObject",
+    "Host",
+    "HostDevice",
+    "Membership",
+    "Network",
+    "Organization",
+    "Plan",
+    "PlanPolicy",
+    "Report",
+    "User",
+    "Vm",
+    "VmDevice",
+    "VmDisk",
+    "VmNic",
+    "Zone",
+]

@@ -7,20 +7,29 @@ is unchanged), so a triage decision survives re-analysis. A finding that no
 longer fires is marked resolved, never deleted; every status change is an
 event in ``finding_events``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (Boolean, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from planner.core.analysis.findings import TRIAGE_STATUSES
 
 from .base import Base, JSONType, UTCDateTime, utcnow
 
-__all__ = ["TRIAGE_STATUSES", "REPORT_STATES", "AnalysisRun", "Finding", "FindingObject", "FindingEvent", "Answer",
-           "AnswerEvent", "Report"]
+__all__ = [
+    "REPORT_STATES",
+    "TRIAGE_STATUSES",
+    "AnalysisRun",
+    "Answer",
+    "AnswerEvent",
+    "Finding",
+    "FindingEvent",
+    "FindingObject",
+    "Report",
+]
 
 REPORT_STATES = ("queued", "running", "succeeded", "failed")
 
@@ -44,8 +53,7 @@ class Finding(Base):
     __table_args__ = (
         UniqueConstraint("plan_id", "fingerprint"),
         Index("ix_findings_plan_id_rule", "plan_id", "rule"),
-        CheckConstraint("status IN ('open', 'accepted', 'mitigated', 'false-positive', 'transferred')",
-                        name="status"),
+        CheckConstraint("status IN ('open', 'accepted', 'mitigated', 'false-positive', 'transferred')", name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,9 +82,10 @@ class Finding(Base):
     first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    object_links: Mapped[list["FindingObject"]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
-    events: Mapped[list["FindingEvent"]] = relationship(cascade="all, delete-orphan", passive_deletes=True,
-                                                        order_by="FindingEvent.id")
+    object_links: Mapped[list[FindingObject]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+    events: Mapped[list[FindingEvent]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="FindingEvent.id"
+    )
 
 
 class FindingObject(Base):

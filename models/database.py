@@ -1,4 +1,5 @@
 """Engines and sessions for SQLite (the embedded default) and PostgreSQL."""
+
 from __future__ import annotations
 
 import uuid
@@ -33,6 +34,7 @@ def make_engine(url: str, **kw) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, **kw)
         event.listen(engine, "connect", _sqlite_pragmas)
+
         # Let SQLAlchemy, not pysqlite, decide when a transaction begins, so
         # one use case is exactly one transaction. A writer's transaction
         # takes the write lock up front (BEGIN IMMEDIATE), waiting for it
@@ -46,6 +48,7 @@ def make_engine(url: str, **kw) -> Engine:
         @event.listens_for(engine, "begin")
         def _begin(conn):
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITER) else "BEGIN")
+
         return engine
     return create_engine(url, pool_pre_ping=True, **kw)
 

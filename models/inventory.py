@@ -18,6 +18,7 @@ naming seven zones) made storing a 30,000-VM inventory 4x slower (15.5 s
 against 3.8 s), putting the 100,000-VM target out of reach. Rows still belong
 to their plan and their parent object through real, cascading foreign keys.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -74,8 +75,8 @@ class Network(_PlanObject, Base):
 class Host(_PlanObject, Base):
     __tablename__ = "hosts"
     __table_args__ = _object_table_args(
-        "hosts", ("cluster_ref", "clusters"), ("management_network_ref", "networks"),
-        ("dedicated_zone_ref", "zones"))
+        "hosts", ("cluster_ref", "clusters"), ("management_network_ref", "networks"), ("dedicated_zone_ref", "zones")
+    )
 
     cluster_ref: Mapped[str | None] = mapped_column(ID)
     cpu_cores: Mapped[int] = mapped_column(Integer)

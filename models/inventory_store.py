@@ -11,13 +11,14 @@ transaction: on any error nothing is written.
 :func:`read_inventory` rebuilds the normalized document, in the order it was
 written.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import JSON, delete, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -32,8 +33,7 @@ _CHUNK = 5000
 
 
 def _digest(obj: dict) -> str:
-    return hashlib.blake2b(json.dumps(obj, sort_keys=True, separators=(",", ":")).encode(),
-                           digest_size=16).hexdigest()
+    return hashlib.blake2b(json.dumps(obj, sort_keys=True, separators=(",", ":")).encode(), digest_size=16).hexdigest()
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -46,9 +46,12 @@ def _iso(value: dt.date | None) -> str | None:
 
 # --- one mapping per collection: document object <-> row (+ child rows) -------
 
+
 def _devices_rows(items: list[dict]) -> list[dict]:
-    return [{"position": i, "kind": d["kind"], "connected": d["connected"], "in_use": d["in_use"]}
-            for i, d in enumerate(items)]
+    return [
+        {"position": i, "kind": d["kind"], "connected": d["connected"], "in_use": d["in_use"]}
+        for i, d in enumerate(items)
+    ]
 
 
 def _devices_doc(rows: list) -> list[dict]:
@@ -76,16 +79,27 @@ def _network_row(o):
 
 
 def _network_doc(r, _children):
-    return {"id": r.ext_id, "name": r.name, "kind": r.kind, "vlan": r.vlan, "zone": r.zone_ref,
-            "purpose": r.purpose, "tags": r.tags}
+    return {
+        "id": r.ext_id,
+        "name": r.name,
+        "kind": r.kind,
+        "vlan": r.vlan,
+        "zone": r.zone_ref,
+        "purpose": r.purpose,
+        "tags": r.tags,
+    }
 
 
 def _host_row(o):
     hv, mg, st = o["hypervisor"] or {}, o["management"], o["settings"]
     return {
-        "cluster_ref": o["cluster"], "cpu_cores": o["cpu_cores"], "memory_gib": o["memory_gib"],
-        "hypervisor_product": hv.get("product"), "hypervisor_type": hv.get("type"),
-        "hypervisor_version": hv.get("version"), "hypervisor_patched_on": _date(hv.get("patched_on")),
+        "cluster_ref": o["cluster"],
+        "cpu_cores": o["cpu_cores"],
+        "memory_gib": o["memory_gib"],
+        "hypervisor_product": hv.get("product"),
+        "hypervisor_type": hv.get("type"),
+        "hypervisor_version": hv.get("version"),
+        "hypervisor_patched_on": _date(hv.get("patched_on")),
         "management_given": mg is not None,
         "management_network_ref": mg["network"] if mg else None,
         "management_encrypted": mg["encrypted"] if mg else None,
@@ -100,18 +114,33 @@ def _host_row(o):
 
 def _host_doc(r, children):
     return {
-        "id": r.ext_id, "name": r.name, "cluster": r.cluster_ref, "cpu_cores": r.cpu_cores,
+        "id": r.ext_id,
+        "name": r.name,
+        "cluster": r.cluster_ref,
+        "cpu_cores": r.cpu_cores,
         "memory_gib": r.memory_gib,
-        "hypervisor": None if r.hypervisor_product is None else {
-            "product": r.hypervisor_product, "type": r.hypervisor_type, "version": r.hypervisor_version,
-            "patched_on": _iso(r.hypervisor_patched_on)},
+        "hypervisor": None
+        if r.hypervisor_product is None
+        else {
+            "product": r.hypervisor_product,
+            "type": r.hypervisor_type,
+            "version": r.hypervisor_version,
+            "patched_on": _iso(r.hypervisor_patched_on),
+        },
         "management": {"network": r.management_network_ref, "encrypted": r.management_encrypted}
-        if r.management_given else None,
-        "settings": {"time_sync": r.settings_time_sync, "remote_logging": r.settings_remote_logging,
-                     "lockdown": r.settings_lockdown, "introspection": r.settings_introspection}
-        if r.settings_given else None,
+        if r.management_given
+        else None,
+        "settings": {
+            "time_sync": r.settings_time_sync,
+            "remote_logging": r.settings_remote_logging,
+            "lockdown": r.settings_lockdown,
+            "introspection": r.settings_introspection,
+        }
+        if r.settings_given
+        else None,
         "devices": _devices_doc(children["devices"]),
-        "dedicated_zone": r.dedicated_zone_ref, "tags": r.tags,
+        "dedicated_zone": r.dedicated_zone_ref,
+        "tags": r.tags,
     }
 
 
@@ -120,36 +149,60 @@ def _datastore_row(o):
 
 
 def _datastore_doc(r, children):
-    return {"id": r.ext_id, "name": r.name, "kind": r.kind, "encrypted": r.encrypted,
-            "hosts": [c.host_ref for c in children["hosts"]], "tags": r.tags}
+    return {
+        "id": r.ext_id,
+        "name": r.name,
+        "kind": r.kind,
+        "encrypted": r.encrypted,
+        "hosts": [c.host_ref for c in children["hosts"]],
+        "tags": r.tags,
+    }
 
 
 def _vm_row(o):
     c, st = o["categorization"] or {}, o["settings"]
     return {
-        "host_ref": o["host"], "zone_ref": o["zone"], "vcpus": o["vcpus"], "memory_gib": o["memory_gib"],
-        "confidentiality": c.get("confidentiality"), "integrity": c.get("integrity"),
-        "availability": c.get("availability"), "internet_facing": o["internet_facing"], "role": o["role"],
-        "os": o["os"], "settings_given": st is not None,
+        "host_ref": o["host"],
+        "zone_ref": o["zone"],
+        "vcpus": o["vcpus"],
+        "memory_gib": o["memory_gib"],
+        "confidentiality": c.get("confidentiality"),
+        "integrity": c.get("integrity"),
+        "availability": c.get("availability"),
+        "internet_facing": o["internet_facing"],
+        "role": o["role"],
+        "os": o["os"],
+        "settings_given": st is not None,
         "settings_clipboard_sharing": st["clipboard_sharing"] if st else None,
         "settings_file_sharing": st["file_sharing"] if st else None,
-        "anti_affinity_group": o["anti_affinity_group"], "pinned": o["pinned"],
+        "anti_affinity_group": o["anti_affinity_group"],
+        "pinned": o["pinned"],
     }
 
 
 def _vm_doc(r, children):
     return {
-        "id": r.ext_id, "name": r.name, "host": r.host_ref, "zone": r.zone_ref, "vcpus": r.vcpus,
+        "id": r.ext_id,
+        "name": r.name,
+        "host": r.host_ref,
+        "zone": r.zone_ref,
+        "vcpus": r.vcpus,
         "memory_gib": r.memory_gib,
-        "categorization": None if r.confidentiality is None else {
-            "confidentiality": r.confidentiality, "integrity": r.integrity, "availability": r.availability},
-        "internet_facing": r.internet_facing, "role": r.role, "os": r.os,
+        "categorization": None
+        if r.confidentiality is None
+        else {"confidentiality": r.confidentiality, "integrity": r.integrity, "availability": r.availability},
+        "internet_facing": r.internet_facing,
+        "role": r.role,
+        "os": r.os,
         "nics": [{"network": c.network_ref} for c in children["nics"]],
         "disks": [{"datastore": c.datastore_ref, "size_gib": c.size_gib} for c in children["disks"]],
         "settings": {"clipboard_sharing": r.settings_clipboard_sharing, "file_sharing": r.settings_file_sharing}
-        if r.settings_given else None,
+        if r.settings_given
+        else None,
         "devices": _devices_doc(children["devices"]),
-        "anti_affinity_group": r.anti_affinity_group, "pinned": r.pinned, "tags": r.tags,
+        "anti_affinity_group": r.anti_affinity_group,
+        "pinned": r.pinned,
+        "tags": r.tags,
     }
 
 
@@ -158,15 +211,21 @@ def _appliance_row(o):
 
 
 def _appliance_doc(r, children):
-    return {"id": r.ext_id, "name": r.name, "kind": r.kind, "filtering": r.filtering,
-            "networks": [c.network_ref for c in children["networks"]], "vm": r.vm_ref, "tags": r.tags}
+    return {
+        "id": r.ext_id,
+        "name": r.name,
+        "kind": r.kind,
+        "filtering": r.filtering,
+        "networks": [c.network_ref for c in children["networks"]],
+        "vm": r.vm_ref,
+        "tags": r.tags,
+    }
 
 
 class _Child:
     """A list inside an object, stored as child rows."""
 
-    def __init__(self, key: str, model, parent_column: str, rows: Callable[[dict, int], list[dict]],
-                 plan_scoped: bool):
+    def __init__(self, key: str, model, parent_column: str, rows: Callable[[dict, int], list[dict]], plan_scoped: bool):
         self.key, self.model, self.parent_column = key, model, parent_column
         self.rows, self.plan_scoped = rows, plan_scoped
 
@@ -181,26 +240,74 @@ _SPECS = {
     "zones": _Collection("zones", t.Zone, _zone_row, _zone_doc),
     "clusters": _Collection("clusters", t.Cluster, _cluster_row, _cluster_doc),
     "networks": _Collection("networks", t.Network, _network_row, _network_doc),
-    "hosts": _Collection("hosts", t.Host, _host_row, _host_doc, [
-        _Child("devices", t.HostDevice, "host_id", lambda o, _p: _devices_rows(o["devices"]), False)]),
-    "datastores": _Collection("datastores", t.Datastore, _datastore_row, _datastore_doc, [
-        _Child("hosts", t.DatastoreHost, "datastore_id",
-               lambda o, p: [{"position": i, "plan_id": p, "host_ref": h} for i, h in enumerate(o["hosts"])],
-               True)]),
-    "vms": _Collection("vms", t.Vm, _vm_row, _vm_doc, [
-        _Child("nics", t.VmNic, "vm_id",
-               lambda o, p: [{"position": i, "plan_id": p, "network_ref": n["network"]}
-                             for i, n in enumerate(o["nics"])], True),
-        _Child("disks", t.VmDisk, "vm_id",
-               lambda o, p: [{"position": i, "plan_id": p, "datastore_ref": d["datastore"],
-                              "size_gib": d["size_gib"]} for i, d in enumerate(o["disks"])], True),
-        _Child("devices", t.VmDevice, "vm_id", lambda o, _p: _devices_rows(o["devices"]), False)]),
-    "appliances": _Collection("appliances", t.Appliance, _appliance_row, _appliance_doc, [
-        _Child("networks", t.ApplianceNetwork, "appliance_id",
-               lambda o, p: [{"position": i, "plan_id": p, "network_ref": n} for i, n in enumerate(o["networks"])],
-               True)]),
+    "hosts": _Collection(
+        "hosts",
+        t.Host,
+        _host_row,
+        _host_doc,
+        [_Child("devices", t.HostDevice, "host_id", lambda o, _p: _devices_rows(o["devices"]), False)],
+    ),
+    "datastores": _Collection(
+        "datastores",
+        t.Datastore,
+        _datastore_row,
+        _datastore_doc,
+        [
+            _Child(
+                "hosts",
+                t.DatastoreHost,
+                "datastore_id",
+                lambda o, p: [{"position": i, "plan_id": p, "host_ref": h} for i, h in enumerate(o["hosts"])],
+                True,
+            )
+        ],
+    ),
+    "vms": _Collection(
+        "vms",
+        t.Vm,
+        _vm_row,
+        _vm_doc,
+        [
+            _Child(
+                "nics",
+                t.VmNic,
+                "vm_id",
+                lambda o, p: [
+                    {"position": i, "plan_id": p, "network_ref": n["network"]} for i, n in enumerate(o["nics"])
+                ],
+                True,
+            ),
+            _Child(
+                "disks",
+                t.VmDisk,
+                "vm_id",
+                lambda o, p: [
+                    {"position": i, "plan_id": p, "datastore_ref": d["datastore"], "size_gib": d["size_gib"]}
+                    for i, d in enumerate(o["disks"])
+                ],
+                True,
+            ),
+            _Child("devices", t.VmDevice, "vm_id", lambda o, _p: _devices_rows(o["devices"]), False),
+        ],
+    ),
+    "appliances": _Collection(
+        "appliances",
+        t.Appliance,
+        _appliance_row,
+        _appliance_doc,
+        [
+            _Child(
+                "networks",
+                t.ApplianceNetwork,
+                "appliance_id",
+                lambda o, p: [{"position": i, "plan_id": p, "network_ref": n} for i, n in enumerate(o["networks"])],
+                True,
+            )
+        ],
+    ),
 }
-assert tuple(_SPECS) == COLLECTIONS
+if tuple(_SPECS) != COLLECTIONS:  # a collection added to the contract needs its table spec here
+    raise RuntimeError(f"inventory table specs {tuple(_SPECS)} do not match the collections {COLLECTIONS}")
 
 
 def _bulk_insert(session: Session, table, rows: list[dict]) -> None:
@@ -214,6 +321,7 @@ def _bulk_insert(session: Session, table, rows: list[dict]) -> None:
             session.execute(insert(table), chunk)
         return
     from psycopg.types.json import Jsonb
+
     columns = list(rows[0])
     json_columns = {c for c in columns if isinstance(table.c[c].type, JSON)}
     names = ", ".join(f'"{c}"' for c in columns)
@@ -225,16 +333,19 @@ def _bulk_insert(session: Session, table, rows: list[dict]) -> None:
 
 def _chunks(items: list, size: int = _CHUNK):
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 def _policy_doc(policy: PlanPolicy | None) -> dict | None:
     if policy is None:
         return None
-    return {"zone_mixing": policy.zone_mixing, "max_cpu_overcommit": policy.max_cpu_overcommit,
-            "max_memory_overcommit": policy.max_memory_overcommit,
-            "patch_max_age_days": policy.patch_max_age_days,
-            "min_hypervisor_versions": dict(policy.min_hypervisor_versions)}
+    return {
+        "zone_mixing": policy.zone_mixing,
+        "max_cpu_overcommit": policy.max_cpu_overcommit,
+        "max_memory_overcommit": policy.max_memory_overcommit,
+        "patch_max_age_days": policy.patch_max_age_days,
+        "min_hypervisor_versions": dict(policy.min_hypervisor_versions),
+    }
 
 
 def _source_doc(plan: Plan) -> dict | None:
@@ -246,8 +357,11 @@ def _source_doc(plan: Plan) -> dict | None:
 def _replace_header(session: Session, plan: Plan, doc: dict) -> bool:
     changed = False
     source = doc["source"] or {}
-    for attr, value in (("as_of", doc["as_of"]), ("source_system", source.get("system")),
-                        ("source_exported_at", source.get("exported_at"))):
+    for attr, value in (
+        ("as_of", doc["as_of"]),
+        ("source_system", source.get("system")),
+        ("source_exported_at", source.get("exported_at")),
+    ):
         if getattr(plan, attr) != value:
             setattr(plan, attr, value)
             changed = True
@@ -264,8 +378,12 @@ def _replace_header(session: Session, plan: Plan, doc: dict) -> bool:
 def _write_collection(session: Session, plan_id: int, spec: _Collection, objects: list[dict]) -> tuple[bool, list]:
     """Insert and update one collection; return (changed, row ids no longer in it)."""
     model = spec.model
-    existing = {ext: (pk, digest, pos) for ext, pk, digest, pos in session.execute(
-        select(model.ext_id, model.id, model.digest, model.position).where(model.plan_id == plan_id))}
+    existing = {
+        ext: (pk, digest, pos)
+        for ext, pk, digest, pos in session.execute(
+            select(model.ext_id, model.id, model.digest, model.position).where(model.plan_id == plan_id)
+        )
+    }
     inserts, updates, moves, rewritten = [], [], [], []
     for position, obj in enumerate(objects):
         digest = _digest(obj)
@@ -292,8 +410,11 @@ def _write_collection(session: Session, plan_id: int, spec: _Collection, objects
         updated_pks = [u["id"] for u in updates]
         if inserts:
             new_ids = {i["ext_id"] for i in inserts}
-            pk_of = {ext: pk for ext, pk in session.execute(
-                select(model.ext_id, model.id).where(model.plan_id == plan_id)) if ext in new_ids}
+            pk_of = {
+                ext: pk
+                for ext, pk in session.execute(select(model.ext_id, model.id).where(model.plan_id == plan_id))
+                if ext in new_ids
+            }
         else:
             pk_of = {}
         for u in updates:
@@ -341,15 +462,18 @@ def replace_inventory(session: Session, plan: Plan, doc: dict) -> bool:
 
 def read_inventory(session: Session, plan: Plan) -> dict:
     """The plan's inventory as a normalized document."""
-    doc: dict = {"schema": SCHEMA_ID, "as_of": plan.as_of, "source": _source_doc(plan),
-                 "policy": _policy_doc(plan.policy)}
+    doc: dict = {
+        "schema": SCHEMA_ID,
+        "as_of": plan.as_of,
+        "source": _source_doc(plan),
+        "policy": _policy_doc(plan.policy),
+    }
     if doc["policy"] is None:
         doc["policy"] = {k: (dict(v) if isinstance(v, dict) else v) for k, v in POLICY_DEFAULTS.items()}
     for name in COLLECTIONS:
         spec = _SPECS[name]
         model = spec.model
-        rows = session.execute(select(model.__table__).where(model.plan_id == plan.id)
-                               .order_by(model.position)).all()
+        rows = session.execute(select(model.__table__).where(model.plan_id == plan.id).order_by(model.position)).all()
         grouped: dict[str, dict[int, list]] = {}
         for child in spec.children:
             cm = child.model
@@ -370,6 +494,10 @@ def read_inventory(session: Session, plan: Plan) -> dict:
 
 def inventory_counts(session: Session, plan: Plan) -> dict[str, int]:
     """How many objects of each collection the plan holds."""
-    return {name: session.scalar(select(func.count()).select_from(_SPECS[name].model)
-                                 .where(_SPECS[name].model.plan_id == plan.id)) or 0
-            for name in COLLECTIONS}
+    return {
+        name: session.scalar(
+            select(func.count()).select_from(_SPECS[name].model).where(_SPECS[name].model.plan_id == plan.id)
+        )
+        or 0
+        for name in COLLECTIONS
+    }

@@ -1,6 +1,7 @@
 """Plans: one proposed (or existing) deployment of an organization, with its
 inventory (see :mod:`models.inventory`) and, later, answers, findings and
 reports."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,8 +35,7 @@ class Plan(Base):
     questionnaire_version: Mapped[str | None] = mapped_column(String(40))
 
     organization: Mapped[Organization] = relationship()
-    policy: Mapped["PlanPolicy | None"] = relationship(cascade="all, delete-orphan", passive_deletes=True,
-                                                       uselist=False)
+    policy: Mapped[PlanPolicy | None] = relationship(cascade="all, delete-orphan", passive_deletes=True, uselist=False)
 
 
 class PlanPolicy(Base):

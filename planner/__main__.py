@@ -1,4 +1,5 @@
 """``python -m planner`` is the ``virtplan`` command."""
+
 from planner.cli import main
 
 main()

@@ -1,4 +1,5 @@
 """The Flask application factory."""
+
 from __future__ import annotations
 
 import logging
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     _start_jobs(app, settings)
 
     from planner import api, web
+
     api.init_app(app)
     web.init_app(app)
 
@@ -34,9 +36,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("X-Frame-Options", "DENY")
         resp.headers.setdefault("Referrer-Policy", "no-referrer")
-        resp.headers.setdefault("Content-Security-Policy",
-                                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                                "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
+        resp.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+        )
         return resp
 
     return app
@@ -46,6 +50,7 @@ def _start_jobs(app: Flask, settings: Settings) -> None:
     """The job queue views submit to, after failing the jobs a stopped process left unfinished."""
     from planner.jobs import make_queue
     from planner.services.report_jobs import recover_interrupted
+
     try:
         with app.extensions["virtplan.sessions"]() as session:
             if recovered := recover_interrupted(session):

@@ -11,6 +11,7 @@
 - ``VIRTPLAN_REPORT_TIMEOUT``: seconds one report may take to render (default 300).
 - ``VIRTPLAN_REPORT_MEMORY_MB``: address-space limit of the rendering process in MiB (default 2048).
 """
+
 from __future__ import annotations
 
 import os
@@ -40,26 +41,31 @@ class Settings:
     report_memory_mb: int = 2048
 
     @classmethod
-    def from_env(cls, environ: dict | None = None, **overrides) -> "Settings":
+    def from_env(cls, environ: dict | None = None, **overrides) -> Settings:
         environ = os.environ if environ is None else environ
         env = overrides.pop("env", None) or environ.get("VIRTPLAN_ENV", "production")
         if env not in ENVIRONMENTS:
             raise ConfigurationError(f"VIRTPLAN_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
         instance = Path(overrides.pop("instance_path", None) or environ.get("VIRTPLAN_INSTANCE_PATH", "instance"))
         instance = instance.resolve()
-        url = overrides.pop("database_url", None) or environ.get("VIRTPLAN_DATABASE_URL") \
+        url = (
+            overrides.pop("database_url", None)
+            or environ.get("VIRTPLAN_DATABASE_URL")
             or f"sqlite:///{instance / 'virtplan.sqlite3'}"
+        )
         secret = overrides.pop("secret_key", None) or environ.get("VIRTPLAN_SECRET_KEY")
         if not secret:
             if env == "production":
-                raise ConfigurationError("VIRTPLAN_SECRET_KEY must be set in production "
-                                         "(or set VIRTPLAN_ENV=development)")
+                raise ConfigurationError(
+                    "VIRTPLAN_SECRET_KEY must be set in production (or set VIRTPLAN_ENV=development)"
+                )
             secret = secrets.token_hex(32)
         raw_limit = overrides.pop("max_content_length", None) or environ.get("VIRTPLAN_MAX_CONTENT_LENGTH")
         try:
             limit = int(raw_limit) if raw_limit else DEFAULT_MAX_CONTENT_LENGTH
         except ValueError:
-            raise ConfigurationError(f"VIRTPLAN_MAX_CONTENT_LENGTH must be a number of bytes, not {raw_limit!r}")
+            message = f"VIRTPLAN_MAX_CONTENT_LENGTH must be a number of bytes, not {raw_limit!r}"
+            raise ConfigurationError(message) from None
         queue = overrides.pop("job_queue", None) or environ.get("VIRTPLAN_JOB_QUEUE", "thread")
         if queue not in JOB_QUEUES:
             raise ConfigurationError(f"VIRTPLAN_JOB_QUEUE must be one of {', '.join(JOB_QUEUES)}, not {queue!r}")

@@ -1,6 +1,7 @@
 """The database as the web shell sees it: one engine per app, one session per
 request, committed by the view that finishes a use case and rolled back
 otherwise."""
+
 from __future__ import annotations
 
 from flask import Flask, current_app, g, request

@@ -15,14 +15,16 @@ A job function must not need the Flask application or request context: it
 gets what it needs (a session factory, ids, limits) as arguments, which is
 also what a job on an external queue would get.
 """
+
 from __future__ import annotations
 
 import atexit
 import logging
 import threading
 import weakref
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +47,7 @@ class JobQueue(Protocol):
 def _run(fn: Callable[..., Any], args: tuple) -> None:
     try:
         fn(*args)
-    except Exception:  # noqa: BLE001 - a job records its own failure; this is the last resort
+    except Exception:
         log.exception("background job %s failed", getattr(fn, "__qualname__", fn))
 
 

@@ -5,6 +5,7 @@ The files ship inside the wheel; code finds them through :func:`files` rather
 than a path relative to the source tree, so an installed VirtPlan reads the same
 definitions as a checkout. See ``README.md`` for the file formats.
 """
+
 from __future__ import annotations
 
 from importlib.resources import files as _package_files

@@ -9,6 +9,7 @@ and memory limit: the call a background job should make.
     report = PlanReport(name="Payments", organization="Acme", estate=estate, analysis=analyze(estate))
     pdf = render(report, "pdf")
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -31,8 +32,22 @@ FORMATS = {
 DEFAULT_TIMEOUT = 300.0
 DEFAULT_MEMORY_MB = 2048
 
-__all__ = ["FORMATS", "PlanReport", "RenderError", "RenderMemoryError", "RenderTimeout", "RenderedReport",
-           "TRIAGE_STATES", "Triage", "build", "Contents", "generate", "render", "render_isolated", "filename"]
+__all__ = [
+    "FORMATS",
+    "TRIAGE_STATES",
+    "Contents",
+    "PlanReport",
+    "RenderError",
+    "RenderMemoryError",
+    "RenderTimeout",
+    "RenderedReport",
+    "Triage",
+    "build",
+    "filename",
+    "generate",
+    "render",
+    "render_isolated",
+]
 
 
 def _check(fmt: str) -> None:
@@ -46,25 +61,34 @@ def render(plan_report: PlanReport, fmt: str = "pdf") -> bytes:
     contents = build(plan_report)
     if fmt in ("pdf", "html"):
         from .html import render_html
+
         html = render_html(contents, "print" if fmt == "pdf" else "screen")
         if fmt == "html":
             return html.encode("utf-8")
         from .pdf import html_to_pdf
+
         generated = plan_report.generated
         epoch = int(generated.timestamp()) if hasattr(generated, "timestamp") else 946684800
         return html_to_pdf(html, epoch=epoch)
     if fmt == "json":
         from .plan_document import to_json
+
         return to_json(contents)
     if fmt in ("csv", "xlsx"):
         from . import register
+
         return register.to_csv(contents) if fmt == "csv" else register.to_xlsx(contents)
     from . import oscal
+
     return oscal.to_bytes(contents)
 
 
-def render_isolated(plan_report: PlanReport, fmt: str = "pdf", timeout: float = DEFAULT_TIMEOUT,
-                    memory_mb: int | None = DEFAULT_MEMORY_MB) -> bytes:
+def render_isolated(
+    plan_report: PlanReport,
+    fmt: str = "pdf",
+    timeout: float = DEFAULT_TIMEOUT,
+    memory_mb: int | None = DEFAULT_MEMORY_MB,
+) -> bytes:
     """:func:`render` in a spawned child process; raises :class:`RenderTimeout`,
     :class:`RenderMemoryError` or :class:`RenderError` instead of hanging."""
     _check(fmt)
@@ -89,8 +113,14 @@ def filename(plan_report: PlanReport, fmt: str) -> str:
     return f"{stem}-v{re.sub(r'[^A-Za-z0-9._-]+', '-', str(plan_report.version))[:20]}.{FORMATS[fmt][1]}"
 
 
-def generate(plan_report: PlanReport, fmt: str = "pdf", *, isolated: bool = True,
-             timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None = DEFAULT_MEMORY_MB) -> RenderedReport:
+def generate(
+    plan_report: PlanReport,
+    fmt: str = "pdf",
+    *,
+    isolated: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+    memory_mb: int | None = DEFAULT_MEMORY_MB,
+) -> RenderedReport:
     """Render ``fmt`` and describe the result (what a background job calls and stores)."""
-    data = (render_isolated(plan_report, fmt, timeout, memory_mb) if isolated else render(plan_report, fmt))
+    data = render_isolated(plan_report, fmt, timeout, memory_mb) if isolated else render(plan_report, fmt)
     return RenderedReport(fmt, data, FORMATS[fmt][0], filename(plan_report, fmt), hashlib.sha256(data).hexdigest())

@@ -9,13 +9,13 @@ Large estates are summarised here, not in the templates: the sizes above which
 the diagram, the placement matrix and the register are bounded are the
 ``*_LIMIT`` constants, and the PDF says when it shows a part only.
 """
+
 from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
-
 
 from planner.core.analysis.findings import LEVELS, level_index, risk_of
 from planner.core.questionnaire import DefinitionError, Evaluation, default_questionnaire
@@ -33,8 +33,7 @@ MIXED_HOSTS_LIMIT = 40
 #: Findings the executive summary tells in plain words.
 TOP_RISKS = 5
 
-LEVEL_LABELS = {"very-low": "Very low", "low": "Low", "moderate": "Moderate", "high": "High",
-                "very-high": "Very high"}
+LEVEL_LABELS = {"very-low": "Very low", "low": "Low", "moderate": "Moderate", "high": "High", "very-high": "Very high"}
 FIPS_LEVELS = ("low", "moderate", "high")
 OBJECTIVES = ("confidentiality", "integrity", "availability")
 #: Triage states that take a finding off the list of risks still to treat.
@@ -53,8 +52,11 @@ IDENTIFICATION = (
     ("initiation.identification.classification_marking", "Classification marking"),
     ("initiation.identification.prepared_by", "Prepared by"),
 )
-STATUS_LABELS = {"operational": "Operational", "under-development": "Under development",
-                 "major-modification": "Undergoing a major modification"}
+STATUS_LABELS = {
+    "operational": "Operational",
+    "under-development": "Under development",
+    "major-modification": "Undergoing a major modification",
+}
 TYPE_LABELS = {"major-application": "Major application", "general-support-system": "General support system"}
 
 #: SP 800-125 §5 phases: (id, title, section). Question ids begin with the phase id.
@@ -65,8 +67,14 @@ PHASES = (
     ("operations", "Operations and Maintenance", "SP 800-125 §5.4"),
     ("disposition", "Disposition", "SP 800-125 §5.5"),
 )
-_PHASE_ALIASES = {"planning-design": "planning", "planning_and_design": "planning", "design": "planning",
-                  "operations-maintenance": "operations", "operation": "operations", "maintenance": "operations"}
+_PHASE_ALIASES = {
+    "planning-design": "planning",
+    "planning_and_design": "planning",
+    "design": "planning",
+    "operations-maintenance": "operations",
+    "operation": "operations",
+    "maintenance": "operations",
+}
 
 _CONTROL_RE = re.compile(r"^(?:SP 800-53[^A-Z]*)?([A-Z]{2}-\d{1,2}(?:\(\d{1,2}\))?)$")
 DEFAULT_MARKING = "UNCLASSIFIED // FOR OFFICIAL USE ONLY"
@@ -91,8 +99,14 @@ def control_sort_key(control: str) -> tuple:
     return family, int(base), int(enh.rstrip(")") or 0)
 
 
-_COLLECTIONS = {"zone": "zones", "host": "hosts", "network": "networks", "appliance": "appliances",
-                "datastore": "datastores", "vm": "vms"}
+_COLLECTIONS = {
+    "zone": "zones",
+    "host": "hosts",
+    "network": "networks",
+    "appliance": "appliances",
+    "datastore": "datastores",
+    "vm": "vms",
+}
 
 
 def object_label(ref: Any, estate: Any = None) -> str:
@@ -158,16 +172,29 @@ class Contents:
 
 def sort_key(finding: Any) -> tuple:
     """Worst first: risk, likelihood, impact; then rule and objects, so ties are stable."""
-    return (-level_index(finding.risk), -level_index(finding.likelihood), -level_index(finding.impact),
-            finding.rule, tuple((o.kind, o.id) for o in finding.objects), finding.fingerprint)
+    return (
+        -level_index(finding.risk),
+        -level_index(finding.likelihood),
+        -level_index(finding.impact),
+        finding.rule,
+        tuple((o.kind, o.id) for o in finding.objects),
+        finding.fingerprint,
+    )
 
 
 def build(report: PlanReport, register_limit: int = REGISTER_LIMIT) -> Contents:
     estate = report.estate
     findings = sorted(report.findings, key=sort_key)
     width = max(3, len(str(len(findings))))
-    register = [Entry(f"R-{i:0{width}d}", f, report.triage_of(f.fingerprint),
-                      ", ".join(object_label(o, estate) for o in f.objects)) for i, f in enumerate(findings, 1)]
+    register = [
+        Entry(
+            f"R-{i:0{width}d}",
+            f,
+            report.triage_of(f.fingerprint),
+            ", ".join(object_label(o, estate) for o in f.objects),
+        )
+        for i, f in enumerate(findings, 1)
+    ]
     by_risk = {level: 0 for level in reversed(LEVELS)}
     for e in register:
         by_risk[e.finding.risk] += 1
@@ -176,21 +203,38 @@ def build(report: PlanReport, register_limit: int = REGISTER_LIMIT) -> Contents:
     rest = Counter()
     for e in register[register_limit:]:
         rest[(e.finding.rule, e.finding.title, e.finding.risk)] += 1
-    register_rest = [{"rule": r, "title": t, "risk": k, "count": n}
-                     for (r, t, k), n in sorted(rest.items(), key=lambda kv: (-level_index(kv[0][2]), kv[0][0]))]
+    register_rest = [
+        {"rule": r, "title": t, "risk": k, "count": n}
+        for (r, t, k), n in sorted(rest.items(), key=lambda kv: (-level_index(kv[0][2]), kv[0][0]))
+    ]
     identification = [(qid, label, _identification_value(qid, report.answer(qid))) for qid, label in IDENTIFICATION]
     marking = report.answer("initiation.identification.classification_marking") or DEFAULT_MARKING
     placement = _placement(report.placement) if report.placement else None
     lifecycle = _lifecycle(report, register)
     contents = Contents(
-        report=report, marking=str(marking), identification=identification, register=register,
-        by_risk=by_risk, heatmap=_heatmap(findings), posture=_posture(by_risk),
-        top_risks=[e for e in register if e.is_open][:TOP_RISKS], decisions=[], fips199=fips,
-        zones=zones, hosts_by_zone=hosts_by_zone, matrix=_matrix(estate, zones),
-        lifecycle=lifecycle, controls=_controls(register), placement=placement,
-        sizes={k: len(getattr(estate, k)) for k in
-               ("zones", "clusters", "hosts", "networks", "appliances", "datastores", "vms")},
-        register_limit=register_limit, register_rest=register_rest)
+        report=report,
+        marking=str(marking),
+        identification=identification,
+        register=register,
+        by_risk=by_risk,
+        heatmap=_heatmap(findings),
+        posture=_posture(by_risk),
+        top_risks=[e for e in register if e.is_open][:TOP_RISKS],
+        decisions=[],
+        fips199=fips,
+        zones=zones,
+        hosts_by_zone=hosts_by_zone,
+        matrix=_matrix(estate, zones),
+        lifecycle=lifecycle,
+        controls=_controls(register),
+        placement=placement,
+        sizes={
+            k: len(getattr(estate, k))
+            for k in ("zones", "clusters", "hosts", "networks", "appliances", "datastores", "vms")
+        },
+        register_limit=register_limit,
+        register_rest=register_rest,
+    )
     contents.decisions = _decisions(contents)
     return contents
 
@@ -210,8 +254,13 @@ def _identification_value(qid: str, value: Any) -> str | None:
 def _heatmap(findings: list) -> list[dict]:
     """Rows of likelihood (very high first) by columns of impact (very low first)."""
     counts = Counter((f.likelihood, f.impact) for f in findings)
-    return [{"likelihood": lk, "cells": [{"impact": im, "count": counts[(lk, im)], "risk": risk_of(lk, im)}
-                                          for im in LEVELS]} for lk in reversed(LEVELS)]
+    return [
+        {
+            "likelihood": lk,
+            "cells": [{"impact": im, "count": counts[(lk, im)], "risk": risk_of(lk, im)} for im in LEVELS],
+        }
+        for lk in reversed(LEVELS)
+    ]
 
 
 def _posture(by_risk: dict[str, int]) -> str:
@@ -248,9 +297,13 @@ def _fips199(estate: Any, report: PlanReport) -> dict:
     present = [m for m in marks.values() if m]
     overall = max(present, key=rank.__getitem__) if present else None
     # FIPS 199: never below low once anything is categorized.
-    return {"objectives": {o: (marks[o] or ("low" if overall else None)) for o in OBJECTIVES},
-            "overall": overall, "vms_by_level": {lvl: vm_marks[lvl] for lvl in FIPS_LEVELS},
-            "uncategorized": uncategorized, "stated": {o: v for o, v in stated.items() if v in rank}}
+    return {
+        "objectives": {o: (marks[o] or ("low" if overall else None)) for o in OBJECTIVES},
+        "overall": overall,
+        "vms_by_level": {lvl: vm_marks[lvl] for lvl in FIPS_LEVELS},
+        "uncategorized": uncategorized,
+        "stated": {o: v for o, v in stated.items() if v in rank},
+    }
 
 
 def _zones(estate: Any) -> tuple[list[dict], dict]:
@@ -266,9 +319,18 @@ def _zones(estate: Any) -> tuple[list[dict], dict]:
     for hz in host_zones.values():
         for z in hz:
             hosts_per_zone[z] += 1
-    zones = [{"id": z.id, "label": z.label, "trust_level": z.trust_level, "purpose": z.purpose,
-              "vms": vms_per_zone[z.id], "networks": nets_per_zone[z.id], "hosts": hosts_per_zone[z.id]}
-             for z in sorted(estate.zones.values(), key=lambda z: (z.trust_level, z.id))]
+    zones = [
+        {
+            "id": z.id,
+            "label": z.label,
+            "trust_level": z.trust_level,
+            "purpose": z.purpose,
+            "vms": vms_per_zone[z.id],
+            "networks": nets_per_zone[z.id],
+            "hosts": hosts_per_zone[z.id],
+        }
+        for z in sorted(estate.zones.values(), key=lambda z: (z.trust_level, z.id))
+    ]
     return zones, host_zones
 
 
@@ -286,15 +348,27 @@ def _matrix(estate: Any, zones: list[dict]) -> dict:
         columns.append(None)
     labels = {z["id"]: z["label"] for z in zones}
     labels[None] = "(no zone)"
-    mixed = sorted(h for h, c in host_zones.items() if len([z for z in c if z is not None]) > 1
-                   or (estate.hosts[h].dedicated_zone and set(c) - {estate.hosts[h].dedicated_zone}))
+    mixed = sorted(
+        h
+        for h, c in host_zones.items()
+        if len([z for z in c if z is not None]) > 1
+        or (estate.hosts[h].dedicated_zone and set(c) - {estate.hosts[h].dedicated_zone})
+    )
     summarised = len(estate.hosts) > MATRIX_HOST_LIMIT
     rows = []
     if not summarised:
         for h in estate.hosts.values():
             c = host_zones.get(h.id, Counter())
-            rows.append({"label": h.name or h.id, "cluster": h.cluster, "counts": [c[z] for z in columns],
-                         "total": sum(c.values()), "mixed": h.id in mixed, "hosts": 1})
+            rows.append(
+                {
+                    "label": h.name or h.id,
+                    "cluster": h.cluster,
+                    "counts": [c[z] for z in columns],
+                    "total": sum(c.values()),
+                    "mixed": h.id in mixed,
+                    "hosts": 1,
+                }
+            )
     else:
         groups: dict[tuple, dict] = {}
         for h in estate.hosts.values():
@@ -306,11 +380,24 @@ def _matrix(estate: Any, zones: list[dict]) -> dict:
             g["mixed"] = g["mixed"] or h.id in mixed
         for key, g in sorted(groups.items(), key=lambda kv: (-len(kv[0]), -kv[1]["hosts"], [str(z) for z in kv[0]])):
             label = " + ".join(labels.get(z, str(z)) for z in key) or "no VMs"
-            rows.append({"label": f"{g['hosts']} host{'s' if g['hosts'] != 1 else ''} serving {label}",
-                         "cluster": None, "counts": [g["counts"][z] for z in columns],
-                         "total": sum(g["counts"].values()), "mixed": len(key) > 1 or g["mixed"], "hosts": g["hosts"]})
-    return {"columns": [labels.get(z, str(z)) for z in columns], "rows": rows, "summarised": summarised,
-            "mixed": mixed[:MIXED_HOSTS_LIMIT], "mixed_count": len(mixed), "unplaced": unplaced}
+            rows.append(
+                {
+                    "label": f"{g['hosts']} host{'s' if g['hosts'] != 1 else ''} serving {label}",
+                    "cluster": None,
+                    "counts": [g["counts"][z] for z in columns],
+                    "total": sum(g["counts"].values()),
+                    "mixed": len(key) > 1 or g["mixed"],
+                    "hosts": g["hosts"],
+                }
+            )
+    return {
+        "columns": [labels.get(z, str(z)) for z in columns],
+        "rows": rows,
+        "summarised": summarised,
+        "mixed": mixed[:MIXED_HOSTS_LIMIT],
+        "mixed_count": len(mixed),
+        "unplaced": unplaced,
+    }
 
 
 def _phase_of(question_id: str) -> str:
@@ -358,15 +445,29 @@ def _lifecycle(report: PlanReport, register: list[Entry]) -> list[dict]:
         for q, applies in asked.get(pid, []):
             a = answers.get(q.id)
             if a is not None and a.answered:
-                answered.append({"id": q.id, "text": q.text, "value": _answer_text(a.value, q),
-                                 "comment": a.comment, "evidence": a.evidence})
+                answered.append(
+                    {
+                        "id": q.id,
+                        "text": q.text,
+                        "value": _answer_text(a.value, q),
+                        "comment": a.comment,
+                        "evidence": a.evidence,
+                    }
+                )
             elif applies:
                 open_questions.append({"id": q.id, "text": q.text})
         for qid in sorted(answers):
             a = answers[qid]
             if qid not in known and _phase_of(qid) == pid and a.answered:
-                answered.append({"id": qid, "text": qid, "value": _answer_text(a.value),
-                                 "comment": a.comment, "evidence": a.evidence})
+                answered.append(
+                    {
+                        "id": qid,
+                        "text": qid,
+                        "value": _answer_text(a.value),
+                        "comment": a.comment,
+                        "evidence": a.evidence,
+                    }
+                )
         actions = []
         for e in register:
             if not e.is_open:
@@ -377,8 +478,16 @@ def _lifecycle(report: PlanReport, register: list[Entry]) -> list[dict]:
             if phase == pid:
                 actions.append(e)
         title, section = titles[pid]
-        phases.append({"id": pid, "title": title, "section": section, "answered": answered,
-                       "open": open_questions, "actions": actions})
+        phases.append(
+            {
+                "id": pid,
+                "title": title,
+                "section": section,
+                "answered": answered,
+                "open": open_questions,
+                "actions": actions,
+            }
+        )
     return phases
 
 
@@ -405,18 +514,30 @@ def _controls(register: list[Entry]) -> list[dict]:
         remediations = list(dict.fromkeys(e.finding.remediation for e in entries if e.finding.remediation))
         rules = Counter(e.finding.rule for e in entries)
         worst = min((e.finding.risk for e in entries), key=lambda r: -level_index(r))
-        out.append({"id": c, "title": titles.get(c, c), "findings": len(entries), "worst": worst,
-                    "rules": sorted(rules), "refs": [e.ref for e in entries],
-                    "remediations": remediations})
+        out.append(
+            {
+                "id": c,
+                "title": titles.get(c, c),
+                "findings": len(entries),
+                "worst": worst,
+                "rules": sorted(rules),
+                "refs": [e.ref for e in entries],
+                "remediations": remediations,
+            }
+        )
     return out
 
 
 def _placement(advice: Any) -> dict:
     """The advisor's output (contract shape) as rows a reader can scan."""
     moves = list(advice.get("moves") or [])
-    return {"moves": moves, "unplaced": list(advice.get("unplaced") or []),
-            "before": advice.get("findings_before") or {}, "after": advice.get("findings_after") or {},
-            "placed": len(advice.get("placement") or {})}
+    return {
+        "moves": moves,
+        "unplaced": list(advice.get("unplaced") or []),
+        "before": advice.get("findings_before") or {},
+        "after": advice.get("findings_after") or {},
+        "placed": len(advice.get("placement") or {}),
+    }
 
 
 def _decisions(c: Contents) -> list[str]:
@@ -424,31 +545,48 @@ def _decisions(c: Contents) -> list[str]:
     out = []
     severe = [e for e in c.register if e.is_open and e.finding.risk in ("high", "very-high")]
     if severe:
-        out.append(f"Treat the {len(severe)} high or very-high risk finding{'s' if len(severe) != 1 else ''}: "
-                   "fund the remediation before go-live, or accept each in writing with a justification.")
+        out.append(
+            f"Treat the {len(severe)} high or very-high risk finding{'s' if len(severe) != 1 else ''}: "
+            "fund the remediation before go-live, or accept each in writing with a justification."
+        )
     untriaged = sum(1 for e in c.register if e.triage.status == "open")
     if untriaged:
-        out.append(f"Triage the {untriaged} finding{'s' if untriaged != 1 else ''} without a decision "
-                   "(accept, mitigate or mark as a false positive).")
+        out.append(
+            f"Triage the {untriaged} finding{'s' if untriaged != 1 else ''} without a decision "
+            "(accept, mitigate or mark as a false positive)."
+        )
     overall = c.fips199["overall"]
     if overall:
-        out.append(f"Confirm the FIPS 199 categorization: high-water mark {overall} over "
-                   f"{c.sizes['vms'] - c.fips199['uncategorized']} categorized VMs.")
+        out.append(
+            f"Confirm the FIPS 199 categorization: high-water mark {overall} over "
+            f"{c.sizes['vms'] - c.fips199['uncategorized']} categorized VMs."
+        )
     if c.fips199["uncategorized"]:
-        out.append(f"Have the owners categorize the {c.fips199['uncategorized']} VMs that have no FIPS 199 categorization.")
+        out.append(
+            f"Have the owners categorize the {c.fips199['uncategorized']} VMs that have no FIPS 199 categorization."
+        )
     if c.matrix["mixed_count"]:
-        out.append(f"Decide whether the {c.matrix['mixed_count']} hosts that run VMs of conflicting zones "
-                   "are re-planned or the co-residency accepted.")
+        out.append(
+            f"Decide whether the {c.matrix['mixed_count']} hosts that run VMs of conflicting zones "
+            "are re-planned or the co-residency accepted."
+        )
     open_q = sum(len(p["open"]) for p in c.lifecycle)
     if open_q:
-        out.append(f"Answer the {open_q} open questionnaire question{'s' if open_q != 1 else ''} of the lifecycle plan.")
-    missing = [label for qid, label, v in c.identification if v is None and not qid.endswith(("classification_marking", "prepared_by"))]
+        out.append(
+            f"Answer the {open_q} open questionnaire question{'s' if open_q != 1 else ''} of the lifecycle plan."
+        )
+    missing = [
+        label
+        for qid, label, v in c.identification
+        if v is None and not qid.endswith(("classification_marking", "prepared_by"))
+    ]
     if missing:
         out.append("Complete the system identification: " + ", ".join(m.lower() for m in missing) + ".")
     if c.placement:
         if c.placement["moves"]:
             out.append(f"Approve or reject the {len(c.placement['moves'])} VM moves the placement advice proposes.")
         if c.placement["unplaced"]:
-            out.append(f"Provide capacity or relax constraints for the {len(c.placement['unplaced'])} VMs that cannot be placed.")
+            count = len(c.placement["unplaced"])
+            out.append(f"Provide capacity or relax constraints for the {count} VMs that cannot be placed.")
     out.append("Authorize operation, or not, by signing the sign-off page.")
     return out

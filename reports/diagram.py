@@ -7,6 +7,7 @@ order, what sits in each, which appliances join them, and which hosts break the
 separation. Above the ``*_LIMIT`` sizes a zone's networks or hosts become one
 box with a count, so a 100,000-VM estate draws as few shapes as a small one.
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -123,7 +124,7 @@ def layout(estate: Any) -> Diagram:
     net_anchor: dict[str, tuple[float, float]] = {}
     zone_anchor: dict[str, tuple[float, float, float]] = {}
     row_y = top
-    columns_of = [zone_ids[i:i + cols] for i in range(0, len(zone_ids), cols)] or [[]]
+    columns_of = [zone_ids[i : i + cols] for i in range(0, len(zone_ids), cols)] or [[]]
     unzoned_items = bool(zone_nets.get(None) or zone_hosts.get(None))
     if unzoned_items:
         columns_of[-1:] = [columns_of[-1] + [None]] if len(columns_of[-1]) < cols else [columns_of[-1], [None]]
@@ -142,18 +143,22 @@ def layout(estate: Any) -> Diagram:
             else:
                 for n in nets:
                     sub = f"VLAN {n.vlan}" if n.vlan else n.kind
-                    items.append(("network", n.name or n.id, sub if n.purpose == "guest" else f"{n.purpose} · {sub}",
-                                  [n]))
+                    items.append(
+                        ("network", n.name or n.id, sub if n.purpose == "guest" else f"{n.purpose} · {sub}", [n])
+                    )
             hosts = zone_hosts.get(zid, [])
             if len(hosts) > HOST_LIMIT:
                 d.summarised = True
                 items.append(("aggregate", f"{len(hosts)} hosts", f"{sum(vms_on[h.id] for h in hosts)} VMs", hosts))
             else:
                 for h in hosts:
-                    items.append(("host", h.name or h.id, f"{vms_on[h.id]} VMs"
-                                  f"{' · dedicated' if h.dedicated_zone else ''}", [h]))
+                    items.append(
+                        ("host", h.name or h.id, f"{vms_on[h.id]} VMs{' · dedicated' if h.dedicated_zone else ''}", [h])
+                    )
             for kind, label, sub, objs in items:
-                box = Box(x + 8, y, cw - 16, ITEM_H, fit(label, (cw - 16) * 0.55), fit(sub, (cw - 16) * 0.45, 5.0), kind)
+                box = Box(
+                    x + 8, y, cw - 16, ITEM_H, fit(label, (cw - 16) * 0.55), fit(sub, (cw - 16) * 0.45, 5.0), kind
+                )
                 d.boxes.append(box)
                 if kind in ("network", "aggregate-net"):
                     for n in objs:
@@ -166,8 +171,16 @@ def layout(estate: Any) -> Diagram:
             z = labels.get(zid)
             title = z.label if z else "No zone"
             sub = f"trust level {z.trust_level} · {z.purpose}" if z else "objects without a zone"
-            zone_box = Box(x, row_y, cw, row_h, fit(title, cw - 16, 6.6), fit(sub, cw - 16, 5.0), "zone",
-                           z.trust_level if z else None)
+            zone_box = Box(
+                x,
+                row_y,
+                cw,
+                row_h,
+                fit(title, cw - 16, 6.6),
+                fit(sub, cw - 16, 5.0),
+                "zone",
+                z.trust_level if z else None,
+            )
             d.boxes.insert(0, zone_box)
             zone_anchor[zid] = (x + cw / 2, row_y, row_y + row_h)
         row_y += row_h + GAP
@@ -178,14 +191,25 @@ def layout(estate: Any) -> Diagram:
         if len(appliances) > APPLIANCE_LIMIT:
             d.summarised = True
             groups = Counter((a.kind, a.filtering) for a in appliances)
-            shown = [(f"{n} {kind}{'s' if n > 1 else ''}", "filtering" if filt else "not filtering", filt, None)
-                     for (kind, filt), n in sorted(groups.items())]
+            shown = [
+                (f"{n} {kind}{'s' if n > 1 else ''}", "filtering" if filt else "not filtering", filt, None)
+                for (kind, filt), n in sorted(groups.items())
+            ]
         else:
-            shown = [(a.name or a.id, f"{a.kind}{'' if a.filtering else ' · joins'}", a.filtering, a) for a in appliances]
+            shown = [
+                (a.name or a.id, f"{a.kind}{'' if a.filtering else ' · joins'}", a.filtering, a) for a in appliances
+            ]
         aw = min(150, (WIDTH - 2 * MARGIN - 8 * (len(shown) - 1)) / len(shown))
         for i, (label, sub, filt, a) in enumerate(shown):
-            box = Box(MARGIN + i * (aw + 8), appliance_y, aw, ITEM_H, fit(label, aw * 0.55), fit(sub, aw * 0.45, 5.0),
-                      "filtering" if filt else "appliance")
+            box = Box(
+                MARGIN + i * (aw + 8),
+                appliance_y,
+                aw,
+                ITEM_H,
+                fit(label, aw * 0.55),
+                fit(sub, aw * 0.45, 5.0),
+                "filtering" if filt else "appliance",
+            )
             d.boxes.append(box)
             if a is None:
                 continue
@@ -197,8 +221,11 @@ def layout(estate: Any) -> Diagram:
                     if zx is None:
                         continue
                     target = (zx, zy)
-                d.lines.append(Line(box.x + box.w / 2, box.y + box.h, target[0], target[1],
-                                    "filtering" if a.filtering else "joins"))
+                d.lines.append(
+                    Line(
+                        box.x + box.w / 2, box.y + box.h, target[0], target[1], "filtering" if a.filtering else "joins"
+                    )
+                )
 
     # Hosts that serve several zones: a band below, tied to each zone they serve.
     if shared_hosts:
@@ -207,8 +234,13 @@ def layout(estate: Any) -> Diagram:
         if len(shared_hosts) > SHARED_HOST_LIMIT:
             d.summarised = True
             zs = set().union(*(z for _, z in shared_hosts))
-            shown = [(f"{len(shared_hosts)} hosts serve several zones",
-                      f"{sum(vms_on[h.id] for h, _ in shared_hosts)} VMs", zs)]
+            shown = [
+                (
+                    f"{len(shared_hosts)} hosts serve several zones",
+                    f"{sum(vms_on[h.id] for h, _ in shared_hosts)} VMs",
+                    zs,
+                )
+            ]
         else:
             shown = [(h.name or h.id, f"{vms_on[h.id]} VMs · {len(z)} zones", z) for h, z in shared_hosts]
         sw = min(170, (WIDTH - 2 * MARGIN - 8 * (min(len(shown), 6) - 1)) / min(len(shown), 6))

@@ -6,6 +6,7 @@ fetched through the ``virtplan-asset:`` scheme) and ``screen`` (a
 self-contained page for the web UI, stylesheets inlined). Data never reaches the
 page unescaped: the only ``Markup`` inserted is our own static CSS.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -56,10 +57,15 @@ def level_label(level: str | None) -> str:
 
 def sections(c: Contents) -> list[dict]:
     """The chapters in reading order, numbered; appendices lettered."""
-    chapters = [("summary", "Executive summary"), ("identification", "System identification"),
-                 ("architecture", "Architecture"), ("method", "Risk assessment method"),
-                 ("heatmap", "Risk heat map"), ("register", "Risk register"),
-                 ("lifecycle", "Lifecycle plan")]
+    chapters = [
+        ("summary", "Executive summary"),
+        ("identification", "System identification"),
+        ("architecture", "Architecture"),
+        ("method", "Risk assessment method"),
+        ("heatmap", "Risk heat map"),
+        ("register", "Risk register"),
+        ("lifecycle", "Lifecycle plan"),
+    ]
     if c.placement:
         chapters.append(("placement", "Placement advice"))
     out = [{"id": sid, "number": str(i), "title": title} for i, (sid, title) in enumerate(chapters, 1)]
@@ -70,8 +76,13 @@ def sections(c: Contents) -> list[dict]:
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    env = Environment(loader=PackageLoader(__package__, "templates"), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader(__package__, "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["level"] = level_label
     env.filters["evidence"] = evidence_lines
     env.filters["fit"] = diagram.fit
@@ -99,9 +110,23 @@ def render_html(c: Contents, media: str = "screen") -> str:
     """The report as one HTML document for ``media`` "print" (PDF) or "screen"."""
     if media not in ("print", "screen"):
         raise ValueError(f"media must be print or screen, not {media!r}")
-    styles = None if media == "print" else Markup(stylesheet("report.css") + "\n" + stylesheet("screen.css"))
-    return environment().get_template("report.html").render(
-        c=c, r=c.report, media=media, styles=styles, sections=sections(c), method=method.methodology(),
-        diagram=diagram.layout(c.report.estate), shape_styles=diagram.STYLES, zone_fills=diagram.ZONE_FILLS,
-        font=diagram.FONT, levels=list(reversed(LEVEL_LABELS)),
-        impact_levels=list(LEVEL_LABELS))
+    # Our own packaged stylesheets, not input.
+    styles = None if media == "print" else Markup(stylesheet("report.css") + "\n" + stylesheet("screen.css"))  # noqa: S704
+    return (
+        environment()
+        .get_template("report.html")
+        .render(
+            c=c,
+            r=c.report,
+            media=media,
+            styles=styles,
+            sections=sections(c),
+            method=method.methodology(),
+            diagram=diagram.layout(c.report.estate),
+            shape_styles=diagram.STYLES,
+            zone_fills=diagram.ZONE_FILLS,
+            font=diagram.FONT,
+            levels=list(reversed(LEVEL_LABELS)),
+            impact_levels=list(LEVEL_LABELS),
+        )
+    )

@@ -7,6 +7,7 @@ turns a runaway allocation into a ``MemoryError`` there instead of the
 machine's OOM killer elsewhere. Either way the caller gets a
 :class:`RenderError` that says which limit was hit.
 """
+
 from __future__ import annotations
 
 import errno
@@ -33,8 +34,12 @@ def _out_of_memory(exc: BaseException | None) -> bool:
     an ImportError "failed to map segment from shared object"), anywhere in the chain."""
     while exc is not None:
         text = str(exc).lower()
-        if isinstance(exc, MemoryError) or (isinstance(exc, OSError) and exc.errno == errno.ENOMEM) \
-                or "cannot allocate memory" in text or "failed to map segment" in text:
+        if (
+            isinstance(exc, MemoryError)
+            or (isinstance(exc, OSError) and exc.errno == errno.ENOMEM)
+            or "cannot allocate memory" in text
+            or "failed to map segment" in text
+        ):
             return True
         exc = exc.__cause__ or exc.__context__
     return False
@@ -46,9 +51,10 @@ def _child(conn: Any, plan_report: Any, fmt: str, memory_mb: int | None) -> None
             limit = memory_mb * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         from . import render  # imported under the limit, like the rendering itself
+
         data = render(plan_report, fmt)
         conn.send(("ok", data))
-    except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
+    except BaseException as exc:
         if memory_mb and _out_of_memory(exc):
             conn.send(("memory", f"rendering exceeded the memory limit of {memory_mb} MiB"))
         else:
@@ -60,8 +66,9 @@ def _child(conn: Any, plan_report: Any, fmt: str, memory_mb: int | None) -> None
 def run_isolated(plan_report: Any, fmt: str, timeout: float, memory_mb: int | None) -> bytes:
     ctx = multiprocessing.get_context("spawn")
     receive, send = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_child, args=(send, plan_report, fmt, memory_mb), daemon=True,
-                          name=f"virtplan-report-{fmt}")
+    process = ctx.Process(
+        target=_child, args=(send, plan_report, fmt, memory_mb), daemon=True, name=f"virtplan-report-{fmt}"
+    )
     process.start()
     send.close()
     try:
@@ -73,8 +80,10 @@ def run_isolated(plan_report: Any, fmt: str, timeout: float, memory_mb: int | No
             process.join(5)
             code = process.exitcode
             if memory_mb and code is not None and code < 0:
-                raise RenderMemoryError(f"the rendering process was killed (signal {-code}); it may have "
-                                        f"exceeded the memory limit of {memory_mb} MiB") from None
+                raise RenderMemoryError(
+                    f"the rendering process was killed (signal {-code}); it may have "
+                    f"exceeded the memory limit of {memory_mb} MiB"
+                ) from None
             raise RenderError(f"the rendering process ended without a result (exit code {code})") from None
     finally:
         receive.close()

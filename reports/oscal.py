@@ -7,6 +7,7 @@ check cross-references; :func:`reference_problems` does (the tests run it on
 every export): each ``component-uuid``, ``party-uuid`` and ``role-id`` names
 something defined in the document.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,10 +23,15 @@ OSCAL_VERSION = "1.2.1"
 #: Our namespace for properties OSCAL does not define.
 NS = "urn:virtplan:oscal"
 _NAMESPACE = uuid.UUID("0b6f8f3e-6a43-5c2e-9a8e-76697274706c")  # fixed root for uuid5
-_PROFILE = ("https://raw.githubusercontent.com/usnistgov/oscal-content/main/nist.gov/SP800-53/rev5/json/"
-            "NIST_SP-800-53_rev5_{}-baseline_profile.json")
-_STATE = {"operational": "operational", "under-development": "under-development",
-          "major-modification": "under-major-modification"}
+_PROFILE = (
+    "https://raw.githubusercontent.com/usnistgov/oscal-content/main/nist.gov/SP800-53/rev5/json/"
+    "NIST_SP-800-53_rev5_{}-baseline_profile.json"
+)
+_STATE = {
+    "operational": "operational",
+    "under-development": "under-development",
+    "major-modification": "under-major-modification",
+}
 _COMPONENT_TYPE = {"host": "hardware", "network": "network", "datastore": "hardware"}
 
 
@@ -53,7 +59,7 @@ def _timestamp(value: dt.datetime) -> str:
     if not isinstance(value, dt.datetime):
         value = dt.datetime.combine(value, dt.time())
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
+        value = value.replace(tzinfo=dt.UTC)
     return value.isoformat()
 
 
@@ -65,9 +71,11 @@ def to_oscal(c: Contents) -> dict:
     this_system = uid(seed, "component", "this-system")
 
     # Parties and roles named in the identification.
-    roles = [{"id": "system-owner", "title": "System Owner"},
-             {"id": "authorizing-official", "title": "Authorizing Official"},
-             {"id": "prepared-by", "title": "Prepared By"}]
+    roles = [
+        {"id": "system-owner", "title": "System Owner"},
+        {"id": "authorizing-official", "title": "Authorizing Official"},
+        {"id": "prepared-by", "title": "Prepared By"},
+    ]
     org_uuid = uid(seed, "party", "organization")
     parties = [{"uuid": org_uuid, "type": "organization", "name": _token_text(r.organization)}]
     responsible = [{"role-id": "prepared-by", "party-uuids": [org_uuid]}]
@@ -82,25 +90,39 @@ def to_oscal(c: Contents) -> dict:
     overall = c.fips199["overall"]
     objectives = c.fips199["objectives"]
 
-    components = [{
-        "uuid": this_system, "type": "this-system", "title": system_name,
-        "description": _token_text(ident.get("description") or f"The virtualized estate of {r.name}."),
-        "status": {"state": "operational"},
-    }]
+    components = [
+        {
+            "uuid": this_system,
+            "type": "this-system",
+            "title": system_name,
+            "description": _token_text(ident.get("description") or f"The virtualized estate of {r.name}."),
+            "status": {"state": "operational"},
+        }
+    ]
     component_of: dict[tuple[str, str], str] = {}
-    for kind, collection in (("host", estate.hosts), ("network", estate.networks),
-                             ("appliance", estate.appliances), ("datastore", estate.datastores)):
+    for kind, collection in (
+        ("host", estate.hosts),
+        ("network", estate.networks),
+        ("appliance", estate.appliances),
+        ("datastore", estate.datastores),
+    ):
         for obj in collection.values():
             cu = uid(seed, "component", kind, obj.id)
             component_of[(kind, obj.id)] = cu
             ctype = _COMPONENT_TYPE.get(kind) or ("software" if getattr(obj, "vm", None) else "hardware")
-            components.append({
-                "uuid": cu, "type": ctype, "title": _token_text(f"{kind} {obj.name or obj.id}"),
-                "description": _token_text(_describe(kind, obj, estate)),
-                "props": [{"name": "virtplan-kind", "ns": NS, "value": kind},
-                          {"name": "inventory-id", "ns": NS, "value": _token_text(obj.id)}],
-                "status": {"state": "operational"},
-            })
+            components.append(
+                {
+                    "uuid": cu,
+                    "type": ctype,
+                    "title": _token_text(f"{kind} {obj.name or obj.id}"),
+                    "description": _token_text(_describe(kind, obj, estate)),
+                    "props": [
+                        {"name": "virtplan-kind", "ns": NS, "value": kind},
+                        {"name": "inventory-id", "ns": NS, "value": _token_text(obj.id)},
+                    ],
+                    "status": {"state": "operational"},
+                }
+            )
 
     requirements = []
     by_control: dict[str, list] = defaultdict(list)
@@ -111,13 +133,18 @@ def to_oscal(c: Contents) -> dict:
         entries = by_control[ctl["id"]]
         open_entries = [e for e in entries if e.triage.status not in CLOSED_STATES]
         refs = ", ".join(e.ref for e in entries[:50]) + (f" and {len(entries) - 50} more" if len(entries) > 50 else "")
-        by_components = [{
-            "component-uuid": this_system, "uuid": uid(seed, "by-component", ctl["id"], "this-system"),
-            "description": _token_text(
-                f"{len(entries)} finding(s) of the VirtPlan analysis cite this control ({refs}); "
-                f"{len(open_entries)} remain open. Recommended: " + " ".join(ctl["remediations"][:5] or ["none recorded."])),
-            "implementation-status": {"state": "partial" if open_entries else "implemented"},
-        }]
+        by_components = [
+            {
+                "component-uuid": this_system,
+                "uuid": uid(seed, "by-component", ctl["id"], "this-system"),
+                "description": _token_text(
+                    f"{len(entries)} finding(s) of the VirtPlan analysis cite this control ({refs}); "
+                    f"{len(open_entries)} remain open. Recommended: "
+                    + " ".join(ctl["remediations"][:5] or ["none recorded."])
+                ),
+                "implementation-status": {"state": "partial" if open_entries else "implemented"},
+            }
+        ]
         seen = set()
         for e in entries:
             for o in e.finding.objects:
@@ -126,23 +153,43 @@ def to_oscal(c: Contents) -> dict:
                     continue
                 seen.add(cu)
                 state = "planned" if e.triage.status not in CLOSED_STATES else "implemented"
-                by_components.append({
-                    "component-uuid": cu, "uuid": uid(seed, "by-component", ctl["id"], o.kind, o.id),
-                    "description": _token_text(f"{e.ref} {e.finding.title}. {e.finding.remediation}"),
-                    "implementation-status": {"state": state},
-                })
-        requirements.append({"uuid": uid(seed, "requirement", ctl["id"]), "control-id": _control(ctl["id"]),
-                             "by-components": by_components})
+                by_components.append(
+                    {
+                        "component-uuid": cu,
+                        "uuid": uid(seed, "by-component", ctl["id"], o.kind, o.id),
+                        "description": _token_text(f"{e.ref} {e.finding.title}. {e.finding.remediation}"),
+                        "implementation-status": {"state": state},
+                    }
+                )
+        requirements.append(
+            {
+                "uuid": uid(seed, "requirement", ctl["id"]),
+                "control-id": _control(ctl["id"]),
+                "by-components": by_components,
+            }
+        )
     if not requirements:  # OSCAL requires at least one; the plan itself is PL-2.
-        requirements.append({"uuid": uid(seed, "requirement", "PL-2"), "control-id": "pl-2", "by-components": [{
-            "component-uuid": this_system, "uuid": uid(seed, "by-component", "PL-2", "this-system"),
-            "description": "This system security plan, generated by VirtPlan.",
-            "implementation-status": {"state": "implemented"}}]})
+        requirements.append(
+            {
+                "uuid": uid(seed, "requirement", "PL-2"),
+                "control-id": "pl-2",
+                "by-components": [
+                    {
+                        "component-uuid": this_system,
+                        "uuid": uid(seed, "by-component", "PL-2", "this-system"),
+                        "description": "This system security plan, generated by VirtPlan.",
+                        "implementation-status": {"state": "implemented"},
+                    }
+                ],
+            }
+        )
 
-    boundary = (f"The authorization boundary holds {c.sizes['hosts']} hosts, {c.sizes['vms']} VMs, "
-                f"{c.sizes['networks']} networks, {c.sizes['appliances']} appliances and "
-                f"{c.sizes['datastores']} datastores in {c.sizes['zones']} trust zones, as inventoried on "
-                f"{estate.as_of.isoformat()}.")
+    boundary = (
+        f"The authorization boundary holds {c.sizes['hosts']} hosts, {c.sizes['vms']} VMs, "
+        f"{c.sizes['networks']} networks, {c.sizes['appliances']} appliances and "
+        f"{c.sizes['datastores']} datastores in {c.sizes['zones']} trust zones, as inventoried on "
+        f"{estate.as_of.isoformat()}."
+    )
     characteristics = {
         "system-ids": [{"identifier-type": "https://ietf.org/rfc/rfc4122", "id": uid(seed, "system")}],
         "system-name": system_name,
@@ -154,32 +201,36 @@ def to_oscal(c: Contents) -> dict:
             "security-objective-integrity": _fips(objectives["integrity"]),
             "security-objective-availability": _fips(objectives["availability"]),
         },
-        "status": {"state": _STATE.get(str(raw_status), "other"),
-                   **({} if raw_status in _STATE else {"remarks": "Operational status not stated in the plan."})},
+        "status": {
+            "state": _STATE.get(str(raw_status), "other"),
+            **({} if raw_status in _STATE else {"remarks": "Operational status not stated in the plan."}),
+        },
         "authorization-boundary": {"description": boundary},
     }
     if ident.get("environment"):
         characteristics["props"] = [{"name": "environment", "ns": NS, "value": _token_text(ident["environment"])}]
-    return {"system-security-plan": {
-        "uuid": uid(seed, "ssp", r.version),
-        "metadata": {
-            "title": _token_text(f"{r.name} — system security plan"),
-            "last-modified": _timestamp(r.generated),
-            "version": _token_text(r.version),
-            "oscal-version": OSCAL_VERSION,
-            "roles": roles,
-            "parties": parties,
-            "responsible-parties": responsible,
-        },
-        "import-profile": {"href": _PROFILE.format({"high": "HIGH", "moderate": "MODERATE"}.get(overall, "LOW"))},
-        "system-characteristics": characteristics,
-        "system-implementation": {"components": components},
-        "control-implementation": {
-            "description": "Controls of SP 800-53 Rev. 5 that the VirtPlan analysis of this virtualized "
-                           "estate cites, with the findings and recommendations for each component.",
-            "implemented-requirements": requirements,
-        },
-    }}
+    return {
+        "system-security-plan": {
+            "uuid": uid(seed, "ssp", r.version),
+            "metadata": {
+                "title": _token_text(f"{r.name} — system security plan"),
+                "last-modified": _timestamp(r.generated),
+                "version": _token_text(r.version),
+                "oscal-version": OSCAL_VERSION,
+                "roles": roles,
+                "parties": parties,
+                "responsible-parties": responsible,
+            },
+            "import-profile": {"href": _PROFILE.format({"high": "HIGH", "moderate": "MODERATE"}.get(overall, "LOW"))},
+            "system-characteristics": characteristics,
+            "system-implementation": {"components": components},
+            "control-implementation": {
+                "description": "Controls of SP 800-53 Rev. 5 that the VirtPlan analysis of this virtualized "
+                "estate cites, with the findings and recommendations for each component.",
+                "implemented-requirements": requirements,
+            },
+        }
+    }
 
 
 def _information_types(c: Contents) -> list[dict]:
@@ -199,14 +250,28 @@ def _information_types(c: Contents) -> list[dict]:
     types = []
     for zone in sorted(marks):
         m = marks[zone]
-        title = f"Information processed in zone {labels.get(zone, zone)}" if zone else "Information in VMs without a zone"
-        types.append({"uuid": uid(seed, "information-type", zone), "title": _token_text(title),
-                      "description": _token_text(f"{title}; levels are the high-water mark of its VMs' FIPS 199 categorizations."),
-                      **{f"{o}-impact": {"base": _fips(m.get(o))} for o in ("confidentiality", "integrity", "availability")}})
+        title = (
+            f"Information processed in zone {labels.get(zone, zone)}" if zone else "Information in VMs without a zone"
+        )
+        types.append(
+            {
+                "uuid": uid(seed, "information-type", zone),
+                "title": _token_text(title),
+                "description": _token_text(
+                    f"{title}; levels are the high-water mark of its VMs' FIPS 199 categorizations."
+                ),
+                **{f"{o}-impact": {"base": _fips(m.get(o))} for o in ("confidentiality", "integrity", "availability")},
+            }
+        )
     if not types:
-        types.append({"uuid": uid(seed, "information-type", "uncategorized"), "title": "Uncategorized information",
-                      "description": "No VM of the plan carries a FIPS 199 categorization yet; low is assumed.",
-                      **{f"{o}-impact": {"base": "fips-199-low"} for o in ("confidentiality", "integrity", "availability")}})
+        types.append(
+            {
+                "uuid": uid(seed, "information-type", "uncategorized"),
+                "title": "Uncategorized information",
+                "description": "No VM of the plan carries a FIPS 199 categorization yet; low is assumed.",
+                **{f"{o}-impact": {"base": "fips-199-low"} for o in ("confidentiality", "integrity", "availability")},
+            }
+        )
     return types
 
 
@@ -219,9 +284,12 @@ def _describe(kind: str, obj: Any, estate: Any) -> str:
         zone = estate.zones[obj.zone].label if obj.zone in estate.zones else "no zone"
         return f"{obj.kind} network{f' (VLAN {obj.vlan})' if obj.vlan else ''} of zone {zone}, purpose {obj.purpose}."
     if kind == "appliance":
-        return (f"{obj.kind} {'enforcing policy between' if obj.filtering else 'joining'} "
-                f"{len(obj.networks)} networks{' as a virtual appliance' if obj.vm else ''}.")
-    return f"{obj.kind} datastore, {'encrypted' if obj.encrypted else 'not encrypted' if obj.encrypted is False else 'encryption unknown'}, mounted on {len(obj.hosts)} hosts."
+        return (
+            f"{obj.kind} {'enforcing policy between' if obj.filtering else 'joining'} "
+            f"{len(obj.networks)} networks{' as a virtual appliance' if obj.vm else ''}."
+        )
+    encryption = {True: "encrypted", False: "not encrypted"}.get(obj.encrypted, "encryption unknown")
+    return f"{obj.kind} datastore, {encryption}, mounted on {len(obj.hosts)} hosts."
 
 
 def reference_problems(document: dict) -> list[str]:

@@ -8,6 +8,7 @@ make the renderer read a local file or call a server. Refusals are recorded on
 the fetcher for tests and logs. Redirects cannot happen: nothing goes to a
 network stack at all.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,8 +24,14 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 ASSET_SCHEME = "virtplan-asset:"
 _ASSET_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*\.(css|svg|woff2?|ttf|png)$")
-_MEDIA = {"css": "text/css", "svg": "image/svg+xml", "woff": "font/woff", "woff2": "font/woff2",
-          "ttf": "font/ttf", "png": "image/png"}
+_MEDIA = {
+    "css": "text/css",
+    "svg": "image/svg+xml",
+    "woff": "font/woff",
+    "woff2": "font/woff2",
+    "ttf": "font/ttf",
+    "png": "image/png",
+}
 
 
 class AssetRefused(ValueError):
@@ -39,11 +46,11 @@ class AssetFetcher(URLFetcher):
         self.refused: list[str] = []
         self.served: list[str] = []
 
-    def fetch(self, url, headers=None):  # noqa: ARG002 - WeasyPrint's signature
+    def fetch(self, url, headers=None):
         if not url.startswith(ASSET_SCHEME):
             self.refused.append(url)
             raise AssetRefused(f"refused to fetch {url[:80]!r}: only embedded assets may be loaded")
-        name = url[len(ASSET_SCHEME):]
+        name = url[len(ASSET_SCHEME) :]
         if not _ASSET_NAME.match(name):
             self.refused.append(url)
             raise AssetRefused(f"no embedded asset named {name[:80]!r}")

@@ -4,11 +4,13 @@ The CLI builds a :class:`PlanReport` from files, the API from the database (the
 triage a user recorded, the plan's version); the renderers never reach further
 than this object, so every format says the same thing about the same plan.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from planner.core.analysis.findings import TRIAGE_STATUSES
 from planner.core.questionnaire import Answer, as_answers
@@ -59,7 +61,7 @@ class PlanReport:
     estate: Any
     analysis: Any
     version: str = "1"
-    generated: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
+    generated: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
     questionnaire: Any = None
     answers: Mapping[str, Answer] | Any = None
     triage: Mapping[str, Triage] = field(default_factory=dict)

@@ -6,6 +6,7 @@ contract's finding shape, the register (each finding with its register number
 and triage), the lifecycle plan, the control mapping and the placement advice.
 Keys are sorted so equal plans give equal bytes.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -41,22 +42,36 @@ def _estate(estate: Any) -> dict:
 
 def to_document(c: Contents) -> dict:
     r = c.report
-    analysis = r.analysis.to_dict() if hasattr(r.analysis, "to_dict") else {
-        "findings": [f.to_dict() for f in r.findings]}
+    analysis = (
+        r.analysis.to_dict() if hasattr(r.analysis, "to_dict") else {"findings": [f.to_dict() for f in r.findings]}
+    )
     return {
         "schema": SCHEMA,
-        "plan": {"name": r.name, "organization": r.organization, "version": r.version, "id": r.seed,
-                 "generated": r.generated.isoformat(), "marking": c.marking},
+        "plan": {
+            "name": r.name,
+            "organization": r.organization,
+            "version": r.version,
+            "id": r.seed,
+            "generated": r.generated.isoformat(),
+            "marking": c.marking,
+        },
         "identification": {qid.rsplit(".", 1)[1]: value for qid, _, value in c.identification},
         "fips199": c.fips199,
-        "summary": {"by_risk": c.by_risk, "posture": c.posture, "findings": len(c.register),
-                    "decisions": c.decisions, "top_risks": [e.ref for e in c.top_risks]},
+        "summary": {
+            "by_risk": c.by_risk,
+            "posture": c.posture,
+            "findings": len(c.register),
+            "decisions": c.decisions,
+            "top_risks": [e.ref for e in c.top_risks],
+        },
         "register": [e.to_dict() for e in c.register],
         "analysis": _plain(analysis),
         "zones": c.zones,
         "placement_matrix": {k: v for k, v in c.matrix.items()},
-        "lifecycle": [{**{k: v for k, v in p.items() if k != "actions"}, "actions": [e.ref for e in p["actions"]]}
-                      for p in c.lifecycle],
+        "lifecycle": [
+            {**{k: v for k, v in p.items() if k != "actions"}, "actions": [e.ref for e in p["actions"]]}
+            for p in c.lifecycle
+        ],
         "controls": c.controls,
         "placement_advice": _plain(r.placement) if r.placement else None,
         "answers": _plain(r.answers) if r.answers else {},
@@ -65,5 +80,4 @@ def to_document(c: Contents) -> dict:
 
 
 def to_json(c: Contents) -> bytes:
-    return json.dumps(to_document(c), sort_keys=True, ensure_ascii=False, indent=1,
-                      default=str).encode("utf-8")
+    return json.dumps(to_document(c), sort_keys=True, ensure_ascii=False, indent=1, default=str).encode("utf-8")

@@ -5,6 +5,7 @@ client-supplied text (VM names, tags, comments), so any cell a spreadsheet
 would read as a formula — beginning with = + - @, a tab or a carriage return —
 gets a leading apostrophe (OWASP "CSV injection").
 """
+
 from __future__ import annotations
 
 import csv
@@ -19,13 +20,43 @@ from openpyxl.utils import get_column_letter
 
 from .contents import Contents, Entry
 
-COLUMNS = ("ref", "risk", "likelihood", "impact", "rule", "title", "objects", "factors", "evidence",
-           "references", "remediation", "triage_status", "triage_justification", "triaged_by", "triaged_at",
-           "fingerprint")
+COLUMNS = (
+    "ref",
+    "risk",
+    "likelihood",
+    "impact",
+    "rule",
+    "title",
+    "objects",
+    "factors",
+    "evidence",
+    "references",
+    "remediation",
+    "triage_status",
+    "triage_justification",
+    "triaged_by",
+    "triaged_at",
+    "fingerprint",
+)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_WIDTHS = {"ref": 9, "risk": 10, "likelihood": 10, "impact": 10, "rule": 28, "title": 48, "objects": 36,
-           "factors": 40, "evidence": 50, "references": 30, "remediation": 60, "triage_status": 13,
-           "triage_justification": 40, "triaged_by": 16, "triaged_at": 20, "fingerprint": 20}
+_WIDTHS = {
+    "ref": 9,
+    "risk": 10,
+    "likelihood": 10,
+    "impact": 10,
+    "rule": 28,
+    "title": 48,
+    "objects": 36,
+    "factors": 40,
+    "evidence": 50,
+    "references": 30,
+    "remediation": 60,
+    "triage_status": 13,
+    "triage_justification": 40,
+    "triaged_by": 16,
+    "triaged_at": 20,
+    "fingerprint": 20,
+}
 
 
 def neutralise(value: str) -> str:
@@ -36,9 +67,24 @@ def neutralise(value: str) -> str:
 def row_of(e: Entry) -> list[str]:
     f, t = e.finding, e.triage
     at = t.at.isoformat() if isinstance(t.at, (dt.date, dt.datetime)) else (t.at or "")
-    values = [e.ref, f.risk, f.likelihood, f.impact, f.rule, f.title, e.objects, "\n".join(f.factors),
-              json.dumps(f.evidence, sort_keys=True, ensure_ascii=False, default=str),
-              "; ".join(f.references), f.remediation, t.status, t.justification, t.by or "", at, f.fingerprint]
+    values = [
+        e.ref,
+        f.risk,
+        f.likelihood,
+        f.impact,
+        f.rule,
+        f.title,
+        e.objects,
+        "\n".join(f.factors),
+        json.dumps(f.evidence, sort_keys=True, ensure_ascii=False, default=str),
+        "; ".join(f.references),
+        f.remediation,
+        t.status,
+        t.justification,
+        t.by or "",
+        at,
+        f.fingerprint,
+    ]
     return [neutralise(str(v)) for v in values]
 
 
@@ -73,9 +119,14 @@ def to_xlsx(c: Contents) -> bytes:
     summary = wb.create_sheet("Summary")
     summary.column_dimensions["A"].width = 28
     summary.column_dimensions["B"].width = 60
-    for key, value in (("plan", r.name), ("organization", r.organization), ("version", r.version),
-                       ("generated", r.generated.isoformat()), ("marking", c.marking),
-                       ("findings", str(len(c.register)))):
+    for key, value in (
+        ("plan", r.name),
+        ("organization", r.organization),
+        ("version", r.version),
+        ("generated", r.generated.isoformat()),
+        ("marking", c.marking),
+        ("findings", str(len(c.register))),
+    ):
         summary.append([key, _xlsx_text(neutralise(str(value)))])
     for level, n in c.by_risk.items():
         summary.append([f"risk {level}", n])

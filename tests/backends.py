@@ -2,6 +2,7 @@
 PostgreSQL when ``VIRTPLAN_TEST_POSTGRES_URL`` names a database whose role may
 create databases (each test session, and tests that need an empty database,
 make throwaway ones next to it)."""
+
 from __future__ import annotations
 
 import os
@@ -11,9 +12,16 @@ import pytest
 from models.database import create_scratch_database, drop_database
 
 POSTGRES_URL = os.environ.get("VIRTPLAN_TEST_POSTGRES_URL")
-BACKENDS = ["sqlite", pytest.param("postgres", marks=[
-    pytest.mark.postgres,
-    pytest.mark.skipif(not POSTGRES_URL, reason="VIRTPLAN_TEST_POSTGRES_URL is not set")])]
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgres",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(not POSTGRES_URL, reason="VIRTPLAN_TEST_POSTGRES_URL is not set"),
+        ],
+    ),
+]
 
 
 def fresh_postgres_database() -> str:

@@ -6,6 +6,7 @@ Each test works in an organization of its own, so tests share one migrated
 database per backend without seeing each other's data — the same scoping
 that keeps real customers apart.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -14,10 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from hypothesis import settings as hypothesis_settings
-
 from backends import BACKENDS, drop_postgres_database, fresh_postgres_database
+from hypothesis import settings as hypothesis_settings
 
 # Speed is measured by the benchmarks under bench/, never by tests: no
 # per-example deadline, so a busy 2-core CI machine cannot fail a property.
@@ -27,10 +26,12 @@ hypothesis_settings.load_profile("virtplan")
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request, tmp_path_factory):
     """A migrated, empty database per backend, for the whole session."""
     from planner.cli.database import upgrade_database
+
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'virtplan.sqlite3'}"
         upgrade_database(url)
@@ -57,8 +58,10 @@ def empty_database(request, tmp_path):
 def app(database_url, tmp_path_factory):
     from planner.app import create_app
     from planner.config import Settings
-    settings = Settings.from_env({}, env="testing", database_url=database_url,
-                                 instance_path=str(tmp_path_factory.mktemp("instance")))
+
+    settings = Settings.from_env(
+        {}, env="testing", database_url=database_url, instance_path=str(tmp_path_factory.mktemp("instance"))
+    )
     application = create_app(settings)
     yield application
     application.extensions["virtplan.engine"].dispose()
@@ -111,6 +114,7 @@ def make_tenant(app):
             return Tenant(org.id, org.name, write, read)
         finally:
             session.close()
+
     return make
 
 
@@ -130,4 +134,5 @@ def plan_id(client, tenant):
 def demo_doc() -> dict:
     """The demo plan's inventory document (a fresh copy per test)."""
     from planner.demo import estate_document
+
     return estate_document()

@@ -1,6 +1,7 @@
 """The REST API, ``/api/v1``: flask-smorest blueprints with their OpenAPI 3
 description at ``/api/v1/openapi.json`` and Swagger UI at ``/api/v1/docs``
 (served from the swagger-ui-bundle package, never from a CDN)."""
+
 from __future__ import annotations
 
 from flask import Flask, request, send_from_directory
@@ -34,8 +35,10 @@ def init_app(app: Flask) -> Api:
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL=DOCS_ASSETS,
         API_SPEC_OPTIONS={
-            "info": {"description": "Plan and assess virtualization deployments on NIST SP 800-125. "
-                                    "Every call needs `Authorization: Bearer <token>`."},
+            "info": {
+                "description": "Plan and assess virtualization deployments on NIST SP 800-125. "
+                "Every call needs `Authorization: Bearer <token>`."
+            },
             "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
             "security": [{"bearer": []}],
         },

@@ -5,14 +5,17 @@ They document the bodies in OpenAPI and shape the responses; the answers
 themselves are checked by the questionnaire engine (it knows each question's
 type, choices and conditions), which words every problem with its path.
 """
+
 from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields
 
 from planner.core.questionnaire.model import QUESTION_TYPES
 
-_ANY_VALUE = ("true/false (yes_no), a choice value (single_choice), a list of choice values "
-              "(multiple_choice), a number, a date YYYY-MM-DD, or text; null = unanswered")
+_ANY_VALUE = (
+    "true/false (yes_no), a choice value (single_choice), a list of choice values "
+    "(multiple_choice), a number, a date YYYY-MM-DD, or text; null = unanswered"
+)
 
 
 class _Ordered(Schema):
@@ -21,6 +24,7 @@ class _Ordered(Schema):
 
 
 # ------------------------------------------------------------------ definition
+
 
 class QuestionChoiceSchema(_Ordered):
     value = fields.String()
@@ -36,12 +40,13 @@ class QuestionSchema(_Ordered):
     minimum = fields.Float(data_key="min", attribute="min")
     maximum = fields.Float(data_key="max", attribute="max")
     covers = fields.List(fields.String(), metadata={"description": "recommendation ids of the catalog"})
-    applies_when = fields.Raw(allow_none=True, metadata={"description": "condition (questionnaires/README.md); "
-                                                                        "null = always applies"})
-    weak = fields.List(fields.Dict(), metadata={"description": "answers that signal a weakness and the finding "
-                                                               "each produces"})
-    mitigates = fields.List(fields.Dict(), metadata={"description": "answers that lower a topology rule's "
-                                                                    "likelihood"})
+    applies_when = fields.Raw(
+        allow_none=True, metadata={"description": "condition (questionnaires/README.md); null = always applies"}
+    )
+    weak = fields.List(
+        fields.Dict(), metadata={"description": "answers that signal a weakness and the finding each produces"}
+    )
+    mitigates = fields.List(fields.Dict(), metadata={"description": "answers that lower a topology rule's likelihood"})
 
 
 class QuestionnaireSectionSchema(_Ordered):
@@ -62,8 +67,11 @@ class QuestionnaireSchema(_Ordered):
     questionnaire = fields.String(metadata={"example": "virtplan.questionnaire"})
     version = fields.String(metadata={"example": "2026.1"})
     title = fields.String()
-    categorization = fields.Dict(keys=fields.String(), values=fields.String(),
-                                 metadata={"description": "FIPS 199 objective -> question recording the plan's level"})
+    categorization = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "FIPS 199 objective -> question recording the plan's level"},
+    )
     catalog_version = fields.String()
     phases = fields.List(fields.Nested(QuestionnairePhaseSchema))
 
@@ -87,12 +95,16 @@ class CatalogSchema(_Ordered):
     version = fields.String()
     publications = fields.Dict(keys=fields.String(), values=fields.String())
     groups = fields.Dict(keys=fields.String(), values=fields.Dict())
-    controls = fields.Dict(keys=fields.String(), values=fields.String(),
-                           metadata={"description": "SP 800-53 Rev. 5 control id -> official title"})
+    controls = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "SP 800-53 Rev. 5 control id -> official title"},
+    )
     recommendations = fields.List(fields.Nested(RecommendationSchema))
 
 
 # ------------------------------------------------------------------ progress
+
 
 class QuestionnaireSectionProgressSchema(_Ordered):
     id = fields.String()
@@ -115,13 +127,15 @@ class QuestionnaireProgressSchema(_Ordered):
 
 # ------------------------------------------------------------------ answers
 
+
 class AnswerEntrySchema(_Ordered):
     value = fields.Raw(allow_none=True, metadata={"description": _ANY_VALUE})
     comment = fields.String(allow_none=True)
     evidence = fields.String(allow_none=True, metadata={"description": "a document or ticket reference"})
     answered_by = fields.String(allow_none=True, metadata={"description": "set by the server; ignored on write"})
-    answered_at = fields.String(allow_none=True, metadata={"description": "set by the server (ISO 8601); "
-                                                                          "ignored on write"})
+    answered_at = fields.String(
+        allow_none=True, metadata={"description": "set by the server (ISO 8601); ignored on write"}
+    )
 
 
 class DroppedAnswerSchema(_Ordered):
@@ -133,12 +147,21 @@ class AnswersInputSchema(_Ordered):
     """The PUT body (documentation only: the engine checks it)."""
 
     questionnaire = fields.String(metadata={"example": "virtplan.questionnaire"})
-    version = fields.String(metadata={"description": "the version answered against; another one is carried "
-                                                     "across (answers to removed questions dropped)"})
+    version = fields.String(
+        metadata={
+            "description": "the version answered against; another one is carried "
+            "across (answers to removed questions dropped)"
+        }
+    )
     plan = fields.String(allow_none=True, metadata={"description": "a label; ignored"})
-    answers = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True,
-                          metadata={"description": "question id -> bare value or {value, comment, evidence}; "
-                                                   "questions left out are cleared"})
+    answers = fields.Dict(
+        keys=fields.String(),
+        values=fields.Raw(),
+        required=True,
+        metadata={
+            "description": "question id -> bare value or {value, comment, evidence}; questions left out are cleared"
+        },
+    )
 
 
 class AnswersDocumentSchema(_Ordered):
@@ -146,10 +169,13 @@ class AnswersDocumentSchema(_Ordered):
     version = fields.String(metadata={"description": "the version the answers are shown (carried) under"})
     plan = fields.String(metadata={"description": "the plan's name"})
     answers = fields.Dict(keys=fields.String(), values=fields.Nested(AnswerEntrySchema))
-    answered_against = fields.String(allow_none=True, metadata={
-        "description": "the version the answers were stored under (null: never answered)"})
-    dropped = fields.List(fields.Nested(DroppedAnswerSchema), metadata={
-        "description": "stored answers the current version drops (removed question or no longer valid)"})
+    answered_against = fields.String(
+        allow_none=True, metadata={"description": "the version the answers were stored under (null: never answered)"}
+    )
+    dropped = fields.List(
+        fields.Nested(DroppedAnswerSchema),
+        metadata={"description": "stored answers the current version drops (removed question or no longer valid)"},
+    )
     progress = fields.Nested(QuestionnaireProgressSchema)
 
 

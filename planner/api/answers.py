@@ -9,6 +9,7 @@ Bodies are read by :mod:`.bodies` (400/415 problems) and checked by the
 questionnaire engine through :mod:`planner.services.answers` (422 problems
 with path ``answers.<question id>``).
 """
+
 from __future__ import annotations
 
 from flask import request
@@ -18,16 +19,33 @@ from flask_smorest import Blueprint
 from planner import database
 from planner.services import answers as service
 
-from .answer_schemas import (AnswerHistorySchema, AnswerPatchSchema, AnswersDocumentSchema, AnswersInputSchema,
-                             AnswersWriteSchema, AnswerWriteSchema, CatalogSchema, QuestionnaireSchema)
+from .answer_schemas import (
+    AnswerHistorySchema,
+    AnswerPatchSchema,
+    AnswersDocumentSchema,
+    AnswersInputSchema,
+    AnswersWriteSchema,
+    AnswerWriteSchema,
+    CatalogSchema,
+    QuestionnaireSchema,
+)
 from .auth import current_caller
 from .bodies import BodyError, json_body
 
-blp = Blueprint("answers", __name__, url_prefix="/api/v1",
-                description="The SP 800-125 lifecycle questionnaire and each plan's answers.")
+blp = Blueprint(
+    "answers",
+    __name__,
+    url_prefix="/api/v1",
+    description="The SP 800-125 lifecycle questionnaire and each plan's answers.",
+)
 
-_IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
-             "description": "the ETag of the answers this change is based on; a stale one gets 412"}
+_IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "the ETag of the answers this change is based on; a stale one gets 412",
+}
 _PUT_BODY = {"required": True, "content": {"application/json": {"schema": AnswersInputSchema}}}
 _PATCH_BODY = {"required": True, "content": {"application/json": {"schema": AnswerPatchSchema}}}
 _422 = {422: {"description": "every problem, each with its path (answers.<question id>); nothing was stored"}}
@@ -71,8 +89,11 @@ class PlanAnswers(MethodView):
         db = database.session()
         written = service.put_answers(db, current_caller(), plan_id, body, request.headers.get("If-Match"))
         db.commit()
-        return ({**written.document, "changes": written.changes.to_dict()}, 200,
-                {"ETag": service.answers_etag(db, written.plan)})
+        return (
+            {**written.document, "changes": written.changes.to_dict()},
+            200,
+            {"ETag": service.answers_etag(db, written.plan)},
+        )
 
 
 @blp.route("/plans/<int:plan_id>/answers/<string:question_id>")
@@ -86,11 +107,16 @@ class PlanAnswer(MethodView):
         except BodyError as exc:
             return exc.response
         db = database.session()
-        written = service.patch_answer(db, current_caller(), plan_id, question_id, body,
-                                       request.headers.get("If-Match"))
+        written = service.patch_answer(
+            db, current_caller(), plan_id, question_id, body, request.headers.get("If-Match")
+        )
         db.commit()
-        body = {"question": question_id, "answer": written.document["answers"].get(question_id),
-                "changes": written.changes.to_dict(), "progress": written.document["progress"]}
+        body = {
+            "question": question_id,
+            "answer": written.document["answers"].get(question_id),
+            "changes": written.changes.to_dict(),
+            "progress": written.document["progress"],
+        }
         return body, 200, {"ETag": service.answers_etag(db, written.plan)}
 
 

@@ -1,9 +1,11 @@
 """Who is calling the API: a bearer token (scripts, CMDBs) or, for the
 documentation pages only, a signed-in web session. Every request under
 ``/api/`` passes here before any view runs, so no route can forget it."""
+
 from __future__ import annotations
 
-from flask import g, request, session as web_session
+from flask import g, request
+from flask import session as web_session
 
 from planner import database
 from planner.services.accounts import Caller, caller_for_token, caller_for_user, touch_token

@@ -7,6 +7,7 @@ when), whether it is resolved, and when it was first and last seen. The use
 cases live in :mod:`planner.services.analysis`; this module only parses,
 documents and answers.
 """
+
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -23,14 +24,19 @@ from planner.services.errors import Invalid
 
 from .auth import current_caller
 
-blp = Blueprint("findings", __name__, url_prefix="/api/v1/plans",
-                description="Analysis runs of a plan, its findings and their triage.")
+blp = Blueprint(
+    "findings",
+    __name__,
+    url_prefix="/api/v1/plans",
+    description="Analysis runs of a plan, its findings and their triage.",
+)
 
 RESOLVED_CHOICES = ("false", "true", "all")
 PAGINATION_ARGS = ("page", "page_size")
 
 
 # --- bodies and responses -----------------------------------------------------
+
 
 class ObjectRefSchema(Schema):
     kind = fields.String(metadata={"enum": list(OBJECT_KINDS)})
@@ -70,17 +76,22 @@ class FindingEventSchema(Schema):
     at = fields.DateTime()
     by = fields.String(allow_none=True)
     event = fields.String(metadata={"enum": ["created", "status", "resolved", "reopened"]})
-    from_status = fields.String(data_key="from", allow_none=True,
-                                metadata={"description": "status before (status events)"})
-    to_status = fields.String(data_key="to", allow_none=True,
-                              metadata={"description": "status after (status and created events)"})
+    from_status = fields.String(
+        data_key="from", allow_none=True, metadata={"description": "status before (status events)"}
+    )
+    to_status = fields.String(
+        data_key="to", allow_none=True, metadata={"description": "status after (status and created events)"}
+    )
     justification = fields.String(allow_none=True)
     run_id = fields.Integer(allow_none=True, metadata={"description": "the analysis run behind the event"})
 
 
 class FindingDetailSchema(FindingSchema):
-    history = fields.List(fields.Nested(FindingEventSchema), attribute="events",
-                          metadata={"description": "every event of the finding, oldest first"})
+    history = fields.List(
+        fields.Nested(FindingEventSchema),
+        attribute="events",
+        metadata={"description": "every event of the finding, oldest first"},
+    )
 
 
 class TriageSchema(Schema):
@@ -88,9 +99,12 @@ class TriageSchema(Schema):
         unknown = RAISE
 
     status = fields.String(required=True, validate=validate.OneOf(TRIAGE_STATUSES))
-    justification = fields.String(load_default=None, allow_none=True,
-                                  validate=validate.Length(max=service.MAX_JUSTIFICATION),
-                                  metadata={"description": "required (non-empty) for any status but open"})
+    justification = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=service.MAX_JUSTIFICATION),
+        metadata={"description": "required (non-empty) for any status but open"},
+    )
 
 
 class AnalysisChangesSchema(Schema):
@@ -114,6 +128,7 @@ class AnalysisRunSchema(Schema):
 
 # --- query arguments ----------------------------------------------------------
 
+
 def _choices(name: str, allowed: tuple[str, ...]):
     def check(values: list[str]) -> None:
         if not values:
@@ -121,6 +136,7 @@ def _choices(name: str, allowed: tuple[str, ...]):
         bad = [v for v in values if v not in allowed]
         if bad:
             raise ValidationError(f"unknown {name} {bad[0]!r}: expected one of {', '.join(allowed)}")
+
     return check
 
 
@@ -140,15 +156,23 @@ class FindingQuerySchema(Schema):
     class Meta:
         unknown = EXCLUDE  # the pagination arguments are parsed on their own; others are refused below
 
-    risk = DelimitedList(fields.String(), validate=_choices("risk", LEVELS),
-                         metadata={"description": "risk levels, comma-separated (any matches)"})
+    risk = DelimitedList(
+        fields.String(),
+        validate=_choices("risk", LEVELS),
+        metadata={"description": "risk levels, comma-separated (any matches)"},
+    )
     rule = DelimitedList(fields.String(), validate=_rules, metadata={"description": "rule ids, comma-separated"})
-    status = DelimitedList(fields.String(), validate=_choices("status", TRIAGE_STATUSES),
-                           metadata={"description": "triage statuses, comma-separated"})
+    status = DelimitedList(
+        fields.String(),
+        validate=_choices("status", TRIAGE_STATUSES),
+        metadata={"description": "triage statuses, comma-separated"},
+    )
     object = fields.String(validate=_object, metadata={"description": "an inventory object, kind:id (host:esx-01)"})
-    resolved = fields.String(load_default="false", validate=validate.OneOf(RESOLVED_CHOICES),
-                             metadata={"description": "false (default): findings that fire now; true: resolved "
-                                                      "ones; all: both"})
+    resolved = fields.String(
+        load_default="false",
+        validate=validate.OneOf(RESOLVED_CHOICES),
+        metadata={"description": "false (default): findings that fire now; true: resolved ones; all: both"},
+    )
 
     @pre_load
     def refuse_unknown(self, data, **_kwargs):
@@ -159,6 +183,7 @@ class FindingQuerySchema(Schema):
 
 
 # --- routes -------------------------------------------------------------------
+
 
 def run_body(run, changes: dict | None = None) -> dict:
     body = {c: getattr(run, c) for c in AnalysisRunSchema._declared_fields if c != "changes"}
@@ -196,9 +221,17 @@ class Findings(MethodView):
         p = pagination_parameters
         resolved = {"false": False, "true": True, "all": None}[args["resolved"]]
         findings, total = service.list_findings(
-            database.session(), current_caller(), plan_id, risk=args.get("risk"), rule=args.get("rule"),
-            status=args.get("status"), object=args.get("object"), resolved=resolved,
-            offset=(p.page - 1) * p.page_size, limit=p.page_size)
+            database.session(),
+            current_caller(),
+            plan_id,
+            risk=args.get("risk"),
+            rule=args.get("rule"),
+            status=args.get("status"),
+            object=args.get("object"),
+            resolved=resolved,
+            offset=(p.page - 1) * p.page_size,
+            limit=p.page_size,
+        )
         p.item_count = total
         return findings
 
@@ -215,7 +248,8 @@ class FindingById(MethodView):
     def patch(self, body, plan_id, finding_id):
         """Triage a finding: any status but open needs a justification. Survives re-analysis."""
         db = database.session()
-        finding = service.set_status(db, current_caller(), plan_id, finding_id, body["status"],
-                                     body.get("justification"))
+        finding = service.set_status(
+            db, current_caller(), plan_id, finding_id, body["status"], body.get("justification")
+        )
         db.commit()
         return finding

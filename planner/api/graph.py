@@ -2,6 +2,7 @@
 networks, appliances, datastores, the management plane, and the typed edges
 between them) as GraphML or node-link JSON, the same bytes ``virtplan graph``
 writes for the same inventory."""
+
 from __future__ import annotations
 
 from flask import Response
@@ -31,9 +32,17 @@ class GraphQuery(Schema):
 @blp.route("/<int:plan_id>/graph")
 class Graph(MethodView):
     @blp.arguments(GraphQuery, location="query")
-    @blp.doc(responses={200: {"description": "the graph", "content": {
-        "application/json": {"schema": {"type": "object"}},
-        "application/graphml+xml": {"schema": {"type": "string"}}}}})
+    @blp.doc(
+        responses={
+            200: {
+                "description": "the graph",
+                "content": {
+                    "application/json": {"schema": {"type": "object"}},
+                    "application/graphml+xml": {"schema": {"type": "string"}},
+                },
+            }
+        }
+    )
     def get(self, query, plan_id):
         """The estate graph of the plan's stored inventory (``format=json|graphml``)."""
         db = database.session()

@@ -5,6 +5,7 @@ document is checked by the compiled validator of the core, not by
 marshmallow at request time (far too slow at 100,000 VMs); its marshmallow
 schema documents it in OpenAPI. Writes carry and honour ETags.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,23 +21,41 @@ from .auth import current_caller
 from .bodies import BodyError, json_body
 from .schemas import InventoryWriteSchema
 
-blp = Blueprint("inventory", __name__, url_prefix="/api/v1/plans",
-                description="A plan's inventory (virtplan.inventory/v1).")
+blp = Blueprint(
+    "inventory", __name__, url_prefix="/api/v1/plans", description="A plan's inventory (virtplan.inventory/v1)."
+)
 
 _DOC_BODY = {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Inventory"}}}}
-_PATCH_BODY = {"required": True, "content": {"application/json": {"schema": {
-    "type": "object",
-    "description": "Objects to create or replace (whole, matched by id) per collection, and "
-                   "`delete`: {collection: [ids]}. policy, as_of and source replace the stored ones.",
-}}}}
-_IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
-             "description": "the ETag of the inventory this change is based on; a stale one gets 412"}
+_PATCH_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "description": "Objects to create or replace (whole, matched by id) per collection, and "
+                "`delete`: {collection: [ids]}. policy, as_of and source replace the stored ones.",
+            }
+        }
+    },
+}
+_IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "the ETag of the inventory this change is based on; a stale one gets 412",
+}
 
 
 def _written(plan, changed: bool) -> Response:
-    body = InventoryWriteSchema().dump({"plan": plan.id, "inventory_version": plan.inventory_version,
-                                        "changed": changed,
-                                        "counts": service.plan_counts(database.session(), plan)})
+    body = InventoryWriteSchema().dump(
+        {
+            "plan": plan.id,
+            "inventory_version": plan.inventory_version,
+            "changed": changed,
+            "counts": service.plan_counts(database.session(), plan),
+        }
+    )
     resp = Response(json.dumps(body), status=200, mimetype="application/json")
     resp.headers["ETag"] = service.etag(plan)
     return resp
@@ -57,8 +76,14 @@ def _write(use_case, plan_id: int) -> Response:
 
 @blp.route("/<int:plan_id>/inventory")
 class Inventory(MethodView):
-    @blp.doc(responses={200: {"description": "the inventory document (ETag header: its version)",
-                              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Inventory"}}}}})
+    @blp.doc(
+        responses={
+            200: {
+                "description": "the inventory document (ETag header: its version)",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Inventory"}}},
+            }
+        }
+    )
     def get(self, plan_id):
         """The plan's inventory, with defaults filled in."""
         plan, doc = service.get_inventory(database.session(), current_caller(), plan_id)

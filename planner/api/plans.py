@@ -1,4 +1,5 @@
 """``/api/v1/plans``: create, list, get, rename and delete plans."""
+
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -11,15 +12,15 @@ from planner.services import plans as service
 from .auth import current_caller
 from .schemas import PlanCreateSchema, PlanSchema, PlanUpdateSchema
 
-blp = Blueprint("plans", __name__, url_prefix="/api/v1/plans",
-                description="Deployment plans of the caller's organization.")
+blp = Blueprint(
+    "plans", __name__, url_prefix="/api/v1/plans", description="Deployment plans of the caller's organization."
+)
 
 
 def plan_body(plan, with_progress: bool = False) -> dict:
     """The plan as the API shows it; questionnaire progress (it reads the
     inventory) only where asked for, so listing plans stays cheap."""
-    body = {c.key: getattr(plan, c.key) for c in plan.__table__.columns
-            if c.key in PlanSchema._declared_fields}
+    body = {c.key: getattr(plan, c.key) for c in plan.__table__.columns if c.key in PlanSchema._declared_fields}
     body["counts"] = service.plan_counts(database.session(), plan)
     if with_progress:
         body["progress"] = answers.plan_progress(database.session(), plan)
@@ -33,8 +34,7 @@ class Plans(MethodView):
     def get(self, pagination_parameters):
         """List plans (paginated: ?page=1&page_size=10; totals in X-Pagination)."""
         p = pagination_parameters
-        plans, total = service.list_plans(database.session(), current_caller(),
-                                          (p.page - 1) * p.page_size, p.page_size)
+        plans, total = service.list_plans(database.session(), current_caller(), (p.page - 1) * p.page_size, p.page_size)
         p.item_count = total
         return [plan_body(plan) for plan in plans]
 

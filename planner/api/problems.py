@@ -3,6 +3,7 @@
 ``errors`` lists each problem with the JSON path at fault and a message that
 says what was expected; clients can show them as they are.
 """
+
 from __future__ import annotations
 
 from flask import Response, json
@@ -11,8 +12,9 @@ from werkzeug.exceptions import HTTPException
 PROBLEM_JSON = "application/problem+json"
 
 
-def problem(status: int, title: str, detail: str | None = None, errors: list | None = None,
-            headers: dict | None = None) -> Response:
+def problem(
+    status: int, title: str, detail: str | None = None, errors: list | None = None, headers: dict | None = None
+) -> Response:
     body = {"type": "about:blank", "title": title, "status": status}
     if detail:
         body["detail"] = detail

@@ -6,6 +6,7 @@ Clients poll the job until it has ``succeeded`` (or ``failed``, with an
 ``error`` saying why), then download the bytes exactly as generated, as
 often as they like: same bytes, same SHA-256 (``ETag`` and ``X-Content-SHA256``).
 """
+
 from __future__ import annotations
 
 from flask import Response, current_app, request
@@ -21,8 +22,12 @@ from planner.services import report_jobs as service
 from .auth import current_caller
 from .problems import problem
 
-blp = Blueprint("reports", __name__, url_prefix="/api/v1/plans",
-                description="Security plans of a plan, rendered in the background and kept as generated.")
+blp = Blueprint(
+    "reports",
+    __name__,
+    url_prefix="/api/v1/plans",
+    description="Security plans of a plan, rendered in the background and kept as generated.",
+)
 
 _PROBLEM = {"application/problem+json": {"schema": {"type": "object"}}}
 
@@ -32,14 +37,20 @@ class ReportRequestSchema(Schema):
         unknown = RAISE
         ordered = True
 
-    format = fields.String(required=True, validate=validate.OneOf(
-        tuple(renderers.FORMATS), error="expected one of {choices}; got {input!r}"),
-        metadata={"description": "pdf (the signed plan), html, json (the analysed plan), csv or xlsx "
-                                 "(the risk register), oscal (an OSCAL System Security Plan in JSON)"})
-    version = fields.String(load_default=None, allow_none=True,
-                            validate=validate.Length(min=1, max=service.MAX_VERSION),
-                            metadata={"description": "the version printed on the plan; default "
-                                                     "'inventory v<n>'"})
+    format = fields.String(
+        required=True,
+        validate=validate.OneOf(tuple(renderers.FORMATS), error="expected one of {choices}; got {input!r}"),
+        metadata={
+            "description": "pdf (the signed plan), html, json (the analysed plan), csv or xlsx "
+            "(the risk register), oscal (an OSCAL System Security Plan in JSON)"
+        },
+    )
+    version = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=service.MAX_VERSION),
+        metadata={"description": "the version printed on the plan; default 'inventory v<n>'"},
+    )
 
 
 class ReportSchema(Schema):
@@ -49,8 +60,12 @@ class ReportSchema(Schema):
     id = fields.Integer()
     plan = fields.Integer()
     format = fields.String()
-    state = fields.String(metadata={"description": "queued, running, succeeded or failed",
-                                    "enum": ["queued", "running", "succeeded", "failed"]})
+    state = fields.String(
+        metadata={
+            "description": "queued, running, succeeded or failed",
+            "enum": ["queued", "running", "succeeded", "failed"],
+        }
+    )
     error = fields.String(allow_none=True, metadata={"description": "why the job failed"})
     version = fields.String(allow_none=True, metadata={"description": "the version label asked for"})
     inventory_version = fields.Integer(metadata={"description": "the inventory version the report shows"})
@@ -70,12 +85,24 @@ def report_url(row) -> str:
 
 
 def report_body(row) -> dict:
-    return {"id": row.id, "plan": row.plan_id, "format": row.format, "state": row.state, "error": row.error,
-            "version": row.plan_version, "inventory_version": row.inventory_version,
-            "requested_by": row.requested_by, "created_at": row.requested_at, "started_at": row.started_at,
-            "finished_at": row.finished_at, "media_type": row.media_type, "filename": row.filename,
-            "size": row.size, "sha256": row.sha256,
-            "download": report_url(row) + "/content" if row.state == "succeeded" else None}
+    return {
+        "id": row.id,
+        "plan": row.plan_id,
+        "format": row.format,
+        "state": row.state,
+        "error": row.error,
+        "version": row.plan_version,
+        "inventory_version": row.inventory_version,
+        "requested_by": row.requested_by,
+        "created_at": row.requested_at,
+        "started_at": row.started_at,
+        "finished_at": row.finished_at,
+        "media_type": row.media_type,
+        "filename": row.filename,
+        "size": row.size,
+        "sha256": row.sha256,
+        "download": report_url(row) + "/content" if row.state == "succeeded" else None,
+    }
 
 
 @blp.route("/<int:plan_id>/reports")
@@ -85,15 +112,17 @@ class Reports(MethodView):
     def get(self, plan_id, pagination_parameters):
         """The plan's report jobs, newest first (paginated; totals in X-Pagination)."""
         p = pagination_parameters
-        rows, total = service.list_reports(database.session(), current_caller(), plan_id,
-                                           (p.page - 1) * p.page_size, p.page_size)
+        rows, total = service.list_reports(
+            database.session(), current_caller(), plan_id, (p.page - 1) * p.page_size, p.page_size
+        )
         p.item_count = total
         return [report_body(row) for row in rows]
 
     @blp.arguments(ReportRequestSchema)
     @blp.response(202, ReportSchema)
-    @blp.alt_response(503, description="the job queue is full; try again later",
-                      content_type="application/problem+json")
+    @blp.alt_response(
+        503, description="the job queue is full; try again later", content_type="application/problem+json"
+    )
     def post(self, body, plan_id):
         """Ask for a report; answers at once with the job to poll (its URL in Location)."""
         row, busy = _start(plan_id, body["format"], body.get("version"))
@@ -112,18 +141,26 @@ class ReportById(MethodView):
 
 @blp.route("/<int:plan_id>/reports/<int:report_id>/content")
 class ReportContent(MethodView):
-    @blp.doc(responses={
-        200: {"description": "the report exactly as generated (ETag and X-Content-SHA256: its SHA-256)",
-              "content": {media: {"schema": {"type": "string", "format": "binary"}}
-                          for media in sorted({m for m, _ext in renderers.FORMATS.values()})}},
-        304: {"description": "If-None-Match names the report's ETag"},
-        409: {"description": "the report has not succeeded (yet)", "content": _PROBLEM}})
+    @blp.doc(
+        responses={
+            200: {
+                "description": "the report exactly as generated (ETag and X-Content-SHA256: its SHA-256)",
+                "content": {
+                    media: {"schema": {"type": "string", "format": "binary"}}
+                    for media in sorted({m for m, _ext in renderers.FORMATS.values()})
+                },
+            },
+            304: {"description": "If-None-Match names the report's ETag"},
+            409: {"description": "the report has not succeeded (yet)", "content": _PROBLEM},
+        }
+    )
     def get(self, plan_id, report_id):
         """Download the report."""
         return download_response(*service.report_content(database.session(), current_caller(), plan_id, report_id))
 
 
 # --- shared with the web pages ------------------------------------------------------------------
+
 
 def _start(plan_id: int, fmt, version) -> tuple:
     """Record the job, commit, hand it to the queue: (row, None), or (failed row, why) if the queue is full."""
@@ -133,8 +170,12 @@ def _start(plan_id: int, fmt, version) -> tuple:
     settings = current_app.config["VIRTPLAN_SETTINGS"]
     try:
         current_app.extensions["virtplan.jobs"].submit(
-            service.run_report_job, current_app.extensions["virtplan.sessions"], row.id,
-            settings.report_timeout, settings.report_memory_mb)
+            service.run_report_job,
+            current_app.extensions["virtplan.sessions"],
+            row.id,
+            settings.report_timeout,
+            settings.report_memory_mb,
+        )
     except QueueFull as exc:
         service.abandon_report(db, row, f"not started: {exc}")
         db.commit()
@@ -152,9 +193,12 @@ def start_report(plan_id: int, fmt, version=None):
 def download_response(row, content: bytes) -> Response:
     """The stored bytes as an attachment, with the SHA-256 as ETag (304 on If-None-Match)."""
     name = service.download_name(row.filename, row.id, row.format)
-    headers = {"ETag": f'"{row.sha256}"', "X-Content-SHA256": row.sha256, "Cache-Control": "private, no-cache",
-               "Content-Disposition": f'attachment; filename="{name}"'}
+    headers = {
+        "ETag": f'"{row.sha256}"',
+        "X-Content-SHA256": row.sha256,
+        "Cache-Control": "private, no-cache",
+        "Content-Disposition": f'attachment; filename="{name}"',
+    }
     if row.sha256 in request.if_none_match:
         return Response(status=304, headers=headers)
-    return Response(content, status=200, content_type=row.media_type or "application/octet-stream",
-                    headers=headers)
+    return Response(content, status=200, content_type=row.media_type or "application/octet-stream", headers=headers)

@@ -1,5 +1,6 @@
 """marshmallow schemas of the API's own bodies (plans). The inventory document's
 schemas live in the core (:mod:`planner.core.inventory.schema`)."""
+
 from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
@@ -36,10 +37,15 @@ class PlanSchema(Schema):
     updated_at = fields.DateTime()
     inventory_version = fields.Integer(metadata={"description": "grows with every change of the inventory"})
     inventory_updated_at = fields.DateTime(allow_none=True)
-    counts = fields.Dict(keys=fields.String(validate=validate.OneOf(COLLECTIONS)), values=fields.Integer(),
-                         metadata={"description": "objects per inventory collection"})
-    progress = fields.Nested(QuestionnaireProgressSchema, metadata={
-        "description": "questionnaire answered / applicable per phase and section (GET of one plan only)"})
+    counts = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(COLLECTIONS)),
+        values=fields.Integer(),
+        metadata={"description": "objects per inventory collection"},
+    )
+    progress = fields.Nested(
+        QuestionnaireProgressSchema,
+        metadata={"description": "questionnaire answered / applicable per phase and section (GET of one plan only)"},
+    )
 
 
 class InventoryWriteSchema(Schema):

@@ -8,6 +8,7 @@ that touch the database open it from ``VIRTPLAN_DATABASE_URL``.
 Exit codes: 0 success (whatever an analysis finds), 2 invalid input or usage,
 1 any other failure.
 """
+
 from __future__ import annotations
 
 from importlib import import_module

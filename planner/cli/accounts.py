@@ -1,4 +1,5 @@
 """``virtplan org|user|token create``: bootstrap an empty database from a script."""
+
 from __future__ import annotations
 
 import sys
@@ -72,8 +73,9 @@ def token() -> None:
 
 @token.command("create")
 @click.option("--org", "org_name", required=True, help="the organization the token acts for")
-@click.option("--scope", type=click.Choice(["read", "write"]), required=True,
-              help="read: GET only; write: read and change")
+@click.option(
+    "--scope", type=click.Choice(["read", "write"]), required=True, help="read: GET only; write: read and change"
+)
 @click.option("--name", default="", help="a label to recognise the token by")
 def token_create(org_name: str, scope: str, name: str) -> None:
     """Create a token and print it, alone, on standard output. It is shown only once."""

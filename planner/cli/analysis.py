@@ -6,13 +6,14 @@ whatever it finds and 2 for invalid input. :func:`emit_analysis` is the part
 after loading, taking mitigations and questionnaire findings, so an
 ``--answers`` option only has to turn answers into those two and pass them on.
 """
+
 from __future__ import annotations
 
 import gc
 import json
 import sys
+from collections.abc import Iterable
 from contextlib import contextmanager
-from typing import Iterable
 
 import click
 
@@ -52,8 +53,9 @@ def render_table(result) -> str:
     return "\n".join(lines)
 
 
-def emit_analysis(estate, fmt: str, mitigations: Iterable[Mitigation] = (),
-                  extra_findings: Iterable[Finding] = ()) -> None:
+def emit_analysis(
+    estate, fmt: str, mitigations: Iterable[Mitigation] = (), extra_findings: Iterable[Finding] = ()
+) -> None:
     """Analyse ``estate`` and print it in ``fmt`` (table or json)."""
     result = analyze(estate, mitigations, extra_findings)
     if fmt == "json":
@@ -64,10 +66,20 @@ def emit_analysis(estate, fmt: str, mitigations: Iterable[Mitigation] = (),
 
 @click.command("analyze")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="table: readable columns; json: the analysis-v1 contract.")
-@click.option("--answers", type=click.Path(dir_okay=False), default=None,
-              help="Questionnaire answers (YAML or JSON): mitigations lower findings, weak answers add findings.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table: readable columns; json: the analysis-v1 contract.",
+)
+@click.option(
+    "--answers",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Questionnaire answers (YAML or JSON): mitigations lower findings, weak answers add findings.",
+)
 def analyze_command(file: str, fmt: str, answers: str | None = None) -> None:
     """Analyse the inventory in FILE and list its findings.
 
@@ -80,16 +92,25 @@ def analyze_command(file: str, fmt: str, answers: str | None = None) -> None:
             emit_analysis(estate, fmt)
         else:
             from planner.core.assessment import answer_inputs
+
             from .questionnaire import answers_or_exit
+
             emit_analysis(estate, fmt, *answer_inputs(estate, answers_or_exit(answers, estate)))
 
 
 @click.command("graph")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["graphml", "json"]), required=True,
-              help="graphml, or json (node-link).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default="-", show_default=True,
-              help="File to write; - for stdout.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["graphml", "json"]), required=True, help="graphml, or json (node-link)."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default="-",
+    show_default=True,
+    help="File to write; - for stdout.",
+)
 def graph_command(file: str, fmt: str, output: str) -> None:
     """Export the estate in FILE as a typed graph (GraphML or node-link JSON)."""
     with bulk_allocation():

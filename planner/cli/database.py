@@ -1,18 +1,20 @@
 """``virtplan db``: create and upgrade the schema through Alembic migrations."""
+
 from __future__ import annotations
 
 import click
 from alembic import command
 
 from migrations import alembic_config
-from planner.config import Settings
 from models.database import normalize_url
+from planner.config import Settings
 
 
 def upgrade_database(url: str) -> None:
     """Run every migration not yet applied (the only way the schema is made)."""
     if url.startswith("sqlite:///"):
         from pathlib import Path
+
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(normalize_url(url)), "head")
 
@@ -38,6 +40,7 @@ def current() -> None:
 
 def _safe(url: str) -> str:
     from sqlalchemy.engine import make_url
+
     return make_url(url).render_as_string(hide_password=True)
 
 

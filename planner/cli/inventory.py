@@ -1,4 +1,5 @@
 """``virtplan inventory``: check inventory documents without a server."""
+
 from __future__ import annotations
 
 import sys
@@ -45,8 +46,10 @@ def validate(file: str) -> None:
     one-line summary and exits 0.
     """
     estate = load_or_exit(file)
-    counts = ", ".join(f"{len(getattr(estate, c))} {c}" for c in
-                       ("zones", "clusters", "hosts", "networks", "appliances", "datastores", "vms"))
+    counts = ", ".join(
+        f"{len(getattr(estate, c))} {c}"
+        for c in ("zones", "clusters", "hosts", "networks", "appliances", "datastores", "vms")
+    )
     click.echo(f"{file}: valid virtplan.inventory/v1 ({counts})")
 
 

@@ -6,6 +6,7 @@
 cannot be placed, the hosts left mixing zones, and the findings by rule
 before and after. Exit 0 whatever it advises, 2 for invalid input.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,35 +23,65 @@ from .inventory import load_or_exit
 def _columns(rows: list[tuple[str, ...]]) -> list[str]:
     """Aligned columns; the last column is left ragged."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    return ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)) + "  " + r[-1] for r in rows]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=False)) + "  " + r[-1] for r in rows]
 
 
 def render_table(result: Placement) -> str:
-    lines = [f"{len(result.placement)} VMs placed, {len(result.moves)} moves, {len(result.unplaced)} unplaced, "
-             f"{len(result.conflicts)} hosts still mixing zones"]
+    lines = [
+        f"{len(result.placement)} VMs placed, {len(result.moves)} moves, {len(result.unplaced)} unplaced, "
+        f"{len(result.conflicts)} hosts still mixing zones"
+    ]
     if result.moves:
-        lines += ["", "MOVES"] + _columns([("VM", "FROM", "TO", "REASON")] + [
-            (m["vm"], m["from"] or "-", m["to"], m["reason"]) for m in result.moves])
+        lines += [
+            "",
+            "MOVES",
+            *_columns(
+                [("VM", "FROM", "TO", "REASON")]
+                + [(m["vm"], m["from"] or "-", m["to"], m["reason"]) for m in result.moves]
+            ),
+        ]
     if result.unplaced:
-        lines += ["", "UNPLACED"] + _columns([("VM", "REASON")] + [(u["vm"], u["reason"]) for u in result.unplaced])
+        lines += ["", "UNPLACED", *_columns([("VM", "REASON")] + [(u["vm"], u["reason"]) for u in result.unplaced])]
     if result.conflicts:
-        lines += ["", "HOSTS STILL MIXING ZONES"] + _columns([("HOST", "ZONES", "WHY")] + [
-            (c["host"], ",".join(c["zones"]), c["reason"]) for c in result.conflicts])
+        lines += [
+            "",
+            "HOSTS STILL MIXING ZONES",
+            *_columns(
+                [("HOST", "ZONES", "WHY")] + [(c["host"], ",".join(c["zones"]), c["reason"]) for c in result.conflicts]
+            ),
+        ]
     if result.pinned_violations:
-        lines += ["", "PINNED VMS BREAKING A CONSTRAINT"] + _columns([("HOST", "VMS", "REASON")] + [
-            (p["host"], ",".join(p["vms"]), p["reason"]) for p in result.pinned_violations])
+        lines += [
+            "",
+            "PINNED VMS BREAKING A CONSTRAINT",
+            *_columns(
+                [("HOST", "VMS", "REASON")]
+                + [(p["host"], ",".join(p["vms"]), p["reason"]) for p in result.pinned_violations]
+            ),
+        ]
     if result.findings_before is not None:
         before, after = result.findings_before["by_rule"], result.findings_after["by_rule"]
         rules = sorted(set(before) | set(after))
-        lines += ["", "FINDINGS"] + _columns([("RULE", "BEFORE", "AFTER")] + [
-            (r, str(before.get(r, 0)), str(after.get(r, 0))) for r in rules])
+        lines += [
+            "",
+            "FINDINGS",
+            *_columns(
+                [("RULE", "BEFORE", "AFTER")] + [(r, str(before.get(r, 0)), str(after.get(r, 0))) for r in rules]
+            ),
+        ]
     return "\n".join(lines)
 
 
 @click.command("place")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="table: readable sections; json: the analysis-v1 contract.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table: readable sections; json: the analysis-v1 contract.",
+)
 def place_command(file: str, fmt: str) -> None:
     """Advise a host for every VM of the inventory in FILE.
 

@@ -4,6 +4,7 @@
 server; ``validate`` checks a filled-in file (against an inventory, when given,
 so inventory conditions decide which questions apply) and reports progress.
 """
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,15 @@ import sys
 
 import click
 
-from planner.core.questionnaire import (AnswersError, DefinitionError, carry_answers, default_questionnaire,
-                                        progress, read_answers, validate_answers)
+from planner.core.questionnaire import (
+    AnswersError,
+    DefinitionError,
+    carry_answers,
+    default_questionnaire,
+    progress,
+    read_answers,
+    validate_answers,
+)
 from planner.core.questionnaire.export import blank_answers_document, blank_answers_yaml
 
 from .inventory import exit_unreadable, exit_with_problems, load_or_exit
@@ -54,10 +62,21 @@ def questionnaire_group() -> None:
 
 
 @questionnaire_group.command("export")
-@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True,
-              help="yaml: commented with each question's text and help; json: plain.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write to this file instead of stdout.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["yaml", "json"]),
+    default="yaml",
+    show_default=True,
+    help="yaml: commented with each question's text and help; json: plain.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write to this file instead of stdout.",
+)
 def export_command(fmt: str, output: str | None) -> None:
     """Write a blank answers file to fill in offline."""
     questionnaire = questionnaire_or_exit()
@@ -74,8 +93,12 @@ def export_command(fmt: str, output: str | None) -> None:
 
 @questionnaire_group.command("validate")
 @click.argument("answers", type=click.Path(dir_okay=False))
-@click.option("--inventory", type=click.Path(dir_okay=False), default=None,
-              help="Inventory document (JSON) the answers are for; its facts decide which questions apply.")
+@click.option(
+    "--inventory",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Inventory document (JSON) the answers are for; its facts decide which questions apply.",
+)
 def validate_command(answers: str, inventory: str | None) -> None:
     """Check the answers file ANSWERS; print progress per phase.
 
@@ -85,8 +108,10 @@ def validate_command(answers: str, inventory: str | None) -> None:
     estate = load_or_exit(inventory) if inventory else None
     document = answers_or_exit(answers, estate)
     state = progress(questionnaire_or_exit(), document, estate)
-    click.echo(f"{answers}: valid answers for questionnaire {state.version}; "
-               f"{state.answered}/{state.applicable} applicable questions answered")
+    click.echo(
+        f"{answers}: valid answers for questionnaire {state.version}; "
+        f"{state.answered}/{state.applicable} applicable questions answered"
+    )
     for phase in state.phases:
         click.echo(f"  {phase.title}: {phase.answered}/{phase.applicable}")
 

@@ -6,6 +6,7 @@ writes the plan in one format. The
 format follows ``--format``, else the extension of ``-o``, else PDF.
 Exit codes: 0 written, 2 invalid inventory/answers/options, 1 rendering failed.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,18 +26,32 @@ _EXTENSIONS = {".pdf": "pdf", ".html": "html", ".htm": "html", ".json": "json", 
 
 @click.command("report")
 @click.argument("inventory", type=click.Path(dir_okay=False))
-@click.option("--answers", "answers_path", type=click.Path(dir_okay=False),
-              help="Questionnaire answers (YAML or JSON).")
+@click.option(
+    "--answers", "answers_path", type=click.Path(dir_okay=False), help="Questionnaire answers (YAML or JSON)."
+)
 @click.option("-o", "--output", required=True, help="File to write ('-' for standard output).")
-@click.option("--format", "fmt", type=click.Choice(["pdf", "html", "json", "csv", "xlsx", "oscal"]),
-              help="Default: from the extension of --output, else pdf.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["pdf", "html", "json", "csv", "xlsx", "oscal"]),
+    help="Default: from the extension of --output, else pdf.",
+)
 @click.option("--name", help="Plan name (default: the system name answered, else the inventory file name).")
 @click.option("--organization", default=None, help="Organization the plan is for.")
 @click.option("--plan-version", default="1", show_default=True, help="Version printed on the plan.")
-@click.option("--placement/--no-placement", default=True, show_default=True,
-              help="Include the placement advisor's proposal.")
-def report_command(inventory: str, answers_path: str | None, output: str, fmt: str | None, name: str | None,
-                   organization: str | None, plan_version: str, placement: bool) -> None:
+@click.option(
+    "--placement/--no-placement", default=True, show_default=True, help="Include the placement advisor's proposal."
+)
+def report_command(
+    inventory: str,
+    answers_path: str | None,
+    output: str,
+    fmt: str | None,
+    name: str | None,
+    organization: str | None,
+    plan_version: str,
+    placement: bool,
+) -> None:
     """Write the security plan of the inventory in INVENTORY.
 
     Exits 2 with the problems if the inventory or the answers are invalid.
@@ -51,14 +66,23 @@ def report_command(inventory: str, answers_path: str | None, output: str, fmt: s
         questionnaire, answers = questionnaire_or_exit(), answers_or_exit(answers_path, estate)
     answer_values = {} if answers is None else answers.answers
     system_name = answer_values.get("initiation.identification.system_name")
-    plan_name = name or (system_name.value if system_name is not None and system_name.answered else None) \
+    plan_name = (
+        name
+        or (system_name.value if system_name is not None and system_name.answered else None)
         or Path(inventory).stem
+    )
     analysis = assess(estate, answers=answers, questionnaire=questionnaire, plan_id=plan_name)
     plan = reports.PlanReport(
-        name=plan_name, organization=organization or "Organization not stated", estate=estate, analysis=analysis,
-        version=plan_version, generated=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
-        questionnaire=questionnaire, answers=answers,
-        placement=advise(estate).to_dict() if placement else None)
+        name=plan_name,
+        organization=organization or "Organization not stated",
+        estate=estate,
+        analysis=analysis,
+        version=plan_version,
+        generated=dt.datetime.now(dt.UTC).replace(microsecond=0),
+        questionnaire=questionnaire,
+        answers=answers,
+        placement=advise(estate).to_dict() if placement else None,
+    )
     try:
         data = reports.render(plan, fmt)
     except reports.RenderError as exc:
@@ -73,8 +97,7 @@ def report_command(inventory: str, answers_path: str | None, output: str, fmt: s
         except OSError as exc:
             click.echo(f"{output}: cannot write: {exc.strerror}", err=True)
             sys.exit(1)
-        click.echo(f"{output}: {fmt} security plan, {len(analysis.findings)} findings, {len(data):,} bytes",
-                   err=True)
+        click.echo(f"{output}: {fmt} security plan, {len(analysis.findings)} findings, {len(data):,} bytes", err=True)
 
 
 COMMANDS = [report_command]

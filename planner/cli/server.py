@@ -1,10 +1,10 @@
 """``virtplan serve`` and ``virtplan demo``: run the web service."""
+
 from __future__ import annotations
 
 import os
 
 import click
-
 from sqlalchemy import select
 
 from models import Plan
@@ -16,10 +16,12 @@ def _serve(settings: Settings, host: str, port: int, threads: int) -> None:
     from waitress import serve as waitress_serve
 
     from planner.app import create_app
+
     app = create_app(settings)
     click.echo(f"VirtPlan serving on http://{host}:{port}/ (Ctrl+C stops it)", err=True)
-    waitress_serve(app, host=host, port=port, threads=threads, max_request_body_size=settings.max_content_length,
-                   ident="virtplan")
+    waitress_serve(
+        app, host=host, port=port, threads=threads, max_request_body_size=settings.max_content_length, ident="virtplan"
+    )
 
 
 @click.command()

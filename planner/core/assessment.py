@@ -7,20 +7,32 @@ likelihood of topology findings, each with a factor naming the answer) and
 weak-answer findings (scored the same SP 800-30 way), and the analysis engine
 takes both. The CLI, the API and the reports all call this one function.
 """
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from planner.core.analysis import Analysis, Finding, Mitigation, analyze
 from planner.core.inventory import Estate
-from planner.core.questionnaire import (AnswersDocument, Questionnaire, carry_answers, default_questionnaire,
-                                        mitigations, weak_answer_findings)
+from planner.core.questionnaire import (
+    AnswersDocument,
+    Questionnaire,
+    carry_answers,
+    default_questionnaire,
+    mitigations,
+    weak_answer_findings,
+)
 
 
-def assess(estate: Estate, answers: Mapping[str, Any] | AnswersDocument | None = None,
-           questionnaire: Questionnaire | None = None, plan_id: str = "plan",
-           as_of: dt.date | None = None) -> Analysis:
+def assess(
+    estate: Estate,
+    answers: Mapping[str, Any] | AnswersDocument | None = None,
+    questionnaire: Questionnaire | None = None,
+    plan_id: str = "plan",
+    as_of: dt.date | None = None,
+) -> Analysis:
     """Analyse ``estate`` taking ``answers`` into account.
 
     ``answers`` may be an :class:`AnswersDocument`, a mapping of question id to
@@ -33,9 +45,13 @@ def assess(estate: Estate, answers: Mapping[str, Any] | AnswersDocument | None =
     return analyze(estate, mitigations=credits, extra_findings=weak)
 
 
-def answer_inputs(estate: Estate | None, answers: Mapping[str, Any] | AnswersDocument | None,
-                  questionnaire: Questionnaire | None = None, plan_id: str = "plan",
-                  as_of: dt.date | None = None) -> tuple[list[Mitigation], list[Finding]]:
+def answer_inputs(
+    estate: Estate | None,
+    answers: Mapping[str, Any] | AnswersDocument | None,
+    questionnaire: Questionnaire | None = None,
+    plan_id: str = "plan",
+    as_of: dt.date | None = None,
+) -> tuple[list[Mitigation], list[Finding]]:
     """What the answers give the analysis: (mitigations, weak-answer findings).
 
     For callers that run the analysis themselves (the CLI's ``emit_analysis``).
@@ -45,5 +61,7 @@ def answer_inputs(estate: Estate | None, answers: Mapping[str, Any] | AnswersDoc
     questionnaire = questionnaire or default_questionnaire()
     if isinstance(answers, AnswersDocument) and answers.version not in (None, questionnaire.version):
         answers = carry_answers(answers, questionnaire).answers
-    return (mitigations(questionnaire, answers, estate),
-            weak_answer_findings(questionnaire, answers, estate, plan_id=plan_id, as_of=as_of))
+    return (
+        mitigations(questionnaire, answers, estate),
+        weak_answer_findings(questionnaire, answers, estate, plan_id=plan_id, as_of=as_of),
+    )

@@ -5,6 +5,7 @@ review would find. What a newcomer sees first; keep it showing every
 capability as it lands: the inventory, the answered lifecycle questionnaire,
 the analysis with some findings triaged, placement advice (on the plan's page
 and in the report) and a generated PDF security plan."""
+
 from __future__ import annotations
 
 import json
@@ -22,21 +23,39 @@ from planner.services.accounts import Caller
 
 #: Triage a consultant would record on the demo's findings: (rule, object, status, justification).
 TRIAGE = (
-    ("ZONE-MIX-HOST", "host:esx-prod-02", "accepted",
-     "vm-web-03 runs here only during the DMZ host maintenance window (CHG-2307); moved back by 2026-12-15."),
-    ("UNFILTERED-ZONE-PATH", "network:pg-office", "transferred",
-     "The branch router is operated by the WAN provider under contract HL-NET-7; decommission tracked in CHG-2291."),
-    ("VM-UNUSED-DEVICES", "vm:vm-print-01", "mitigated",
-     "Optical drive disconnected in the VM template on 2026-11-20; inventory refresh pending."),
-    ("HOST-NO-REMOTE-LOGGING", "host:lab-ws-01", "false-positive",
-     "The lab workstation forwards logs through its endpoint agent, which the inventory does not see."),
+    (
+        "ZONE-MIX-HOST",
+        "host:esx-prod-02",
+        "accepted",
+        "vm-web-03 runs here only during the DMZ host maintenance window (CHG-2307); moved back by 2026-12-15.",
+    ),
+    (
+        "UNFILTERED-ZONE-PATH",
+        "network:pg-office",
+        "transferred",
+        "The branch router is operated by the WAN provider under contract HL-NET-7; decommission tracked in CHG-2291.",
+    ),
+    (
+        "VM-UNUSED-DEVICES",
+        "vm:vm-print-01",
+        "mitigated",
+        "Optical drive disconnected in the VM template on 2026-11-20; inventory refresh pending.",
+    ),
+    (
+        "HOST-NO-REMOTE-LOGGING",
+        "host:lab-ws-01",
+        "false-positive",
+        "The lab workstation forwards logs through its endpoint agent, which the inventory does not see.",
+    ),
 )
 
 ORGANIZATION = "Harbor Logistics (demo)"
 USERNAME = "demo"
 PLAN_NAME = "Datacenter consolidation 2027"
-PLAN_DESCRIPTION = ("Consolidate the web, application, payments and office workloads of two server rooms "
-                    "onto one vSphere 8 estate with a DMZ cluster, a production cluster and a lab.")
+PLAN_DESCRIPTION = (
+    "Consolidate the web, application, payments and office workloads of two server rooms "
+    "onto one vSphere 8 estate with a DMZ cluster, a production cluster and a lab."
+)
 
 
 def estate_document() -> dict:
@@ -63,8 +82,9 @@ def load_demo(session: Session) -> DemoAccess:
     Idempotent: a second run reuses what exists, re-applies the demo
     inventory, and issues a fresh password and token (shown once).
     """
-    org = session.scalar(select(Organization).where(Organization.name == ORGANIZATION)) \
-        or accounts.create_organization(session, ORGANIZATION)
+    org = session.scalar(select(Organization).where(Organization.name == ORGANIZATION)) or accounts.create_organization(
+        session, ORGANIZATION
+    )
     password = secrets.token_urlsafe(12)
     user = session.scalar(select(User).where(User.username == USERNAME))
     if user is None:
@@ -72,8 +92,9 @@ def load_demo(session: Session) -> DemoAccess:
     else:
         user.password_hash = generate_password_hash(password)
     caller = Caller(org.id, frozenset({"read", "write"}), user.id, USERNAME)
-    plan = session.scalar(select(Plan).where(Plan.organization_id == org.id, Plan.name == PLAN_NAME)) \
-        or plans.create_plan(session, caller, PLAN_NAME, PLAN_DESCRIPTION)
+    plan = session.scalar(
+        select(Plan).where(Plan.organization_id == org.id, Plan.name == PLAN_NAME)
+    ) or plans.create_plan(session, caller, PLAN_NAME, PLAN_DESCRIPTION)
     plans.put_inventory(session, caller, plan.id, estate_document())
     with resources.as_file(answers_path()) as path:
         answers.load_answers_file(session, caller, plan.id, path)
@@ -95,9 +116,14 @@ def render_demo_report(session_factory, plan_id: int, organization_id: int) -> i
     with session_factory() as session:
         caller = Caller(organization_id, frozenset({"read", "write"}), None, USERNAME)
         plan = plans.get_plan(session, caller, plan_id)
-        done = session.scalar(select(Report.id).where(
-            Report.plan_id == plan_id, Report.format == "pdf", Report.state == "succeeded",
-            Report.inventory_version == plan.inventory_version))
+        done = session.scalar(
+            select(Report.id).where(
+                Report.plan_id == plan_id,
+                Report.format == "pdf",
+                Report.state == "succeeded",
+                Report.inventory_version == plan.inventory_version,
+            )
+        )
         if done is not None:
             return done
         row = report_jobs.request_report(session, caller, plan_id, "pdf", "demo")

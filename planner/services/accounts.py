@@ -1,4 +1,5 @@
 """Organizations, users and API tokens: creating them and checking credentials."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,7 +16,7 @@ from models.base import utcnow
 
 from .errors import Conflict, Invalid, NotFound
 
-TOKEN_PREFIX = "vp_"
+TOKEN_PREFIX = "vp_"  # noqa: S105 -- the visible prefix of every token, not a secret
 MIN_PASSWORD_LENGTH = 12
 
 
@@ -87,16 +88,28 @@ def scopes_for_role(role: str) -> frozenset[str]:
     return frozenset({"read"}) if role == "viewer" else frozenset(SCOPES)
 
 
-def create_token(session: Session, organization: Organization, scope: str, name: str = "",
-                 created_by: User | None = None, expires_at: dt.datetime | None = None) -> tuple[ApiToken, str]:
+def create_token(
+    session: Session,
+    organization: Organization,
+    scope: str,
+    name: str = "",
+    created_by: User | None = None,
+    expires_at: dt.datetime | None = None,
+) -> tuple[ApiToken, str]:
     """A new token; returns the row and the secret, which is never stored."""
     if scope not in SCOPES:
         raise Invalid(f"scope must be one of {', '.join(SCOPES)}, not {scope!r}")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     scopes = "read write" if scope == "write" else "read"
-    row = ApiToken(organization_id=organization.id, name=name or f"{scope} token", prefix=secret[:10],
-                   token_hash=_hash_token(secret), scopes=scopes,
-                   created_by_id=created_by.id if created_by else None, expires_at=expires_at)
+    row = ApiToken(
+        organization_id=organization.id,
+        name=name or f"{scope} token",
+        prefix=secret[:10],
+        token_hash=_hash_token(secret),
+        scopes=scopes,
+        created_by_id=created_by.id if created_by else None,
+        expires_at=expires_at,
+    )
     session.add(row)
     session.flush()
     return row, secret
@@ -111,8 +124,13 @@ def caller_for_token(session: Session, secret: str) -> Caller | None:
     if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         return None
     stale = row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60
-    return Caller(row.organization_id, row.scope_set, row.created_by_id, f"token {row.prefix}…",
-                  token_id=row.id if stale else None)
+    return Caller(
+        row.organization_id,
+        row.scope_set,
+        row.created_by_id,
+        f"token {row.prefix}…",
+        token_id=row.id if stale else None,
+    )
 
 
 def touch_token(session: Session, token_id: int) -> None:
@@ -122,8 +140,9 @@ def touch_token(session: Session, token_id: int) -> None:
 
 
 def caller_for_user(session: Session, user_id: int, organization_id: int) -> Caller | None:
-    membership = session.scalar(select(Membership).where(Membership.user_id == user_id,
-                                                         Membership.organization_id == organization_id))
+    membership = session.scalar(
+        select(Membership).where(Membership.user_id == user_id, Membership.organization_id == organization_id)
+    )
     if membership is None:
         return None
     return Caller(organization_id, scopes_for_role(membership.role), user_id, membership.user.username)

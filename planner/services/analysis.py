@@ -18,11 +18,13 @@ organization's plan or finding is :class:`NotFound`.
 
 The demo and the API call these functions; they know nothing of HTTP.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import case, delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -42,8 +44,18 @@ from .errors import Invalid, NotFound
 from .plans import get_plan
 
 #: The finding's fields of the analysis-v1 contract that analysis refreshes.
-CONTENT = ("rule", "title", "objects", "likelihood", "impact", "risk", "factors", "evidence", "references",
-           "remediation")
+CONTENT = (
+    "rule",
+    "title",
+    "objects",
+    "likelihood",
+    "impact",
+    "risk",
+    "factors",
+    "evidence",
+    "references",
+    "remediation",
+)
 CHANGE_KINDS = ("new", "still", "reopened", "resolved")
 MAX_JUSTIFICATION = 10_000
 _CHUNK = 1000
@@ -61,15 +73,20 @@ def parse_object(value: str) -> ObjectFilter:
     if not colon:
         raise Invalid("invalid object filter", [{"path": "object", "message": "expected kind:id, e.g. host:esx-01"}])
     if kind not in OBJECT_KINDS:
-        raise Invalid("invalid object filter", [{"path": "object", "message":
-                                                 f"unknown kind {kind!r}: expected one of {', '.join(OBJECT_KINDS)}"}])
+        raise Invalid(
+            "invalid object filter",
+            [{"path": "object", "message": f"unknown kind {kind!r}: expected one of {', '.join(OBJECT_KINDS)}"}],
+        )
     if not ext_id or len(ext_id) > 200:
-        raise Invalid("invalid object filter", [{"path": "object", "message": "expected an id of 1 to 200 characters "
-                                                                              "after the colon"}])
+        raise Invalid(
+            "invalid object filter",
+            [{"path": "object", "message": "expected an id of 1 to 200 characters after the colon"}],
+        )
     return ObjectFilter(kind, ext_id)
 
 
 # --- running the analysis -----------------------------------------------------
+
 
 def _plain(value: Any) -> Any:
     """The value as JSON gives it back (tuples become lists), so stored and
@@ -79,7 +96,7 @@ def _plain(value: Any) -> Any:
 
 def _chunks(items: list, size: int = _CHUNK) -> Iterable[list]:
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 def _object_rows(plan_id: int, finding_id: int, objects: list[dict]) -> list[dict]:
@@ -102,14 +119,22 @@ def run_analysis(session: Session, caller: Caller, plan_id: int) -> tuple[Analys
     started = utcnow()
     plan = get_plan(session, caller, plan_id, for_update=True)
     result = assess_plan(session, plan)
-    run = AnalysisRun(plan_id=plan.id, inventory_version=plan.inventory_version,
-                      questionnaire_version=plan.questionnaire_version, started_at=started,
-                      requested_by=caller.label or None, summary={})
+    run = AnalysisRun(
+        plan_id=plan.id,
+        inventory_version=plan.inventory_version,
+        questionnaire_version=plan.questionnaire_version,
+        started_at=started,
+        requested_by=caller.label or None,
+        summary={},
+    )
     session.add(run)
     session.flush()
     counts = sync_findings(session, run, result.findings)
-    run.summary = {"findings": counts["new"] + counts["still"] + counts["reopened"], **result.summary(),
-                   "changes": counts}
+    run.summary = {
+        "findings": counts["new"] + counts["still"] + counts["reopened"],
+        **result.summary(),
+        "changes": counts,
+    }
     run.finished_at = utcnow()
     session.flush()
     return run, counts
@@ -126,8 +151,16 @@ def sync_findings(session: Session, run: AnalysisRun, findings: Iterable[CoreFin
 
     def event(finding_id: int, kind: str, to_status: str | None = None) -> dict:
         # Same keys for every row, so the bulk insert keeps them in order.
-        return {"finding_id": finding_id, "at": now, "by": who, "event": kind, "from_status": None,
-                "to_status": to_status, "justification": None, "run_id": run.id}
+        return {
+            "finding_id": finding_id,
+            "at": now,
+            "by": who,
+            "event": kind,
+            "from_status": None,
+            "to_status": to_status,
+            "justification": None,
+            "run_id": run.id,
+        }
 
     fresh: dict[str, dict] = {}
     for f in findings:
@@ -135,18 +168,33 @@ def sync_findings(session: Session, run: AnalysisRun, findings: Iterable[CoreFin
         # a duplicate from failing the whole run on the unique constraint.
         fresh.setdefault(f.fingerprint, _plain({k: v for k, v in f.to_dict().items() if k != "fingerprint"}))
 
-    stored = {r.fingerprint: r for r in session.execute(
-        select(Finding.id, Finding.fingerprint, Finding.resolved, *(getattr(Finding, c) for c in CONTENT))
-        .where(Finding.plan_id == plan_id))}
+    stored = {
+        r.fingerprint: r
+        for r in session.execute(
+            select(Finding.id, Finding.fingerprint, Finding.resolved, *(getattr(Finding, c) for c in CONTENT)).where(
+                Finding.plan_id == plan_id
+            )
+        )
+    }
 
     new_rows, refreshed, unlinked, linked, events = [], [], [], [], []
     counts = dict.fromkeys(CHANGE_KINDS, 0)
     for fp, content in fresh.items():
         row = stored.get(fp)
         if row is None:
-            new_rows.append({"plan_id": plan_id, "fingerprint": fp, **content, "status": "open",
-                             "resolved": False, "first_seen_run_id": run.id, "last_seen_run_id": run.id,
-                             "first_seen_at": now, "last_seen_at": now})
+            new_rows.append(
+                {
+                    "plan_id": plan_id,
+                    "fingerprint": fp,
+                    **content,
+                    "status": "open",
+                    "resolved": False,
+                    "first_seen_run_id": run.id,
+                    "last_seen_run_id": run.id,
+                    "first_seen_at": now,
+                    "last_seen_at": now,
+                }
+            )
             counts["new"] += 1
             continue
         changed = {c: content[c] for c in CONTENT if getattr(row, c) != content[c]}
@@ -168,8 +216,13 @@ def sync_findings(session: Session, run: AnalysisRun, findings: Iterable[CoreFin
         # executemany without RETURNING (row-at-a-time on some backends), then
         # one query for the new ids: the rows this run saw first.
         session.execute(insert(Finding), new_rows)
-        ids = dict(session.execute(select(Finding.fingerprint, Finding.id).where(
-            Finding.plan_id == plan_id, Finding.first_seen_run_id == run.id)).all())
+        ids = dict(
+            session.execute(
+                select(Finding.fingerprint, Finding.id).where(
+                    Finding.plan_id == plan_id, Finding.first_seen_run_id == run.id
+                )
+            ).all()
+        )
         events += [event(ids[r["fingerprint"]], "created", to_status="open") for r in new_rows]
         linked += [(ids[r["fingerprint"]], r["objects"]) for r in new_rows]
     if refreshed:
@@ -184,16 +237,20 @@ def sync_findings(session: Session, run: AnalysisRun, findings: Iterable[CoreFin
         session.execute(insert(FindingObject), links)
     if events:
         session.execute(insert(FindingEvent), events)
-    session.execute(update(Finding).where(Finding.plan_id == plan_id, Finding.resolved.is_(False))
-                    .values(last_seen_at=now, last_seen_run_id=run.id)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(Finding)
+        .where(Finding.plan_id == plan_id, Finding.resolved.is_(False))
+        .values(last_seen_at=now, last_seen_run_id=run.id)
+        .execution_options(synchronize_session=False)
+    )
     return counts
 
 
 def latest_run(session: Session, caller: Caller, plan_id: int) -> AnalysisRun:
     plan = get_plan(session, caller, plan_id)
-    run = session.scalar(select(AnalysisRun).where(AnalysisRun.plan_id == plan.id)
-                         .order_by(AnalysisRun.id.desc()).limit(1))
+    run = session.scalar(
+        select(AnalysisRun).where(AnalysisRun.plan_id == plan.id).order_by(AnalysisRun.id.desc()).limit(1)
+    )
     if run is None:
         raise NotFound(f"plan {plan_id} has not been analysed yet")
     return run
@@ -210,15 +267,25 @@ def _check_choices(values: Iterable[str] | None, allowed: tuple[str, ...], path:
     values = [values] if isinstance(values, str) else list(values)
     bad = [v for v in values if v not in allowed]
     if bad:
-        raise Invalid(f"invalid {path} filter", [{"path": path, "message":
-                                                  f"unknown {path} {bad[0]!r}: expected one of {', '.join(allowed)}"}])
+        raise Invalid(
+            f"invalid {path} filter",
+            [{"path": path, "message": f"unknown {path} {bad[0]!r}: expected one of {', '.join(allowed)}"}],
+        )
     return values
 
 
-def list_findings(session: Session, caller: Caller, plan_id: int, risk: Iterable[str] | str | None = None,
-                  rule: Iterable[str] | str | None = None, status: Iterable[str] | str | None = None,
-                  object: str | ObjectFilter | None = None, resolved: bool | None = False,
-                  offset: int = 0, limit: int = 100) -> tuple[list[Finding], int]:
+def list_findings(
+    session: Session,
+    caller: Caller,
+    plan_id: int,
+    risk: Iterable[str] | str | None = None,
+    rule: Iterable[str] | str | None = None,
+    status: Iterable[str] | str | None = None,
+    object: str | ObjectFilter | None = None,
+    resolved: bool | None = False,
+    offset: int = 0,
+    limit: int = 100,
+) -> tuple[list[Finding], int]:
     """The plan's findings, highest risk first, then by rule and age; and their total.
 
     ``risk``, ``rule`` and ``status`` each take one value or several (any of
@@ -240,20 +307,29 @@ def list_findings(session: Session, caller: Caller, plan_id: int, risk: Iterable
         where.append(Finding.resolved.is_(bool(resolved)))
     if object is not None:
         target = parse_object(object) if isinstance(object, str) else object
-        where.append(exists().where(FindingObject.finding_id == Finding.id, FindingObject.plan_id == plan.id,
-                                    FindingObject.kind == target.kind, FindingObject.ext_id == target.id))
+        where.append(
+            exists().where(
+                FindingObject.finding_id == Finding.id,
+                FindingObject.plan_id == plan.id,
+                FindingObject.kind == target.kind,
+                FindingObject.ext_id == target.id,
+            )
+        )
     total = session.scalar(select(func.count()).select_from(Finding).where(*where)) or 0
-    findings = session.scalars(select(Finding).where(*where)
-                               .order_by(_RISK_RANK.desc(), Finding.rule, Finding.id)
-                               .offset(offset).limit(limit)).all()
+    findings = session.scalars(
+        select(Finding).where(*where).order_by(_RISK_RANK.desc(), Finding.rule, Finding.id).offset(offset).limit(limit)
+    ).all()
     return list(findings), total
 
 
 def get_finding(session: Session, caller: Caller, plan_id: int, finding_id: int) -> Finding:
     """One finding of the plan, with its events (``finding.events``, oldest first)."""
     plan = get_plan(session, caller, plan_id)
-    finding = session.scalar(select(Finding).where(Finding.id == finding_id, Finding.plan_id == plan.id)
-                             .options(selectinload(Finding.events)))
+    finding = session.scalar(
+        select(Finding)
+        .where(Finding.id == finding_id, Finding.plan_id == plan.id)
+        .options(selectinload(Finding.events))
+    )
     if finding is None:
         raise NotFound(f"no finding {finding_id} in plan {plan_id}")
     return finding
@@ -261,11 +337,13 @@ def get_finding(session: Session, caller: Caller, plan_id: int, finding_id: int)
 
 # --- triage -------------------------------------------------------------------
 
+
 def _clean_justification(status: Any, justification: Any) -> str | None:
     problems = []
     if status not in TRIAGE_STATUSES:
-        problems.append({"path": "status", "message": f"unknown status {status!r}: expected one of "
-                                                      f"{', '.join(TRIAGE_STATUSES)}"})
+        problems.append(
+            {"path": "status", "message": f"unknown status {status!r}: expected one of {', '.join(TRIAGE_STATUSES)}"}
+        )
     text = None
     if justification is not None:
         if not isinstance(justification, str):
@@ -273,21 +351,24 @@ def _clean_justification(status: Any, justification: Any) -> str | None:
         elif "\x00" in justification:
             problems.append({"path": "justification", "message": "NUL characters are not allowed"})
         elif len(justification) > MAX_JUSTIFICATION:
-            problems.append({"path": "justification", "message":
-                             f"expected at most {MAX_JUSTIFICATION} characters"})
+            problems.append({"path": "justification", "message": f"expected at most {MAX_JUSTIFICATION} characters"})
         else:
             text = justification.strip() or None
-    if text is None and status != "open" and status in TRIAGE_STATUSES \
-            and not any(p["path"] == "justification" for p in problems):
-        problems.append({"path": "justification", "message":
-                         f"a justification is required to set status {status!r}"})
+    if (
+        text is None
+        and status != "open"
+        and status in TRIAGE_STATUSES
+        and not any(p["path"] == "justification" for p in problems)
+    ):
+        problems.append({"path": "justification", "message": f"a justification is required to set status {status!r}"})
     if problems:
         raise Invalid("invalid triage", problems)
     return text
 
 
-def set_status(session: Session, caller: Caller, plan_id: int, finding_id: int, status: Any,
-               justification: Any = None) -> Finding:
+def set_status(
+    session: Session, caller: Caller, plan_id: int, finding_id: int, status: Any, justification: Any = None
+) -> Finding:
     """Triage a finding (resolved or not): status, justification, who, when,
     and a "status" event with from, to and the justification.
 
@@ -300,8 +381,9 @@ def set_status(session: Session, caller: Caller, plan_id: int, finding_id: int, 
         return finding
     now = utcnow()
     who = caller.label or None
-    finding.events.append(FindingEvent(at=now, by=who, event="status", from_status=finding.status,
-                                       to_status=status, justification=text))
+    finding.events.append(
+        FindingEvent(at=now, by=who, event="status", from_status=finding.status, to_status=status, justification=text)
+    )
     finding.status, finding.justification, finding.status_by, finding.status_at = status, text, who, now
     session.flush()
     return finding

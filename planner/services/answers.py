@@ -21,6 +21,7 @@ are carried across (``carry_answers``): reads show the carried set and report
 what would be dropped; the next write stores the carried set and records the
 drops.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -35,9 +36,20 @@ from models import AnswerEvent, Plan
 from models.base import utcnow
 from models.inventory_store import read_inventory
 from planner.core.inventory import Estate, load_estate
-from planner.core.questionnaire import (Answer, AnswersDocument, AnswersError, DroppedAnswer, Questionnaire,
-                                        carry_answers, default_questionnaire, merge_answers,
-                                        parse_answers_document, progress, read_answers, validate_answers)
+from planner.core.questionnaire import (
+    Answer,
+    AnswersDocument,
+    AnswersError,
+    DroppedAnswer,
+    Questionnaire,
+    carry_answers,
+    default_questionnaire,
+    merge_answers,
+    parse_answers_document,
+    progress,
+    read_answers,
+    validate_answers,
+)
 
 from .accounts import Caller
 from .errors import Invalid, NotFound, StaleWrite
@@ -62,8 +74,12 @@ class Changes:
         return bool(self.set or self.cleared or self.dropped)
 
     def to_dict(self) -> dict:
-        return {"changed": self.changed, "set": list(self.set), "cleared": list(self.cleared),
-                "dropped": [d.to_dict() for d in self.dropped]}
+        return {
+            "changed": self.changed,
+            "set": list(self.set),
+            "cleared": list(self.cleared),
+            "dropped": [d.to_dict() for d in self.dropped],
+        }
 
 
 @dataclass
@@ -76,6 +92,7 @@ class AnswersWrite:
 
 
 # ------------------------------------------------------------------ reading
+
 
 def questionnaire() -> Questionnaire:
     """The questionnaire answers are validated against (the packaged, current one)."""
@@ -93,8 +110,9 @@ def _rows(session: Session, plan: Plan) -> dict[str, AnswerRow]:
 
 
 def _as_answer(row: AnswerRow) -> Answer:
-    return Answer(row.value, row.comment, row.evidence, row.answered_by,
-                  row.answered_at.isoformat() if row.answered_at else None)
+    return Answer(
+        row.value, row.comment, row.evidence, row.answered_by, row.answered_at.isoformat() if row.answered_at else None
+    )
 
 
 def _current(plan: Plan, rows: dict[str, AnswerRow], q: Questionnaire) -> tuple[dict[str, Answer], list[DroppedAnswer]]:
@@ -167,17 +185,29 @@ def answer_history(session: Session, caller: Caller, plan_id: int, question_id: 
     """Every change to one answer, oldest first. A question the questionnaire
     does not know is NotFound unless the plan has history for it (a dropped one)."""
     plan = get_plan(session, caller, plan_id)
-    events = session.scalars(select(AnswerEvent).where(AnswerEvent.plan_id == plan.id,
-                                                       AnswerEvent.question_id == question_id)
-                             .order_by(AnswerEvent.id)).all()
+    events = session.scalars(
+        select(AnswerEvent)
+        .where(AnswerEvent.plan_id == plan.id, AnswerEvent.question_id == question_id)
+        .order_by(AnswerEvent.id)
+    ).all()
     if not events and question_id not in questionnaire().questions:
         raise NotFound(f"no question {question_id!r} in questionnaire version {questionnaire().version}")
-    return [{"change": e.change, "value": e.value, "comment": e.comment, "evidence": e.evidence,
-             "answered_by": e.answered_by, "answered_at": e.answered_at,
-             "questionnaire_version": e.questionnaire_version} for e in events]
+    return [
+        {
+            "change": e.change,
+            "value": e.value,
+            "comment": e.comment,
+            "evidence": e.evidence,
+            "answered_by": e.answered_by,
+            "answered_at": e.answered_at,
+            "questionnaire_version": e.questionnaire_version,
+        }
+        for e in events
+    ]
 
 
 # ------------------------------------------------------------------ writing
+
 
 def _check_precondition(session: Session, plan: Plan, q: Questionnaire, if_match: str | None) -> None:
     if if_match is None:
@@ -224,12 +254,18 @@ def _same_value(a: Any, b: Any) -> bool:
 
 
 def _unchanged(row: AnswerRow, answer: Answer) -> bool:
-    return _same_value(row.value, answer.value) and row.comment == answer.comment and \
-        row.evidence == answer.evidence
+    return _same_value(row.value, answer.value) and row.comment == answer.comment and row.evidence == answer.evidence
 
 
-def _write(session: Session, plan: Plan, caller: Caller, q: Questionnaire, rows: dict[str, AnswerRow],
-           wanted: dict[str, Answer], dropped: list[DroppedAnswer]) -> Changes:
+def _write(
+    session: Session,
+    plan: Plan,
+    caller: Caller,
+    q: Questionnaire,
+    rows: dict[str, AnswerRow],
+    wanted: dict[str, Answer],
+    dropped: list[DroppedAnswer],
+) -> Changes:
     """Make the stored answers ``wanted``: rewrite only what differs, an event per change."""
     now = utcnow()
     who = caller.label or None
@@ -237,13 +273,21 @@ def _write(session: Session, plan: Plan, caller: Caller, q: Questionnaire, rows:
     dropped_ids = {d.id for d in dropped}
 
     def event(qid: str, change: str, answer: Answer | None) -> None:
-        session.add(AnswerEvent(plan_id=plan.id, question_id=qid, change=change,
-                                value=answer.value if answer else None,
-                                comment=answer.comment if answer else None,
-                                evidence=answer.evidence if answer else None,
-                                answered_by=who, answered_at=now, questionnaire_version=q.version))
+        session.add(
+            AnswerEvent(
+                plan_id=plan.id,
+                question_id=qid,
+                change=change,
+                value=answer.value if answer else None,
+                comment=answer.comment if answer else None,
+                evidence=answer.evidence if answer else None,
+                answered_by=who,
+                answered_at=now,
+                questionnaire_version=q.version,
+            )
+        )
 
-    for qid, row in _ordered(dict(rows), q).items():
+    for qid in _ordered(dict(rows), q):
         if qid not in wanted:
             event(qid, "dropped" if qid in dropped_ids else "cleared", None)
             if qid not in dropped_ids:
@@ -266,8 +310,7 @@ def _write(session: Session, plan: Plan, caller: Caller, q: Questionnaire, rows:
     return changes
 
 
-def put_answers(session: Session, caller: Caller, plan_id: int, body: Any,
-                if_match: str | None = None) -> AnswersWrite:
+def put_answers(session: Session, caller: Caller, plan_id: int, body: Any, if_match: str | None = None) -> AnswersWrite:
     """Replace all of the plan's answers with those in ``body`` (an answers
     document, parsed JSON/YAML or an :class:`AnswersDocument`).
 
@@ -296,8 +339,9 @@ def put_answers(session: Session, caller: Caller, plan_id: int, body: Any,
     return AnswersWrite(plan, changes, _document(session, plan, q, estate))
 
 
-def patch_answer(session: Session, caller: Caller, plan_id: int, question_id: str, body: Any,
-                 if_match: str | None = None) -> AnswersWrite:
+def patch_answer(
+    session: Session, caller: Caller, plan_id: int, question_id: str, body: Any, if_match: str | None = None
+) -> AnswersWrite:
     """Set or clear one answer. ``body`` is ``{"value", "comment", "evidence"}``;
     a null value with no comment or evidence clears it.
 
@@ -310,10 +354,14 @@ def patch_answer(session: Session, caller: Caller, plan_id: int, question_id: st
     q = questionnaire()
     plan = get_plan(session, caller, plan_id, for_update=True)
     if not isinstance(body, dict):
-        raise Invalid("the answer is invalid; nothing was stored",
-                      [{"path": "", "message": "expected an object with value, comment and evidence"}])
-    problems = [{"path": key, "message": f"unknown key; expected {', '.join(PATCH_KEYS)}"}
-                for key in sorted(set(body) - set(PATCH_KEYS), key=str)]
+        raise Invalid(
+            "the answer is invalid; nothing was stored",
+            [{"path": "", "message": "expected an object with value, comment and evidence"}],
+        )
+    problems = [
+        {"path": key, "message": f"unknown key; expected {', '.join(PATCH_KEYS)}"}
+        for key in sorted(set(body) - set(PATCH_KEYS), key=str)
+    ]
     if "value" not in body:
         problems.append({"path": "value", "message": "required (null clears the answer)"})
     if problems:
@@ -348,6 +396,19 @@ def load_answers_file(session: Session, caller: Caller, plan_id: int, path: str 
     return put_answers(session, caller, plan_id, document)
 
 
-__all__ = ["AnswersWrite", "Changes", "READ_ONLY_KEYS", "answer_history", "answers_document", "answers_etag",
-           "current_answers", "get_answers", "load_answers_file", "patch_answer", "plan_estate", "plan_progress", "put_answers",
-           "questionnaire"]
+__all__ = [
+    "READ_ONLY_KEYS",
+    "AnswersWrite",
+    "Changes",
+    "answer_history",
+    "answers_document",
+    "answers_etag",
+    "current_answers",
+    "get_answers",
+    "load_answers_file",
+    "patch_answer",
+    "plan_estate",
+    "plan_progress",
+    "put_answers",
+    "questionnaire",
+]

@@ -1,4 +1,5 @@
 """Failures a use case reports; the shells turn them into HTTP answers or exit codes."""
+
 from __future__ import annotations
 
 
@@ -13,16 +14,19 @@ class ServiceError(Exception):
 
 class NotFound(ServiceError):
     """Absent, or belonging to another organization: the two are not told apart."""
+
     status = 404
 
 
 class Invalid(ServiceError):
     """Input that breaks a contract; ``problems`` lists each with its path."""
+
     status = 422
 
 
 class StaleWrite(ServiceError):
     """The caller's If-Match names a version that is no longer current."""
+
     status = 412
 
 

@@ -3,6 +3,7 @@
 A plan of another organization is reported exactly like a plan that does not
 exist (:class:`NotFound`), so a caller cannot even learn that it exists.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -59,8 +60,9 @@ def create_plan(session: Session, caller: Caller, name: Any, description: str | 
     return plan
 
 
-def rename_plan(session: Session, caller: Caller, plan_id: int, name: Any = None,
-                description: str | None = None) -> Plan:
+def rename_plan(
+    session: Session, caller: Caller, plan_id: int, name: Any = None, description: str | None = None
+) -> Plan:
     plan = get_plan(session, caller, plan_id)
     if name is not None:
         plan.name = _clean_name(name)
@@ -92,8 +94,9 @@ def _check_precondition(plan: Plan, if_match: str | None) -> None:
         raise StaleWrite(f"the inventory has changed: its current ETag is {etag(plan)}")
 
 
-def put_inventory(session: Session, caller: Caller, plan_id: int, document: Any,
-                  if_match: str | None = None) -> tuple[Plan, bool]:
+def put_inventory(
+    session: Session, caller: Caller, plan_id: int, document: Any, if_match: str | None = None
+) -> tuple[Plan, bool]:
     """Replace the plan's inventory with ``document``; returns (plan, changed)."""
     try:
         normalized = validate_document(document)
@@ -105,8 +108,9 @@ def put_inventory(session: Session, caller: Caller, plan_id: int, document: Any,
     return plan, changed
 
 
-def patch_inventory(session: Session, caller: Caller, plan_id: int, patch: Any,
-                    if_match: str | None = None) -> tuple[Plan, bool]:
+def patch_inventory(
+    session: Session, caller: Caller, plan_id: int, patch: Any, if_match: str | None = None
+) -> tuple[Plan, bool]:
     """Upsert the objects in ``patch`` and delete those it lists; returns (plan, changed)."""
     plan = get_plan(session, caller, plan_id, for_update=True)
     _check_precondition(plan, if_match)

@@ -12,11 +12,13 @@ never seen half-stored, and no transaction stays open while rendering.
 Reads are scoped to the caller's organization like plans
 (:mod:`planner.services.plans`): another organization's report is simply not found.
 """
+
 from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -51,6 +53,7 @@ class JobError(Exception):
 
 # --- requesting and reading --------------------------------------------------------------------
 
+
 def _clean_version(version: Any) -> str | None:
     if version is None:
         return None
@@ -58,24 +61,35 @@ def _clean_version(version: Any) -> str | None:
         raise Invalid("invalid report request", [{"path": "version", "message": "expected a non-empty string"}])
     version = version.strip()
     if len(version) > MAX_VERSION:
-        raise Invalid("invalid report request",
-                      [{"path": "version", "message": f"expected at most {MAX_VERSION} characters"}])
+        raise Invalid(
+            "invalid report request", [{"path": "version", "message": f"expected at most {MAX_VERSION} characters"}]
+        )
     if any(not ch.isprintable() for ch in version):
-        raise Invalid("invalid report request",
-                      [{"path": "version", "message": "expected printable text (no control characters)"}])
+        raise Invalid(
+            "invalid report request",
+            [{"path": "version", "message": "expected printable text (no control characters)"}],
+        )
     return version
 
 
-def request_report(session: Session, caller: Caller, plan_id: int, fmt: Any,
-                   plan_version: Any = None) -> Report:
+def request_report(session: Session, caller: Caller, plan_id: int, fmt: Any, plan_version: Any = None) -> Report:
     """Record a job to render plan ``plan_id`` as ``fmt``; the caller commits, then submits it."""
     if not isinstance(fmt, str) or fmt not in reports.FORMATS:
-        raise Invalid("unknown report format", [{
-            "path": "format", "message": f"expected one of {', '.join(reports.FORMATS)}; got {fmt!r}"}])
+        raise Invalid(
+            "unknown report format",
+            [{"path": "format", "message": f"expected one of {', '.join(reports.FORMATS)}; got {fmt!r}"}],
+        )
     version = _clean_version(plan_version)
     plan = get_plan(session, caller, plan_id)
-    row = Report(plan_id=plan.id, format=fmt, state="queued", requested_by=caller.label[:200] or None,
-                 requested_at=utcnow(), inventory_version=plan.inventory_version, plan_version=version)
+    row = Report(
+        plan_id=plan.id,
+        format=fmt,
+        state="queued",
+        requested_by=caller.label[:200] or None,
+        requested_at=utcnow(),
+        inventory_version=plan.inventory_version,
+        plan_version=version,
+    )
     session.add(row)
     session.flush()
     return row
@@ -85,15 +99,18 @@ def list_reports(session: Session, caller: Caller, plan_id: int, offset: int, li
     """The plan's report jobs, newest first (content not loaded)."""
     plan = get_plan(session, caller, plan_id)
     total = session.scalar(select(func.count()).select_from(Report).where(Report.plan_id == plan.id))
-    rows = session.scalars(select(Report).where(Report.plan_id == plan.id)
-                           .order_by(Report.id.desc()).offset(offset).limit(limit)).all()
+    rows = session.scalars(
+        select(Report).where(Report.plan_id == plan.id).order_by(Report.id.desc()).offset(offset).limit(limit)
+    ).all()
     return list(rows), total or 0
 
 
 def get_report(session: Session, caller: Caller, plan_id: int, report_id: int) -> Report:
-    row = session.scalar(select(Report).join(Plan, Plan.id == Report.plan_id)
-                         .where(Report.id == report_id, Report.plan_id == plan_id,
-                                Plan.organization_id == caller.organization_id))
+    row = session.scalar(
+        select(Report)
+        .join(Plan, Plan.id == Report.plan_id)
+        .where(Report.id == report_id, Report.plan_id == plan_id, Plan.organization_id == caller.organization_id)
+    )
     if row is None:
         raise NotFound(f"no report {report_id} of plan {plan_id}")
     return row
@@ -123,16 +140,23 @@ def abandon_report(session: Session, row: Report, message: str) -> None:
 def recover_interrupted(session: Session) -> int:
     """Mark jobs a stopped process left ``queued`` or ``running`` as failed
     (run once at start; the caller commits). Returns how many."""
-    result = session.execute(update(Report).where(Report.state.in_(("queued", "running")))
-                             .values(state="failed", error=INTERRUPTED, finished_at=utcnow()))
+    result = session.execute(
+        update(Report)
+        .where(Report.state.in_(("queued", "running")))
+        .values(state="failed", error=INTERRUPTED, finished_at=utcnow())
+    )
     return result.rowcount or 0
 
 
 # --- running ----------------------------------------------------------------------------------
 
-def run_report_job(session_factory: Callable[[], Session], report_id: int,
-                   timeout: float = reports.DEFAULT_TIMEOUT,
-                   memory_mb: int | None = reports.DEFAULT_MEMORY_MB) -> None:
+
+def run_report_job(
+    session_factory: Callable[[], Session],
+    report_id: int,
+    timeout: float = reports.DEFAULT_TIMEOUT,
+    memory_mb: int | None = reports.DEFAULT_MEMORY_MB,
+) -> None:
     """Render job ``report_id`` and store the result (or the failure). Never raises."""
     try:
         fmt = _claim(session_factory, report_id)
@@ -153,7 +177,7 @@ def run_report_job(session_factory: Callable[[], Session], report_id: int,
     except JobError as exc:
         _fail(session_factory, report_id, str(exc))
         return
-    except Exception:  # noqa: BLE001 - recorded, and logged with its traceback
+    except Exception:
         log.exception("report %s failed", report_id)
         _fail(session_factory, report_id, INTERNAL)
         return
@@ -161,15 +185,21 @@ def run_report_job(session_factory: Callable[[], Session], report_id: int,
         _store(session_factory, report_id, rendered, inventory_version)
     except SQLAlchemyError:
         log.exception("report %s: cannot store the result", report_id)
-        _fail(session_factory, report_id, f"the {fmt} report was generated ({len(rendered.content):,} bytes) "
-                                          "but could not be stored")
+        _fail(
+            session_factory,
+            report_id,
+            f"the {fmt} report was generated ({len(rendered.content):,} bytes) but could not be stored",
+        )
 
 
 def _claim(session_factory: Callable[[], Session], report_id: int) -> str | None:
     """queued -> running, atomically; the job's format, or None if it is not queued."""
     with session_factory() as session:
-        claimed = session.execute(update(Report).where(Report.id == report_id, Report.state == "queued")
-                                  .values(state="running", started_at=utcnow()))
+        claimed = session.execute(
+            update(Report)
+            .where(Report.id == report_id, Report.state == "queued")
+            .values(state="running", started_at=utcnow())
+        )
         if claimed.rowcount != 1:
             session.rollback()
             return None
@@ -208,20 +238,34 @@ def _plan_report(session_factory: Callable[[], Session], report_id: int) -> tupl
     # The same plan_id as planner.services.analysis, so fingerprints (and triage) match.
     analysis = assess(estate, answers=answers or None, questionnaire=questionnaire, plan_id=str(plan_id))
     return reports.PlanReport(
-        name=name, organization=organization, estate=estate, analysis=analysis, version=label,
-        generated=utcnow().replace(microsecond=0), questionnaire=questionnaire, answers=answers,
-        triage=triage, plan_id=str(plan_id)), version
+        name=name,
+        organization=organization,
+        estate=estate,
+        analysis=analysis,
+        version=label,
+        generated=utcnow().replace(microsecond=0),
+        questionnaire=questionnaire,
+        answers=answers,
+        triage=triage,
+        plan_id=str(plan_id),
+    ), version
 
 
 def _triage(session: Session, plan_id: int) -> dict[str, reports.Triage]:
-    rows = session.execute(select(Finding.fingerprint, Finding.status, Finding.justification, Finding.status_by,
-                                  Finding.status_at).where(Finding.plan_id == plan_id)).all()
-    return {fingerprint: reports.Triage(status, justification or "", by, at)
-            for fingerprint, status, justification, by, at in rows}
+    rows = session.execute(
+        select(Finding.fingerprint, Finding.status, Finding.justification, Finding.status_by, Finding.status_at).where(
+            Finding.plan_id == plan_id
+        )
+    ).all()
+    return {
+        fingerprint: reports.Triage(status, justification or "", by, at)
+        for fingerprint, status, justification, by, at in rows
+    }
 
 
-def _store(session_factory: Callable[[], Session], report_id: int, rendered: reports.RenderedReport,
-           inventory_version: int) -> None:
+def _store(
+    session_factory: Callable[[], Session], report_id: int, rendered: reports.RenderedReport, inventory_version: int
+) -> None:
     with session_factory() as session:
         row = session.get(Report, report_id)
         if row is None:
@@ -236,9 +280,20 @@ def _store(session_factory: Callable[[], Session], report_id: int, rendered: rep
 def _fail(session_factory: Callable[[], Session], report_id: int, message: str) -> None:
     try:
         with session_factory() as session:
-            session.execute(update(Report).where(Report.id == report_id).values(
-                state="failed", error=message[:MAX_ERROR], finished_at=utcnow(), content=None, size=None,
-                sha256=None, media_type=None, filename=None))
+            session.execute(
+                update(Report)
+                .where(Report.id == report_id)
+                .values(
+                    state="failed",
+                    error=message[:MAX_ERROR],
+                    finished_at=utcnow(),
+                    content=None,
+                    size=None,
+                    sha256=None,
+                    media_type=None,
+                    filename=None,
+                )
+            )
             session.commit()
     except SQLAlchemyError:
         log.exception("report %s: cannot record the failure %r", report_id, message)

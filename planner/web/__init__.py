@@ -3,6 +3,7 @@
 Every page but sign-in needs a signed-in user, and shows only that user's
 organization. Jinja autoescapes everything; forms carry a CSRF token.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -10,7 +11,6 @@ import secrets
 from functools import wraps
 
 from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session, url_for
-
 from sqlalchemy import select
 
 from models import TRIAGE_STATUSES, AnalysisRun
@@ -25,8 +25,7 @@ from planner.services.accounts import authenticate_user, caller_for_user
 from planner.services.errors import Invalid, NotFound
 from reports import FORMATS
 
-bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/assets")
+bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
 
 
 def _csrf_token() -> str:
@@ -56,6 +55,7 @@ def login_required(view):
             return redirect(url_for("web.login", next=request.path))
         g.caller = caller
         return view(*args, **kwargs)
+
     return wrapper
 
 
@@ -63,8 +63,7 @@ def login_required(view):
 def login():
     error = None
     if request.method == "POST":
-        user = authenticate_user(database.session(), request.form.get("username", ""),
-                                 request.form.get("password", ""))
+        user = authenticate_user(database.session(), request.form.get("username", ""), request.form.get("password", ""))
         if user is None or not user.memberships:
             error = "Unknown username or wrong password."
         else:
@@ -114,11 +113,22 @@ def plan(plan_id: int):
     if 0 < counts["vms"] <= PLACEMENT_ON_PAGE_MAX_VMS:
         placement = advise(answers_service.plan_estate(db, item)).to_dict()
     report_rows, _n = report_service.list_reports(db, g.caller, plan_id, 0, 20)
-    return render_template("plan.html", plan=item, counts=counts, etag=plan_service.etag(item),
-                           progress=answers_service.plan_progress(db, item), findings=findings,
-                           findings_total=total, run=run, statuses=TRIAGE_STATUSES, placement=placement,
-                           placement_limit=PLACEMENT_ON_PAGE_MAX_VMS, reports=report_rows,
-                           formats=list(FORMATS), can_write=g.caller.can("write"))
+    return render_template(
+        "plan.html",
+        plan=item,
+        counts=counts,
+        etag=plan_service.etag(item),
+        progress=answers_service.plan_progress(db, item),
+        findings=findings,
+        findings_total=total,
+        run=run,
+        statuses=TRIAGE_STATUSES,
+        placement=placement,
+        placement_limit=PLACEMENT_ON_PAGE_MAX_VMS,
+        reports=report_rows,
+        formats=list(FORMATS),
+        can_write=g.caller.can("write"),
+    )
 
 
 @bp.route("/plans/<int:plan_id>/analysis", methods=["POST"])
@@ -137,8 +147,9 @@ def triage(plan_id: int, finding_id: int):
     _require_write()
     db = database.session()
     try:
-        analysis_service.set_status(db, g.caller, plan_id, finding_id, request.form.get("status"),
-                                    request.form.get("justification"))
+        analysis_service.set_status(
+            db, g.caller, plan_id, finding_id, request.form.get("status"), request.form.get("justification")
+        )
     except NotFound:
         abort(404)
     except Invalid as exc:
@@ -164,6 +175,7 @@ def request_report(plan_id: int):
 @login_required
 def download_report(plan_id: int, report_id: int):
     from planner.services.errors import Conflict
+
     try:
         row, content = report_service.report_content(database.session(), g.caller, plan_id, report_id)
     except NotFound:

@@ -3,6 +3,7 @@
 :func:`clean_document` is fully specified and breaks no rule, so a test
 changes one thing and looks for exactly the finding that change causes.
 """
+
 from __future__ import annotations
 
 import copy
@@ -14,16 +15,31 @@ _SETTINGS = {"time_sync": True, "remote_logging": True, "lockdown": True, "intro
 
 
 def _host(hid: str, zone: str) -> dict:
-    return {"id": hid, "cluster": "c1", "cpu_cores": 32, "memory_gib": 256, "dedicated_zone": zone,
-            "hypervisor": {"product": "esxi", "type": 1, "version": "8.0.3", "patched_on": "2026-10-01"},
-            "management": {"network": "net-mgmt", "encrypted": True}, "settings": dict(_SETTINGS), "devices": []}
+    return {
+        "id": hid,
+        "cluster": "c1",
+        "cpu_cores": 32,
+        "memory_gib": 256,
+        "dedicated_zone": zone,
+        "hypervisor": {"product": "esxi", "type": 1, "version": "8.0.3", "patched_on": "2026-10-01"},
+        "management": {"network": "net-mgmt", "encrypted": True},
+        "settings": dict(_SETTINGS),
+        "devices": [],
+    }
 
 
 def _vm(vid: str, host: str | None, zone: str, net: str, ds: str, level: str = "moderate", **extra) -> dict:
-    vm = {"id": vid, "host": host, "zone": zone, "vcpus": 4, "memory_gib": 16,
-          "categorization": {"confidentiality": level, "integrity": level, "availability": "low"},
-          "nics": [{"network": net}], "disks": [{"datastore": ds, "size_gib": 40}],
-          "settings": {"clipboard_sharing": False, "file_sharing": False}}
+    vm = {
+        "id": vid,
+        "host": host,
+        "zone": zone,
+        "vcpus": 4,
+        "memory_gib": 16,
+        "categorization": {"confidentiality": level, "integrity": level, "availability": "low"},
+        "nics": [{"network": net}],
+        "disks": [{"datastore": ds, "size_gib": 40}],
+        "settings": {"clipboard_sharing": False, "file_sharing": False},
+    }
     vm.update(extra)
     return vm
 
@@ -32,26 +48,38 @@ _CLEAN = {
     "schema": "virtplan.inventory/v1",
     "as_of": "2026-11-01",
     "policy": {"zone_mixing": "forbid", "min_hypervisor_versions": {"esxi": "8.0.2"}},
-    "zones": [{"id": "internet", "trust_level": 0, "purpose": "external"},
-              {"id": "dmz", "trust_level": 1}, {"id": "internal", "trust_level": 2},
-              {"id": "restricted", "trust_level": 3}, {"id": "mgmt", "trust_level": 3, "purpose": "management"}],
+    "zones": [
+        {"id": "internet", "trust_level": 0, "purpose": "external"},
+        {"id": "dmz", "trust_level": 1},
+        {"id": "internal", "trust_level": 2},
+        {"id": "restricted", "trust_level": 3},
+        {"id": "mgmt", "trust_level": 3, "purpose": "management"},
+    ],
     "clusters": [{"id": "c1"}],
-    "networks": [{"id": "net-mgmt", "kind": "vlan", "vlan": 10, "zone": "mgmt", "purpose": "management"},
-                 {"id": "net-internet", "kind": "internet", "zone": "internet", "purpose": "internet"},
-                 {"id": "pg-dmz", "kind": "portgroup", "vlan": 110, "zone": "dmz"},
-                 {"id": "pg-int", "kind": "portgroup", "vlan": 120, "zone": "internal"},
-                 {"id": "pg-res", "kind": "portgroup", "vlan": 130, "zone": "restricted"}],
-    "appliances": [{"id": "fw-edge", "kind": "firewall", "networks": ["net-internet", "pg-dmz"]},
-                   {"id": "fw-1", "kind": "firewall", "networks": ["pg-dmz", "pg-int"]},
-                   {"id": "fw-2", "kind": "firewall", "networks": ["pg-int", "pg-res"]}],
+    "networks": [
+        {"id": "net-mgmt", "kind": "vlan", "vlan": 10, "zone": "mgmt", "purpose": "management"},
+        {"id": "net-internet", "kind": "internet", "zone": "internet", "purpose": "internet"},
+        {"id": "pg-dmz", "kind": "portgroup", "vlan": 110, "zone": "dmz"},
+        {"id": "pg-int", "kind": "portgroup", "vlan": 120, "zone": "internal"},
+        {"id": "pg-res", "kind": "portgroup", "vlan": 130, "zone": "restricted"},
+    ],
+    "appliances": [
+        {"id": "fw-edge", "kind": "firewall", "networks": ["net-internet", "pg-dmz"]},
+        {"id": "fw-1", "kind": "firewall", "networks": ["pg-dmz", "pg-int"]},
+        {"id": "fw-2", "kind": "firewall", "networks": ["pg-int", "pg-res"]},
+    ],
     "hosts": [_host("esx-dmz", "dmz"), _host("esx-int", "internal"), _host("esx-res", "restricted")],
-    "datastores": [{"id": "ds-dmz", "kind": "vmfs", "encrypted": True, "hosts": ["esx-dmz"]},
-                   {"id": "ds-int", "kind": "vmfs", "encrypted": True, "hosts": ["esx-int"]},
-                   {"id": "ds-res", "kind": "vmfs", "encrypted": True, "hosts": ["esx-res"]}],
-    "vms": [_vm("vm-web", "esx-dmz", "dmz", "pg-dmz", "ds-dmz", internet_facing=True, anti_affinity_group="web"),
-            _vm("vm-web2", "esx-dmz", "dmz", "pg-dmz", "ds-dmz", "low"),
-            _vm("vm-app", "esx-int", "internal", "pg-int", "ds-int"),
-            _vm("vm-db", "esx-res", "restricted", "pg-res", "ds-res", "high")],
+    "datastores": [
+        {"id": "ds-dmz", "kind": "vmfs", "encrypted": True, "hosts": ["esx-dmz"]},
+        {"id": "ds-int", "kind": "vmfs", "encrypted": True, "hosts": ["esx-int"]},
+        {"id": "ds-res", "kind": "vmfs", "encrypted": True, "hosts": ["esx-res"]},
+    ],
+    "vms": [
+        _vm("vm-web", "esx-dmz", "dmz", "pg-dmz", "ds-dmz", internet_facing=True, anti_affinity_group="web"),
+        _vm("vm-web2", "esx-dmz", "dmz", "pg-dmz", "ds-dmz", "low"),
+        _vm("vm-app", "esx-int", "internal", "pg-int", "ds-int"),
+        _vm("vm-db", "esx-res", "restricted", "pg-res", "ds-res", "high"),
+    ],
 }
 
 

@@ -1,11 +1,12 @@
 """``virtplan analyze`` and ``virtplan graph`` through click's runner."""
+
 from __future__ import annotations
 
 import json
 
+from analysis_estates import clean_document, find
 from click.testing import CliRunner
 
-from analysis_estates import clean_document, find
 from planner.cli import main
 
 
@@ -23,8 +24,19 @@ def test_analyze_json_is_the_contract(tmp_path):
     out = json.loads(r.output)
     assert set(out) == {"findings", "summary"} and "by_risk" in out["summary"]
     (f,) = out["findings"]
-    assert set(f) == {"rule", "title", "objects", "likelihood", "impact", "risk", "factors", "evidence",
-                      "references", "remediation", "fingerprint"}
+    assert set(f) == {
+        "rule",
+        "title",
+        "objects",
+        "likelihood",
+        "impact",
+        "risk",
+        "factors",
+        "evidence",
+        "references",
+        "remediation",
+        "fingerprint",
+    }
     assert f["rule"] == "MGMT-UNENCRYPTED" and f["objects"] == [{"kind": "host", "id": "esx-dmz"}]
 
 

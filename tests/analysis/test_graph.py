@@ -1,12 +1,13 @@
 """The estate graph: typed nodes and edges, segments, deterministic export."""
+
 from __future__ import annotations
 
 import io
 import json
 
 import networkx as nx
-
 from analysis_estates import clean_document
+
 from planner.core.analysis import build_graph, network_segments, to_graphml, to_node_link_json
 from planner.core.inventory import load_estate
 
@@ -17,8 +18,18 @@ def test_nodes_and_edges_are_typed():
     assert kinds == {"zone", "cluster", "network", "host", "management", "datastore", "vm", "appliance"}
     assert g.nodes["host:esx-dmz"] == {**g.nodes["host:esx-dmz"], "kind": "host", "id": "esx-dmz"}
     edge_kinds = {d["kind"] for _, _, d in g.edges(data=True)}
-    assert edge_kinds == {"member-of-zone", "member-of-cluster", "dedicated-to-zone", "management-interface",
-                          "management-network", "mount", "placement", "nic", "disk", "appliance-link"}
+    assert edge_kinds == {
+        "member-of-zone",
+        "member-of-cluster",
+        "dedicated-to-zone",
+        "management-interface",
+        "management-network",
+        "mount",
+        "placement",
+        "nic",
+        "disk",
+        "appliance-link",
+    }
     assert g.has_edge("vm:vm-web", "host:esx-dmz") and g.has_edge("management:esx-dmz", "network:net-mgmt")
 
 

@@ -1,19 +1,26 @@
 """Properties over generated estates: no crash, real objects, determinism, and
 removing a cause removes exactly its finding."""
+
 from __future__ import annotations
 
 import copy
 import json
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from planner.core.analysis import analyze
 from planner.core.inventory import load_estate
 
 LEVEL = st.sampled_from(["low", "moderate", "high"])
 MAYBE_BOOL = st.one_of(st.none(), st.booleans())
-DEVICE = st.fixed_dictionaries({"kind": st.sampled_from(["usb", "optical", "floppy", "serial", "nic", "other"]),
-                                "connected": st.booleans(), "in_use": st.booleans()})
+DEVICE = st.fixed_dictionaries(
+    {
+        "kind": st.sampled_from(["usb", "optical", "floppy", "serial", "nic", "other"]),
+        "connected": st.booleans(),
+        "in_use": st.booleans(),
+    }
+)
 
 
 @st.composite
@@ -26,42 +33,108 @@ def documents(draw):
     vms = [f"v{i}" for i in range(nv)]
     opt = lambda xs: st.one_of(st.none(), st.sampled_from(xs))  # noqa: E731
     doc = {
-        "schema": "virtplan.inventory/v1", "as_of": "2026-11-01",
-        "policy": {"zone_mixing": draw(st.sampled_from(["forbid", "adjacent"])),
-                   "max_cpu_overcommit": draw(st.sampled_from([1.0, 4.0])),
-                   "min_hypervisor_versions": draw(st.sampled_from([{}, {"esxi": "8.0.2"}]))},
+        "schema": "virtplan.inventory/v1",
+        "as_of": "2026-11-01",
+        "policy": {
+            "zone_mixing": draw(st.sampled_from(["forbid", "adjacent"])),
+            "max_cpu_overcommit": draw(st.sampled_from([1.0, 4.0])),
+            "min_hypervisor_versions": draw(st.sampled_from([{}, {"esxi": "8.0.2"}])),
+        },
         "zones": [{"id": z, "trust_level": draw(st.integers(0, 4))} for z in zones],
-        "networks": [{"id": n, "kind": "vlan", "zone": draw(opt(zones)),
-                      "purpose": draw(st.sampled_from(["guest", "management"]))} for n in nets],
-        "hosts": [{"id": h, "cpu_cores": draw(st.integers(1, 16)), "memory_gib": draw(st.sampled_from([0, 16, 64])),
-                   "dedicated_zone": draw(opt(zones)),
-                   "hypervisor": draw(st.one_of(st.none(), st.fixed_dictionaries({
-                       "product": st.just("esxi"), "type": st.sampled_from([1, 2]),
-                       "version": st.one_of(st.none(), st.sampled_from(["8.0.1", "8.0.3"])),
-                       "patched_on": st.one_of(st.none(), st.sampled_from(["2026-01-01", "2026-10-01"]))}))),
-                   "management": draw(st.one_of(st.none(), st.fixed_dictionaries(
-                       {"network": opt(nets), "encrypted": MAYBE_BOOL}))),
-                   "settings": draw(st.one_of(st.none(), st.fixed_dictionaries(
-                       {"time_sync": MAYBE_BOOL, "remote_logging": MAYBE_BOOL, "lockdown": MAYBE_BOOL}))),
-                   "devices": draw(st.lists(DEVICE, max_size=2))} for h in hosts],
-        "datastores": [{"id": d, "kind": "vmfs", "encrypted": draw(MAYBE_BOOL),
-                        "hosts": draw(st.lists(st.sampled_from(hosts), max_size=3, unique=True))} for d in dss],
-        "vms": [{"id": v, "host": draw(opt(hosts)), "zone": draw(opt(zones)), "vcpus": draw(st.integers(1, 20)),
-                 "memory_gib": draw(st.sampled_from([1, 8, 32])),
-                 "categorization": draw(st.one_of(st.none(), st.fixed_dictionaries(
-                     {"confidentiality": st.sampled_from(["n/a", "low", "moderate", "high"]),
-                      "integrity": LEVEL, "availability": LEVEL}))),
-                 "internet_facing": draw(st.booleans()),
-                 "nics": [{"network": x} for x in draw(st.lists(st.sampled_from(nets), max_size=3))],
-                 "disks": [{"datastore": x} for x in draw(st.lists(st.sampled_from(dss), max_size=2))],
-                 "settings": draw(st.one_of(st.none(), st.fixed_dictionaries(
-                     {"clipboard_sharing": MAYBE_BOOL, "file_sharing": MAYBE_BOOL}))),
-                 "devices": draw(st.lists(DEVICE, max_size=2)),
-                 "anti_affinity_group": draw(st.one_of(st.none(), st.sampled_from(["a", "b"])))} for v in vms],
+        "networks": [
+            {
+                "id": n,
+                "kind": "vlan",
+                "zone": draw(opt(zones)),
+                "purpose": draw(st.sampled_from(["guest", "management"])),
+            }
+            for n in nets
+        ],
+        "hosts": [
+            {
+                "id": h,
+                "cpu_cores": draw(st.integers(1, 16)),
+                "memory_gib": draw(st.sampled_from([0, 16, 64])),
+                "dedicated_zone": draw(opt(zones)),
+                "hypervisor": draw(
+                    st.one_of(
+                        st.none(),
+                        st.fixed_dictionaries(
+                            {
+                                "product": st.just("esxi"),
+                                "type": st.sampled_from([1, 2]),
+                                "version": st.one_of(st.none(), st.sampled_from(["8.0.1", "8.0.3"])),
+                                "patched_on": st.one_of(st.none(), st.sampled_from(["2026-01-01", "2026-10-01"])),
+                            }
+                        ),
+                    )
+                ),
+                "management": draw(
+                    st.one_of(st.none(), st.fixed_dictionaries({"network": opt(nets), "encrypted": MAYBE_BOOL}))
+                ),
+                "settings": draw(
+                    st.one_of(
+                        st.none(),
+                        st.fixed_dictionaries(
+                            {"time_sync": MAYBE_BOOL, "remote_logging": MAYBE_BOOL, "lockdown": MAYBE_BOOL}
+                        ),
+                    )
+                ),
+                "devices": draw(st.lists(DEVICE, max_size=2)),
+            }
+            for h in hosts
+        ],
+        "datastores": [
+            {
+                "id": d,
+                "kind": "vmfs",
+                "encrypted": draw(MAYBE_BOOL),
+                "hosts": draw(st.lists(st.sampled_from(hosts), max_size=3, unique=True)),
+            }
+            for d in dss
+        ],
+        "vms": [
+            {
+                "id": v,
+                "host": draw(opt(hosts)),
+                "zone": draw(opt(zones)),
+                "vcpus": draw(st.integers(1, 20)),
+                "memory_gib": draw(st.sampled_from([1, 8, 32])),
+                "categorization": draw(
+                    st.one_of(
+                        st.none(),
+                        st.fixed_dictionaries(
+                            {
+                                "confidentiality": st.sampled_from(["n/a", "low", "moderate", "high"]),
+                                "integrity": LEVEL,
+                                "availability": LEVEL,
+                            }
+                        ),
+                    )
+                ),
+                "internet_facing": draw(st.booleans()),
+                "nics": [{"network": x} for x in draw(st.lists(st.sampled_from(nets), max_size=3))],
+                "disks": [{"datastore": x} for x in draw(st.lists(st.sampled_from(dss), max_size=2))],
+                "settings": draw(
+                    st.one_of(
+                        st.none(), st.fixed_dictionaries({"clipboard_sharing": MAYBE_BOOL, "file_sharing": MAYBE_BOOL})
+                    )
+                ),
+                "devices": draw(st.lists(DEVICE, max_size=2)),
+                "anti_affinity_group": draw(st.one_of(st.none(), st.sampled_from(["a", "b"]))),
+            }
+            for v in vms
+        ],
     }
-    doc["appliances"] = [{"id": f"a{i}", "kind": draw(st.sampled_from(["firewall", "router", "gateway", "ips"])),
-                          "networks": draw(st.lists(st.sampled_from(nets), max_size=3, unique=True)),
-                          "vm": draw(opt(vms)) if vms else None} for i in range(draw(st.integers(0, 3)))]
+    doc["appliances"] = [
+        {
+            "id": f"a{i}",
+            "kind": draw(st.sampled_from(["firewall", "router", "gateway", "ips"])),
+            "networks": draw(st.lists(st.sampled_from(nets), max_size=3, unique=True)),
+            "vm": draw(opt(vms)) if vms else None,
+        }
+        for i in range(draw(st.integers(0, 3)))
+    ]
     return doc
 
 
@@ -77,8 +150,14 @@ def _fingerprints(doc):
 def test_findings_name_real_objects_and_are_deterministic(doc):
     estate = load_estate(doc)
     result = analyze(estate)
-    collections = {"zone": estate.zones, "host": estate.hosts, "network": estate.networks,
-                   "appliance": estate.appliances, "datastore": estate.datastores, "vm": estate.vms}
+    collections = {
+        "zone": estate.zones,
+        "host": estate.hosts,
+        "network": estate.networks,
+        "appliance": estate.appliances,
+        "datastore": estate.datastores,
+        "vm": estate.vms,
+    }
     for f in result.findings:
         assert f.objects
         for o in f.objects:
@@ -90,12 +169,18 @@ def test_findings_name_real_objects_and_are_deterministic(doc):
 
 # rule -> how to remove the cause on the finding's single object, in the document.
 CURES = {
-    "VM-CLIPBOARD-SHARING": ("vms", lambda o: o["settings"].update(
-        {k: False for k, val in o["settings"].items() if val is True})),
+    "VM-CLIPBOARD-SHARING": (
+        "vms",
+        lambda o: o["settings"].update({k: False for k, val in o["settings"].items() if val is True}),
+    ),
     "MGMT-UNENCRYPTED": ("hosts", lambda o: o["management"].__setitem__("encrypted", True)),
     "HOST-UNUSED-HARDWARE": ("hosts", lambda o: [d.__setitem__("in_use", True) for d in o["devices"]]),
-    "VM-UNUSED-DEVICES": ("vms", lambda o: [d.__setitem__("connected", False) for d in o["devices"]
-                                            if d["kind"] != "nic" and d["kind"] != "other"]),
+    "VM-UNUSED-DEVICES": (
+        "vms",
+        lambda o: [
+            d.__setitem__("connected", False) for d in o["devices"] if d["kind"] != "nic" and d["kind"] != "other"
+        ],
+    ),
     "HOST-NO-TIME-SYNC": ("hosts", lambda o: o["settings"].__setitem__("time_sync", True)),
 }
 

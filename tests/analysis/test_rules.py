@@ -1,10 +1,11 @@
 """Each rule: one change that makes it fire (exactly on the expected objects) and
 one near miss that must not, both starting from the clean estate."""
+
 from __future__ import annotations
 
 import pytest
-
 from analysis_estates import clean_document, find, findings_of, objects_of
+
 from planner.core.analysis import REGISTRY, SPEC_RULE_IDS
 
 
@@ -42,43 +43,103 @@ FIRES = [
     ("ZONE-MIX-HOST", lambda d: (undedicate(d), move(d, "vm-app", "esx-dmz")), [[("host", "esx-dmz")]]),
     ("ZONE-MIX-HOST", lambda d: (adjacent(d), move(d, "vm-app", "esx-dmz")), [[("host", "esx-dmz")]]),
     ("EXPOSED-CORESIDENCY", lambda d: (undedicate(d), move(d, "vm-db", "esx-dmz")), [[("host", "esx-dmz")]]),
-    ("SEGMENT-MULTI-ZONE", lambda d: v(d, "vm-app")["nics"].__setitem__(0, {"network": "pg-dmz"}),
-     [[("network", "pg-dmz")]]),
+    (
+        "SEGMENT-MULTI-ZONE",
+        lambda d: v(d, "vm-app")["nics"].__setitem__(0, {"network": "pg-dmz"}),
+        [[("network", "pg-dmz")]],
+    ),
     ("VM-BRIDGES-ZONES", lambda d: v(d, "vm-web")["nics"].append({"network": "pg-res"}), [[("vm", "vm-web")]]),
-    ("UNFILTERED-ZONE-PATH", lambda d: d["appliances"].append(
-        {"id": "rt-1", "kind": "router", "networks": ["pg-dmz", "pg-res"]}), [[("network", "pg-dmz"), ("network", "pg-res")]]),
-    ("INTERNET-VM-IN-INTERNAL-ZONE", lambda d: v(d, "vm-app").__setitem__("internet_facing", True), [[("vm", "vm-app")]]),
-    ("MGMT-NETWORK-SHARED", lambda d: n(d, "net-mgmt").__setitem__("purpose", "guest"),
-     [[("host", "esx-dmz")], [("host", "esx-int")], [("host", "esx-res")]]),
-    ("MGMT-NETWORK-SHARED", lambda d: (h(d, "esx-int")["management"].__setitem__("network", "pg-int")),
-     [[("host", "esx-int")]]),
-    ("MGMT-UNENCRYPTED", lambda d: h(d, "esx-dmz")["management"].__setitem__("encrypted", False), [[("host", "esx-dmz")]]),
-    ("DATASTORE-MULTI-ZONE", lambda d: v(d, "vm-app")["disks"].append({"datastore": "ds-dmz"}), [[("datastore", "ds-dmz")]]),
-    ("DATASTORE-UNENCRYPTED-SENSITIVE", lambda d: ds(d, "ds-res").__setitem__("encrypted", False),
-     [[("datastore", "ds-res")]]),
+    (
+        "UNFILTERED-ZONE-PATH",
+        lambda d: d["appliances"].append({"id": "rt-1", "kind": "router", "networks": ["pg-dmz", "pg-res"]}),
+        [[("network", "pg-dmz"), ("network", "pg-res")]],
+    ),
+    (
+        "INTERNET-VM-IN-INTERNAL-ZONE",
+        lambda d: v(d, "vm-app").__setitem__("internet_facing", True),
+        [[("vm", "vm-app")]],
+    ),
+    (
+        "MGMT-NETWORK-SHARED",
+        lambda d: n(d, "net-mgmt").__setitem__("purpose", "guest"),
+        [[("host", "esx-dmz")], [("host", "esx-int")], [("host", "esx-res")]],
+    ),
+    (
+        "MGMT-NETWORK-SHARED",
+        lambda d: h(d, "esx-int")["management"].__setitem__("network", "pg-int"),
+        [[("host", "esx-int")]],
+    ),
+    (
+        "MGMT-UNENCRYPTED",
+        lambda d: h(d, "esx-dmz")["management"].__setitem__("encrypted", False),
+        [[("host", "esx-dmz")]],
+    ),
+    (
+        "DATASTORE-MULTI-ZONE",
+        lambda d: v(d, "vm-app")["disks"].append({"datastore": "ds-dmz"}),
+        [[("datastore", "ds-dmz")]],
+    ),
+    (
+        "DATASTORE-UNENCRYPTED-SENSITIVE",
+        lambda d: ds(d, "ds-res").__setitem__("encrypted", False),
+        [[("datastore", "ds-res")]],
+    ),
     ("HOST-CPU-OVERCOMMIT", lambda d: h(d, "esx-dmz").__setitem__("cpu_cores", 1), [[("host", "esx-dmz")]]),
     ("HOST-MEMORY-OVERCOMMIT", lambda d: h(d, "esx-dmz").__setitem__("memory_gib", 31.9), [[("host", "esx-dmz")]]),
     ("HOST-MEMORY-OVERCOMMIT", lambda d: h(d, "esx-dmz").__setitem__("memory_gib", 0), [[("host", "esx-dmz")]]),
     ("VM-VCPU-EXCEEDS-CORES", lambda d: v(d, "vm-app").__setitem__("vcpus", 33), [[("vm", "vm-app")]]),
-    ("ANTI-AFFINITY-VIOLATION", lambda d: v(d, "vm-web2").__setitem__("anti_affinity_group", "web"),
-     [[("host", "esx-dmz")]]),
-    ("HYPERVISOR-OUTDATED", lambda d: h(d, "esx-int")["hypervisor"].__setitem__("patched_on", "2026-08-02"),
-     [[("host", "esx-int")]]),
-    ("HYPERVISOR-OUTDATED", lambda d: h(d, "esx-int")["hypervisor"].__setitem__("version", "8.0.1.9"),
-     [[("host", "esx-int")]]),
-    ("HOSTED-HYPERVISOR-SERVER", lambda d: h(d, "esx-dmz")["hypervisor"].__setitem__("type", 2), [[("host", "esx-dmz")]]),
-    ("VM-CLIPBOARD-SHARING", lambda d: v(d, "vm-app")["settings"].__setitem__("file_sharing", True), [[("vm", "vm-app")]]),
-    ("VM-UNUSED-DEVICES", lambda d: v(d, "vm-app").__setitem__("devices", [{"kind": "optical", "connected": True}]),
-     [[("vm", "vm-app")]]),
-    ("HOST-UNUSED-HARDWARE", lambda d: h(d, "esx-res").__setitem__("devices", [{"kind": "nic", "connected": True}]),
-     [[("host", "esx-res")]]),
-    ("HOST-NO-TIME-SYNC", lambda d: h(d, "esx-res")["settings"].__setitem__("time_sync", False), [[("host", "esx-res")]]),
-    ("HOST-NO-REMOTE-LOGGING", lambda d: h(d, "esx-res")["settings"].__setitem__("remote_logging", False),
-     [[("host", "esx-res")]]),
+    (
+        "ANTI-AFFINITY-VIOLATION",
+        lambda d: v(d, "vm-web2").__setitem__("anti_affinity_group", "web"),
+        [[("host", "esx-dmz")]],
+    ),
+    (
+        "HYPERVISOR-OUTDATED",
+        lambda d: h(d, "esx-int")["hypervisor"].__setitem__("patched_on", "2026-08-02"),
+        [[("host", "esx-int")]],
+    ),
+    (
+        "HYPERVISOR-OUTDATED",
+        lambda d: h(d, "esx-int")["hypervisor"].__setitem__("version", "8.0.1.9"),
+        [[("host", "esx-int")]],
+    ),
+    (
+        "HOSTED-HYPERVISOR-SERVER",
+        lambda d: h(d, "esx-dmz")["hypervisor"].__setitem__("type", 2),
+        [[("host", "esx-dmz")]],
+    ),
+    (
+        "VM-CLIPBOARD-SHARING",
+        lambda d: v(d, "vm-app")["settings"].__setitem__("file_sharing", True),
+        [[("vm", "vm-app")]],
+    ),
+    (
+        "VM-UNUSED-DEVICES",
+        lambda d: v(d, "vm-app").__setitem__("devices", [{"kind": "optical", "connected": True}]),
+        [[("vm", "vm-app")]],
+    ),
+    (
+        "HOST-UNUSED-HARDWARE",
+        lambda d: h(d, "esx-res").__setitem__("devices", [{"kind": "nic", "connected": True}]),
+        [[("host", "esx-res")]],
+    ),
+    (
+        "HOST-NO-TIME-SYNC",
+        lambda d: h(d, "esx-res")["settings"].__setitem__("time_sync", False),
+        [[("host", "esx-res")]],
+    ),
+    (
+        "HOST-NO-REMOTE-LOGGING",
+        lambda d: h(d, "esx-res")["settings"].__setitem__("remote_logging", False),
+        [[("host", "esx-res")]],
+    ),
     ("VM-UNCLASSIFIED", lambda d: v(d, "vm-app").__setitem__("categorization", None), [[("vm", "vm-app")]]),
     ("VM-UNCLASSIFIED", lambda d: v(d, "vm-app").pop("zone"), [[("vm", "vm-app")]]),
-    ("VM-NO-NIC-IN-OWN-ZONE", lambda d: v(d, "vm-web2").__setitem__("nics", [{"network": "pg-int"}]),
-     [[("vm", "vm-web2")]]),
+    (
+        "VM-NO-NIC-IN-OWN-ZONE",
+        lambda d: v(d, "vm-web2").__setitem__("nics", [{"network": "pg-int"}]),
+        [[("vm", "vm-web2")]],
+    ),
     ("DATASTORE-DEDICATED-ZONE-MIX", lambda d: ds(d, "ds-dmz")["hosts"].append("esx-res"), [[("datastore", "ds-dmz")]]),
     ("HOST-NO-LOCKDOWN", lambda d: h(d, "esx-res")["settings"].__setitem__("lockdown", False), [[("host", "esx-res")]]),
     ("MGMT-NETWORK-UNKNOWN", lambda d: h(d, "esx-res")["management"].pop("network"), [[("host", "esx-res")]]),
@@ -94,20 +155,43 @@ FIRES = [
 NEAR_MISSES = [
     ("ZONE-MIX-HOST", lambda d: (undedicate(d), adjacent(d), move(d, "vm-app", "esx-dmz"))),  # trust 1 and 2
     ("EXPOSED-CORESIDENCY", lambda d: v(d, "vm-web")["categorization"].__setitem__("integrity", "high")),  # alone
-    ("SEGMENT-MULTI-ZONE", lambda d: (d["vms"].append({"id": "vm-fw", "zone": "dmz", "vcpus": 1, "memory_gib": 1,
-                                                       "nics": [{"network": "pg-dmz"}, {"network": "pg-res"}]}),
-                                      find(d, "appliances", "fw-1").__setitem__("vm", "vm-fw"))),
+    (
+        "SEGMENT-MULTI-ZONE",
+        lambda d: (
+            d["vms"].append(
+                {
+                    "id": "vm-fw",
+                    "zone": "dmz",
+                    "vcpus": 1,
+                    "memory_gib": 1,
+                    "nics": [{"network": "pg-dmz"}, {"network": "pg-res"}],
+                }
+            ),
+            find(d, "appliances", "fw-1").__setitem__("vm", "vm-fw"),
+        ),
+    ),
     ("VM-BRIDGES-ZONES", lambda d: (adjacent(d), v(d, "vm-web")["nics"].append({"network": "pg-int"}))),
     ("VM-BRIDGES-ZONES", lambda d: v(d, "vm-web")["nics"].append({"network": "pg-dmz"})),  # same network twice
-    ("UNFILTERED-ZONE-PATH", lambda d: d["appliances"].append(
-        {"id": "fw-x", "kind": "ips", "networks": ["pg-dmz", "pg-res"]})),  # ips filters by default
-    ("UNFILTERED-ZONE-PATH", lambda d: d["appliances"].append(
-        {"id": "rt-x", "kind": "router", "networks": ["pg-dmz", "pg-res"], "filtering": True})),
+    (
+        "UNFILTERED-ZONE-PATH",
+        lambda d: d["appliances"].append({"id": "fw-x", "kind": "ips", "networks": ["pg-dmz", "pg-res"]}),
+    ),  # ips filters by default
+    (
+        "UNFILTERED-ZONE-PATH",
+        lambda d: d["appliances"].append(
+            {"id": "rt-x", "kind": "router", "networks": ["pg-dmz", "pg-res"], "filtering": True}
+        ),
+    ),
     ("INTERNET-VM-IN-INTERNAL-ZONE", lambda d: v(d, "vm-web2").__setitem__("internet_facing", True)),  # dmz, trust 1
-    ("MGMT-NETWORK-SHARED", lambda d: (d["vms"].append({"id": "vm-jump", "zone": "mgmt", "vcpus": 1, "memory_gib": 1,
-                                                        "nics": [{"network": "net-mgmt"}]}),
-                                       d["appliances"].append({"id": "gw-jump", "kind": "gateway", "vm": "vm-jump",
-                                                               "networks": ["net-mgmt"]}))),
+    (
+        "MGMT-NETWORK-SHARED",
+        lambda d: (
+            d["vms"].append(
+                {"id": "vm-jump", "zone": "mgmt", "vcpus": 1, "memory_gib": 1, "nics": [{"network": "net-mgmt"}]}
+            ),
+            d["appliances"].append({"id": "gw-jump", "kind": "gateway", "vm": "vm-jump", "networks": ["net-mgmt"]}),
+        ),
+    ),
     ("MGMT-UNENCRYPTED", lambda d: h(d, "esx-dmz")["management"].pop("encrypted")),  # unknown is a gap, not a fault
     ("DATASTORE-MULTI-ZONE", lambda d: (adjacent(d), v(d, "vm-app")["disks"].append({"datastore": "ds-dmz"}))),
     ("DATASTORE-UNENCRYPTED-SENSITIVE", lambda d: ds(d, "ds-dmz").__setitem__("encrypted", False)),
@@ -115,16 +199,32 @@ NEAR_MISSES = [
     ("HOST-MEMORY-OVERCOMMIT", lambda d: h(d, "esx-dmz").__setitem__("memory_gib", 32)),  # exactly 1.0
     ("VM-VCPU-EXCEEDS-CORES", lambda d: v(d, "vm-app").__setitem__("vcpus", 32)),
     ("ANTI-AFFINITY-VIOLATION", lambda d: v(d, "vm-app").__setitem__("anti_affinity_group", "web")),  # other host
-    ("HYPERVISOR-OUTDATED", lambda d: (h(d, "esx-int")["hypervisor"].update(patched_on="2026-08-03", version="8.0.2.0"))),
-    ("HOSTED-HYPERVISOR-SERVER", lambda d: (h(d, "esx-dmz")["hypervisor"].__setitem__("type", 2),
-                                            v(d, "vm-web")["categorization"].update(confidentiality="n/a",
-                                                                                    integrity="low"))),
+    ("HYPERVISOR-OUTDATED", lambda d: h(d, "esx-int")["hypervisor"].update(patched_on="2026-08-03", version="8.0.2.0")),
+    (
+        "HOSTED-HYPERVISOR-SERVER",
+        lambda d: (
+            h(d, "esx-dmz")["hypervisor"].__setitem__("type", 2),
+            v(d, "vm-web")["categorization"].update(confidentiality="n/a", integrity="low"),
+        ),
+    ),
     ("VM-CLIPBOARD-SHARING", lambda d: v(d, "vm-app").pop("settings")),
-    ("VM-UNUSED-DEVICES", lambda d: v(d, "vm-app").__setitem__("devices", [
-        {"kind": "optical", "connected": True, "in_use": True}, {"kind": "nic", "connected": True},
-        {"kind": "usb", "connected": False}])),
-    ("HOST-UNUSED-HARDWARE", lambda d: h(d, "esx-res").__setitem__("devices", [
-        {"kind": "usb", "connected": True, "in_use": True}, {"kind": "usb", "connected": False}])),
+    (
+        "VM-UNUSED-DEVICES",
+        lambda d: v(d, "vm-app").__setitem__(
+            "devices",
+            [
+                {"kind": "optical", "connected": True, "in_use": True},
+                {"kind": "nic", "connected": True},
+                {"kind": "usb", "connected": False},
+            ],
+        ),
+    ),
+    (
+        "HOST-UNUSED-HARDWARE",
+        lambda d: h(d, "esx-res").__setitem__(
+            "devices", [{"kind": "usb", "connected": True, "in_use": True}, {"kind": "usb", "connected": False}]
+        ),
+    ),
     ("HOST-NO-TIME-SYNC", lambda d: h(d, "esx-res")["settings"].pop("time_sync")),
     ("HOST-NO-REMOTE-LOGGING", lambda d: h(d, "esx-res").__setitem__("settings", None)),
     ("VM-UNCLASSIFIED", lambda d: v(d, "vm-app")["categorization"].__setitem__("confidentiality", "n/a")),
@@ -135,8 +235,13 @@ NEAR_MISSES = [
     ("MGMT-NETWORK-UNKNOWN", lambda d: h(d, "esx-res")["management"].pop("encrypted")),
     ("MGMT-ENCRYPTION-UNKNOWN", lambda d: h(d, "esx-res")["management"].pop("network")),
     ("HOST-SETTINGS-UNKNOWN", lambda d: h(d, "esx-res")["settings"].pop("introspection")),
-    ("HYPERVISOR-PATCH-UNKNOWN", lambda d: (d["policy"].__setitem__("min_hypervisor_versions", {}),
-                                            h(d, "esx-res")["hypervisor"].pop("version"))),
+    (
+        "HYPERVISOR-PATCH-UNKNOWN",
+        lambda d: (
+            d["policy"].__setitem__("min_hypervisor_versions", {}),
+            h(d, "esx-res")["hypervisor"].pop("version"),
+        ),
+    ),
     ("VM-SETTINGS-UNKNOWN", lambda d: v(d, "vm-db")["settings"].__setitem__("file_sharing", True)),
     ("DATASTORE-ENCRYPTION-UNKNOWN", lambda d: ds(d, "ds-dmz").pop("encrypted")),
     ("NETWORK-ZONE-UNKNOWN", lambda d: n(d, "pg-int").__setitem__("zone", "restricted")),
@@ -169,11 +274,29 @@ def test_every_rule_has_a_firing_and_a_near_miss_case():
 
 def test_registry_holds_the_contract_rules_in_table_order():
     assert SPEC_RULE_IDS == (
-        "ZONE-MIX-HOST", "EXPOSED-CORESIDENCY", "SEGMENT-MULTI-ZONE", "VM-BRIDGES-ZONES", "UNFILTERED-ZONE-PATH",
-        "INTERNET-VM-IN-INTERNAL-ZONE", "MGMT-NETWORK-SHARED", "MGMT-UNENCRYPTED", "DATASTORE-MULTI-ZONE",
-        "DATASTORE-UNENCRYPTED-SENSITIVE", "HOST-CPU-OVERCOMMIT", "HOST-MEMORY-OVERCOMMIT", "VM-VCPU-EXCEEDS-CORES",
-        "ANTI-AFFINITY-VIOLATION", "HYPERVISOR-OUTDATED", "HOSTED-HYPERVISOR-SERVER", "VM-CLIPBOARD-SHARING",
-        "VM-UNUSED-DEVICES", "HOST-UNUSED-HARDWARE", "HOST-NO-TIME-SYNC", "HOST-NO-REMOTE-LOGGING", "VM-UNCLASSIFIED")
+        "ZONE-MIX-HOST",
+        "EXPOSED-CORESIDENCY",
+        "SEGMENT-MULTI-ZONE",
+        "VM-BRIDGES-ZONES",
+        "UNFILTERED-ZONE-PATH",
+        "INTERNET-VM-IN-INTERNAL-ZONE",
+        "MGMT-NETWORK-SHARED",
+        "MGMT-UNENCRYPTED",
+        "DATASTORE-MULTI-ZONE",
+        "DATASTORE-UNENCRYPTED-SENSITIVE",
+        "HOST-CPU-OVERCOMMIT",
+        "HOST-MEMORY-OVERCOMMIT",
+        "VM-VCPU-EXCEEDS-CORES",
+        "ANTI-AFFINITY-VIOLATION",
+        "HYPERVISOR-OUTDATED",
+        "HOSTED-HYPERVISOR-SERVER",
+        "VM-CLIPBOARD-SHARING",
+        "VM-UNUSED-DEVICES",
+        "HOST-UNUSED-HARDWARE",
+        "HOST-NO-TIME-SYNC",
+        "HOST-NO-REMOTE-LOGGING",
+        "VM-UNCLASSIFIED",
+    )
     assert len({r.id for r in REGISTRY}) == len(REGISTRY)
 
 
@@ -191,23 +314,31 @@ def test_rule_metadata_is_complete(rule):
 def test_unfiltered_path_names_the_appliances_between():
     doc = clean_document()
     doc["networks"].append({"id": "pg-transit", "kind": "vlan", "zone": "dmz"})
-    doc["appliances"] += [{"id": "rt-a", "kind": "router", "networks": ["pg-dmz", "pg-transit"]},
-                          {"id": "gw-b", "kind": "gateway", "networks": ["pg-transit", "pg-res"]}]
-    (f,) = [f for f in findings_of(doc, "UNFILTERED-ZONE-PATH") if f.objects[1].id == "pg-res" and f.objects[0].id == "pg-dmz"]
+    doc["appliances"] += [
+        {"id": "rt-a", "kind": "router", "networks": ["pg-dmz", "pg-transit"]},
+        {"id": "gw-b", "kind": "gateway", "networks": ["pg-transit", "pg-res"]},
+    ]
+    (f,) = [
+        f
+        for f in findings_of(doc, "UNFILTERED-ZONE-PATH")
+        if f.objects[1].id == "pg-res" and f.objects[0].id == "pg-dmz"
+    ]
     assert [p["id"] for p in f.evidence["path"]] == ["pg-dmz", "rt-a", "pg-transit", "gw-b", "pg-res"]
     assert f.evidence["networks"] == [{"id": "pg-dmz", "zone": "dmz"}, {"id": "pg-res", "zone": "restricted"}]
     # pg-transit (dmz) to pg-res (restricted) is a second pair; objects follow document order.
     assert objects_of(doc, "UNFILTERED-ZONE-PATH") == [
-        [("network", "pg-dmz"), ("network", "pg-res")], [("network", "pg-res"), ("network", "pg-transit")]]
+        [("network", "pg-dmz"), ("network", "pg-res")],
+        [("network", "pg-res"), ("network", "pg-transit")],
+    ]
 
 
 def test_policy_adjacent_allows_neighbours_but_not_a_gap_of_two():
     doc = clean_document()
     undedicate(doc)
     adjacent(doc)
-    move(doc, "vm-app", "esx-dmz")        # dmz (1) with internal (2): neighbours
+    move(doc, "vm-app", "esx-dmz")  # dmz (1) with internal (2): neighbours
     assert objects_of(doc, "ZONE-MIX-HOST") == []
-    move(doc, "vm-db", "esx-dmz")         # restricted (3) joins dmz (1): gap of 2
+    move(doc, "vm-db", "esx-dmz")  # restricted (3) joins dmz (1): gap of 2
     assert objects_of(doc, "ZONE-MIX-HOST") == [[("host", "esx-dmz")]]
     doc["policy"]["zone_mixing"] = "forbid"
     move(doc, "vm-db", "esx-res")

@@ -1,9 +1,10 @@
 """SP 800-30 scoring, factor wording, fingerprints, summary and ordering."""
+
 from __future__ import annotations
 
 import pytest
-
 from analysis_estates import clean_document, find, findings_of
+
 from planner.core.analysis import LEVELS, Finding, Mitigation, ObjectRef, analyze, methodology, risk_of, shift
 from planner.core.analysis.method import FACTORS, IMPACT_WORDING
 from planner.core.inventory import load_estate
@@ -31,15 +32,16 @@ def _mixed_host():
     doc = clean_document()
     for host in doc["hosts"]:
         host["dedicated_zone"] = None
-    find(doc, "vms", "vm-db")["host"] = "esx-dmz"      # restricted (3) with internet-facing dmz (1)
+    find(doc, "vms", "vm-db")["host"] = "esx-dmz"  # restricted (3) with internet-facing dmz (1)
     return doc
 
 
 def test_factors_use_the_method_wording_and_move_likelihood():
     (f,) = findings_of(_mixed_host(), "ZONE-MIX-HOST")
     assert f.factors == [
-        IMPACT_WORDING["categorized"].format(impact="high", objective="confidentiality", count=3, vm="vm-db",
-                                             fips="high"),
+        IMPACT_WORDING["categorized"].format(
+            impact="high", objective="confidentiality", count=3, vm="vm-db", fips="high"
+        ),
         FACTORS["internet_exposure"]["wording"].format(vm="vm-web", where="on the host"),
         FACTORS["trust_gap"]["wording"].format(gap=2, low="dmz", high="restricted", low_level=1, high_level=3),
     ]
@@ -73,13 +75,21 @@ def test_methodology_states_the_wording_the_code_applies():
 def test_fingerprint_stable_while_situation_unchanged():
     doc = _mixed_host()
     (before,) = findings_of(doc, "ZONE-MIX-HOST")
-    doc["vms"].append({"id": "vm-web3", "host": "esx-dmz", "zone": "dmz", "vcpus": 1, "memory_gib": 1,
-                       "categorization": {"confidentiality": "low", "integrity": "low", "availability": "low"},
-                       "settings": {"clipboard_sharing": False, "file_sharing": False},
-                       "nics": [{"network": "pg-dmz"}]})
+    doc["vms"].append(
+        {
+            "id": "vm-web3",
+            "host": "esx-dmz",
+            "zone": "dmz",
+            "vcpus": 1,
+            "memory_gib": 1,
+            "categorization": {"confidentiality": "low", "integrity": "low", "availability": "low"},
+            "settings": {"clipboard_sharing": False, "file_sharing": False},
+            "nics": [{"network": "pg-dmz"}],
+        }
+    )
     (after,) = findings_of(doc, "ZONE-MIX-HOST")
     assert after.fingerprint == before.fingerprint and after.evidence != before.evidence
-    find(doc, "vms", "vm-app")["host"] = "esx-dmz"     # a third zone: a different situation
+    find(doc, "vms", "vm-app")["host"] = "esx-dmz"  # a third zone: a different situation
     (changed,) = findings_of(doc, "ZONE-MIX-HOST")
     assert changed.fingerprint != before.fingerprint
 
@@ -94,8 +104,16 @@ def test_summary_counts_every_level_and_scopes():
 
 
 def test_order_is_risk_desc_then_rule_then_objects_and_extra_findings_join():
-    extra = Finding("Q-PATCH-PROCESS", "No patch process", [ObjectRef("plan", "plan")], "very-high", "very-high",
-                    "very-high", ["answer PD-1 is no"], {"question": "PD-1"})
+    extra = Finding(
+        "Q-PATCH-PROCESS",
+        "No patch process",
+        [ObjectRef("plan", "plan")],
+        "very-high",
+        "very-high",
+        "very-high",
+        ["answer PD-1 is no"],
+        {"question": "PD-1"},
+    )
     result = analyze(load_estate(_mixed_host()), extra_findings=[extra])
     keys = [(-LEVELS.index(f.risk), f.rule, [(o.kind, o.id) for o in f.objects]) for f in result.findings]
     assert keys == sorted(keys)

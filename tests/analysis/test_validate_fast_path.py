@@ -1,28 +1,36 @@
 """The generated fast path of the validator accepts only what the full checkers
 accept, and returns exactly what they return (bench/analyze.py measures why it exists)."""
+
 from __future__ import annotations
 
 import copy
 
-from hypothesis import HealthCheck, given, settings, strategies as st
-
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_properties import documents
+
 from planner.core.inventory import validate as v
 
-JSON = st.one_of(st.none(), st.booleans(), st.integers(-5, 5000), st.floats(allow_nan=True, allow_infinity=True),
-                 st.text(max_size=5), st.sampled_from(["low", "high", "esxi", "vlan", "2026-01-01", "8.0.1", ""]),
-                 st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.text(max_size=3),
-                                                                      max_size=2))
+JSON = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 5000),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=5),
+    st.sampled_from(["low", "high", "esxi", "vlan", "2026-01-01", "8.0.1", ""]),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=2),
+)
 
 
 def _paths(node, prefix=()):
     yield prefix
     if isinstance(node, dict):
         for k, x in node.items():
-            yield from _paths(x, prefix + (k,))
+            yield from _paths(x, (*prefix, k))
     elif isinstance(node, list):
         for i, x in enumerate(node):
-            yield from _paths(x, prefix + (i,))
+            yield from _paths(x, (*prefix, i))
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

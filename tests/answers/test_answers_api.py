@@ -2,6 +2,7 @@
 and database: the worked example end to end, all-or-nothing validation,
 single-answer changes with their history, idempotence, progress, scoping and
 the questionnaire definition itself."""
+
 from __future__ import annotations
 
 import json
@@ -31,13 +32,21 @@ def example_document() -> dict:
 
 
 def put(client, tenant, plan_id, doc, scope="write", **headers):
-    return client.put(answers_url(plan_id), data=json.dumps(doc), content_type="application/json",
-                      headers=tenant.headers(scope, **headers))
+    return client.put(
+        answers_url(plan_id),
+        data=json.dumps(doc),
+        content_type="application/json",
+        headers=tenant.headers(scope, **headers),
+    )
 
 
 def patch(client, tenant, plan_id, qid, body, scope="write", **headers):
-    return client.patch(answers_url(plan_id, qid), data=json.dumps(body), content_type="application/json",
-                        headers=tenant.headers(scope, **headers))
+    return client.patch(
+        answers_url(plan_id, qid),
+        data=json.dumps(body),
+        content_type="application/json",
+        headers=tenant.headers(scope, **headers),
+    )
 
 
 def get(client, tenant, plan_id):
@@ -54,8 +63,7 @@ def history(client, tenant, plan_id, qid):
 
 def event_count(db, plan_id) -> int:
     db.rollback()  # a fresh snapshot
-    return db.scalar(select(func.count()).select_from(models.AnswerEvent)
-                     .where(models.AnswerEvent.plan_id == plan_id))
+    return db.scalar(select(func.count()).select_from(models.AnswerEvent).where(models.AnswerEvent.plan_id == plan_id))
 
 
 @pytest.fixture()
@@ -74,6 +82,7 @@ def answered_plan(client, tenant, demo_plan):
 
 
 # ------------------------------------------------------------------ the worked example
+
 
 def test_worked_example_put_then_get(client, tenant, demo_plan, demo_doc, db):
     sent = example_document()
@@ -134,8 +143,10 @@ def test_idempotent_put_writes_no_history(client, tenant, answered_plan, db):
 
 def test_put_replaces_whole_set(client, tenant, answered_plan):
     doc = example_document()
-    doc["answers"] = {"initiation.scope.server_virtualization": True,
-                      "initiation.identification.system_name": "Smaller plan"}
+    doc["answers"] = {
+        "initiation.scope.server_virtualization": True,
+        "initiation.identification.system_name": "Smaller plan",
+    }
     body = put(client, tenant, answered_plan, doc).get_json()
     assert body["changes"]["set"] == ["initiation.identification.system_name"]
     assert "initiation.scope.security_involved" in body["changes"]["cleared"]
@@ -147,14 +158,18 @@ def test_put_replaces_whole_set(client, tenant, answered_plan):
 # ------------------------------------------------------------------ all-or-nothing validation
 
 BAD = {
-    "no.such.question": True,                                  # unknown id
-    "planning.roles.full_admins": "four",                      # wrong type (number)
+    "no.such.question": True,  # unknown id
+    "planning.roles.full_admins": "four",  # wrong type (number)
     "initiation.identification.operational_status": "retired-ish",  # not a choice
     "initiation.scope.desktop_virtualization": False,
-    "planning.desktop.delivery": "both",                       # does not apply: no desktop virtualization
+    "planning.desktop.delivery": "both",  # does not apply: no desktop virtualization
 }
-BAD_PATHS = {"answers.no.such.question", "answers.planning.roles.full_admins",
-             "answers.initiation.identification.operational_status", "answers.planning.desktop.delivery"}
+BAD_PATHS = {
+    "answers.no.such.question",
+    "answers.planning.roles.full_admins",
+    "answers.initiation.identification.operational_status",
+    "answers.planning.desktop.delivery",
+}
 
 
 def test_invalid_put_lists_every_problem_and_stores_nothing(client, tenant, demo_plan, db):
@@ -195,28 +210,38 @@ def test_inventory_decides_applicability(client, tenant, demo_plan):
 
 
 def test_malformed_documents(client, tenant, demo_plan):
-    resp = put(client, tenant, demo_plan, {"answers": {"initiation.scope.server_virtualization": {"comment": "x"}},
-                                           "extra": 1})
+    resp = put(
+        client, tenant, demo_plan, {"answers": {"initiation.scope.server_virtualization": {"comment": "x"}}, "extra": 1}
+    )
     assert resp.status_code == 422
     assert {p["path"] for p in resp.get_json()["errors"]} == {"extra", "answers.initiation.scope.server_virtualization"}
     assert put(client, tenant, demo_plan, ["not", "a", "mapping"]).status_code == 422
 
-    resp = client.put(answers_url(demo_plan), data="{oops", content_type="application/json",
-                      headers=tenant.headers())
+    resp = client.put(answers_url(demo_plan), data="{oops", content_type="application/json", headers=tenant.headers())
     assert resp.status_code == 400 and resp.mimetype == PROBLEM and "malformed JSON" in resp.get_json()["detail"]
     resp = client.put(answers_url(demo_plan), data="answers: {}", content_type="text/yaml", headers=tenant.headers())
     assert resp.status_code == 415 and resp.mimetype == PROBLEM
-    resp = client.patch(answers_url(demo_plan, "initiation.scope.server_virtualization"), data="true",
-                        content_type="text/plain", headers=tenant.headers())
+    resp = client.patch(
+        answers_url(demo_plan, "initiation.scope.server_virtualization"),
+        data="true",
+        content_type="text/plain",
+        headers=tenant.headers(),
+    )
     assert resp.status_code == 415 and resp.mimetype == PROBLEM
 
 
 # ------------------------------------------------------------------ PATCH and history
 
+
 def test_patch_keeps_history_in_order(client, tenant, answered_plan):
     qid = "initiation.policy.hypervisor_types"
-    resp = patch(client, tenant, answered_plan, qid,
-                 {"value": True, "comment": "Lab host brought under the policy", "evidence": "CHG-9001"})
+    resp = patch(
+        client,
+        tenant,
+        answered_plan,
+        qid,
+        {"value": True, "comment": "Lab host brought under the policy", "evidence": "CHG-9001"},
+    )
     assert resp.status_code == 200, resp.get_json()
     body = resp.get_json()
     assert body["question"] == qid and body["changes"]["set"] == [qid]
@@ -234,8 +259,13 @@ def test_patch_keeps_history_in_order(client, tenant, answered_plan):
     assert stored["value"] is True and stored["answered_at"] == events[1]["answered_at"]
 
     # The same answer again changes nothing.
-    again = patch(client, tenant, answered_plan, qid,
-                  {"value": True, "comment": "Lab host brought under the policy", "evidence": "CHG-9001"})
+    again = patch(
+        client,
+        tenant,
+        answered_plan,
+        qid,
+        {"value": True, "comment": "Lab host brought under the policy", "evidence": "CHG-9001"},
+    )
     assert again.get_json()["changes"]["changed"] is False
     assert len(history(client, tenant, answered_plan, qid)) == 2
 
@@ -295,17 +325,25 @@ def test_history_of_unknown_question_is_404(client, tenant, demo_plan):
 
 # ------------------------------------------------------------------ ETags, progress, scoping
 
+
 def test_stale_if_match_is_412(client, tenant, answered_plan):
     etag = get(client, tenant, answered_plan).headers["ETag"]
     moved = patch(client, tenant, answered_plan, "initiation.scope.security_involved", {"value": False})
     assert moved.headers["ETag"] != etag
     resp = put(client, tenant, answered_plan, example_document(), **{"If-Match": etag})
     assert resp.status_code == 412 and resp.mimetype == PROBLEM
-    resp = patch(client, tenant, answered_plan, "initiation.scope.security_involved", {"value": True},
-                 **{"If-Match": etag})
+    resp = patch(
+        client, tenant, answered_plan, "initiation.scope.security_involved", {"value": True}, **{"If-Match": etag}
+    )
     assert resp.status_code == 412
-    resp = patch(client, tenant, answered_plan, "initiation.scope.security_involved", {"value": True},
-                 **{"If-Match": moved.headers["ETag"]})
+    resp = patch(
+        client,
+        tenant,
+        answered_plan,
+        "initiation.scope.security_involved",
+        {"value": True},
+        **{"If-Match": moved.headers["ETag"]},
+    )
     assert resp.status_code == 200
 
 
@@ -349,6 +387,7 @@ def test_read_token_cannot_write(client, tenant, demo_plan, db):
 
 
 # ------------------------------------------------------------------ the definition
+
 
 def test_questionnaire_definition(client, tenant):
     resp = client.get("/api/v1/questionnaire", headers=tenant.headers("read"))

@@ -2,9 +2,11 @@
 by the answers API feeding the analysis, a bounded number of queries
 whatever the number of findings, and the sync invariants over generated
 sequences of inventory changes."""
+
 from __future__ import annotations
 
 import copy
+import itertools
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -35,6 +37,7 @@ def new_plan(db, caller):
             plans.put_inventory(db, caller, plan.id, doc)
         db.commit()
         return plan.id
+
     return make
 
 
@@ -55,8 +58,9 @@ def test_demo_flow_through_plain_services(db, caller, new_plan, demo_doc):
     assert changes["new"] == run.summary["findings"] > 0 and run.requested_by == "consultant@example"
     zone_mix, total = analysis.list_findings(db, caller, pid, rule="ZONE-MIX-HOST", limit=1)
     assert total >= 1
-    finding = analysis.set_status(db, caller, pid, zone_mix[0].id, "accepted",
-                                  "Separate clusters are budgeted for phase 2")
+    finding = analysis.set_status(
+        db, caller, pid, zone_mix[0].id, "accepted", "Separate clusters are budgeted for phase 2"
+    )
     db.commit()
     assert (finding.status, finding.status_by) == ("accepted", "consultant@example")
     assert [e.event for e in finding.events] == ["created", "status"]
@@ -67,8 +71,9 @@ def test_demo_flow_through_plain_services(db, caller, new_plan, demo_doc):
     assert analysis.get_finding(db, caller, pid, finding.id).status == "accepted"
     with pytest.raises(Invalid) as exc:
         analysis.set_status(db, caller, pid, finding.id, "mitigated", "")
-    assert exc.value.problems == [{"path": "justification",
-                                   "message": "a justification is required to set status 'mitigated'"}]
+    assert exc.value.problems == [
+        {"path": "justification", "message": "a justification is required to set status 'mitigated'"}
+    ]
     with pytest.raises(NotFound):
         analysis.run_analysis(db, Caller(caller.organization_id + 10_000, caller.scopes), pid)
 
@@ -119,6 +124,7 @@ def _queries(db, action) -> int:
     def tick(_conn, _cursor, statement, *_args):
         if not statement.lstrip().upper().startswith("BEGIN"):  # transaction bookkeeping, not work
             count[0] += 1
+
     engine = db.get_bind()
     event.listen(engine, "before_cursor_execute", tick)
     try:
@@ -135,14 +141,14 @@ def test_the_number_of_queries_does_not_grow_with_the_findings(db, caller, new_p
         analysis.run_analysis(db, caller, pid)
         db.commit()
 
-    first = [_queries(db, lambda: run(pid)) for pid in (quiet, noisy)]
+    first = [_queries(db, lambda pid=pid: run(pid)) for pid in (quiet, noisy)]
     assert len(stored(db, noisy)) > 2 * len(stored(db, quiet))
-    again = [_queries(db, lambda: run(pid)) for pid in (quiet, noisy)]
+    again = [_queries(db, lambda pid=pid: run(pid)) for pid in (quiet, noisy)]
     # Swap the inventories: the noisy plan resolves many, the quiet one gains many.
     plans.put_inventory(db, caller, quiet, _noisy(demo_doc))
     plans.put_inventory(db, caller, noisy, demo_doc)
     db.commit()
-    swapped = [_queries(db, lambda: run(pid)) for pid in (quiet, noisy)]
+    swapped = [_queries(db, lambda pid=pid: run(pid)) for pid in (quiet, noisy)]
     assert first[0] == first[1] and again[0] == again[1]
     assert max(first + again + swapped) <= 40
     # finding_objects follow: one link per object of each finding.
@@ -154,8 +160,11 @@ HOSTS = ("esx-dmz-01", "esx-prod-01", "esx-prod-03", "lab-ws-01")
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=st.lists(st.tuples(st.sets(st.sampled_from(HOSTS)), st.sampled_from(["open", "accepted", None])),
-                      min_size=1, max_size=4))
+@given(
+    steps=st.lists(
+        st.tuples(st.sets(st.sampled_from(HOSTS)), st.sampled_from(["open", "accepted", None])), min_size=1, max_size=4
+    )
+)
 def test_sync_matches_the_analysis_after_any_sequence(db, caller, new_plan, demo_doc, steps):
     """After every run: unresolved findings are exactly what the analysis says
     now, the rest of everything ever seen is resolved, triage set earlier is
@@ -178,10 +187,15 @@ def test_sync_matches_the_analysis_after_any_sequence(db, caller, new_plan, demo
         assert {fp for fp, f in rows.items() if not f.resolved} == now
         assert all(f.status == triaged.get(fp, "open") for fp, f in rows.items())
         for f in rows.values():
-            life = [e.event for e in db.scalars(select(FindingEvent).where(FindingEvent.finding_id == f.id)
-                                                .order_by(FindingEvent.id)) if e.event != "status"]
+            life = [
+                e.event
+                for e in db.scalars(
+                    select(FindingEvent).where(FindingEvent.finding_id == f.id).order_by(FindingEvent.id)
+                )
+                if e.event != "status"
+            ]
             assert life[0] == "created"
-            assert all(a != b for a, b in zip(life, life[1:]))
+            assert all(a != b for a, b in itertools.pairwise(life))
             assert life[-1] == ("resolved" if f.resolved else life[-1] if len(life) == 1 else "reopened")
         if status is not None:
             target = sorted(rows)[len(triaged) % len(rows)]

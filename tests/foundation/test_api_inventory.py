@@ -1,5 +1,6 @@
 """The inventory document through the REST API: replace, patch, read back,
 ETags, and bad input that changes nothing."""
+
 from __future__ import annotations
 
 import copy
@@ -21,8 +22,9 @@ def inv(plan_id):
 
 
 def put(client, tenant, plan_id, doc, **headers):
-    return client.put(inv(plan_id), data=json.dumps(doc), content_type="application/json",
-                      headers=tenant.headers(**headers))
+    return client.put(
+        inv(plan_id), data=json.dumps(doc), content_type="application/json", headers=tenant.headers(**headers)
+    )
 
 
 def get(client, tenant, plan_id):
@@ -76,39 +78,57 @@ def test_put_is_idempotent_and_keeps_identities(client, tenant, plan_id, demo_do
 
 def test_patch_upserts_and_deletes(client, tenant, plan_id, demo_doc):
     put(client, tenant, plan_id, demo_doc)
-    new_vm = {"id": "vm-new", "host": "esx-prod-01", "zone": "internal", "vcpus": 2, "memory_gib": 4,
-              "nics": [{"network": "pg-app"}]}
+    new_vm = {
+        "id": "vm-new",
+        "host": "esx-prod-01",
+        "zone": "internal",
+        "vcpus": 2,
+        "memory_gib": 4,
+        "nics": [{"network": "pg-app"}],
+    }
     changed_vm = dict(demo_doc["vms"][2], vcpus=1)
-    resp = client.patch(inv(plan_id), json={"vms": [new_vm, changed_vm], "delete": {"vms": ["vm-reporting"]},
-                                            "policy": {"zone_mixing": "adjacent"}}, headers=tenant.headers())
+    resp = client.patch(
+        inv(plan_id),
+        json={"vms": [new_vm, changed_vm], "delete": {"vms": ["vm-reporting"]}, "policy": {"zone_mixing": "adjacent"}},
+        headers=tenant.headers(),
+    )
     assert resp.status_code == 200, resp.get_json()
     assert resp.get_json()["inventory_version"] == 2
     doc = get(client, tenant, plan_id).get_json()
     vms = {v["id"]: v for v in doc["vms"]}
     assert "vm-reporting" not in vms and vms["vm-new"]["nics"] == [{"network": "pg-app"}]
     assert vms[changed_vm["id"]]["vcpus"] == 1
-    assert [v["id"] for v in doc["vms"]][2] == changed_vm["id"]     # replaced in place
+    assert [v["id"] for v in doc["vms"]][2] == changed_vm["id"]  # replaced in place
     assert doc["policy"]["zone_mixing"] == "adjacent" and doc["policy"]["patch_max_age_days"] == 90
 
 
 def test_patch_errors_point_into_the_patch(client, tenant, plan_id, demo_doc):
     put(client, tenant, plan_id, demo_doc)
-    resp = client.patch(inv(plan_id), json={
-        "vms": [{"id": "vm-x", "host": "esx-nope", "vcpus": 1, "memory_gib": 1}],
-        "delete": {"hosts": ["esx-dmz-01", "esx-ghost"], "racks": ["r1"]},
-    }, headers=tenant.headers())
+    resp = client.patch(
+        inv(plan_id),
+        json={
+            "vms": [{"id": "vm-x", "host": "esx-nope", "vcpus": 1, "memory_gib": 1}],
+            "delete": {"hosts": ["esx-dmz-01", "esx-ghost"], "racks": ["r1"]},
+        },
+        headers=tenant.headers(),
+    )
     assert resp.status_code == 422 and resp.mimetype == PROBLEM
     errors = {e["path"]: e["message"] for e in resp.get_json()["errors"]}
-    assert errors == {"delete.hosts[1]": "no host with id 'esx-ghost' to delete",
-                      "delete.racks": "unknown collection (expected one of: zones, clusters, networks, hosts, "
-                                      "datastores, vms, appliances)"}
+    assert errors == {
+        "delete.hosts[1]": "no host with id 'esx-ghost' to delete",
+        "delete.racks": "unknown collection (expected one of: zones, clusters, networks, hosts, "
+        "datastores, vms, appliances)",
+    }
     # Deleting a host that stored VMs still use names those VMs.
     resp = client.patch(inv(plan_id), json={"delete": {"hosts": ["esx-dmz-01"]}}, headers=tenant.headers())
     paths = {e["path"] for e in resp.get_json()["errors"]}
     assert "inventory.vms[id=vm-web-01].host" in paths
     assert "inventory.datastores[id=ds-dmz].hosts[0]" in paths
-    resp = client.patch(inv(plan_id), json={"vms": [{"id": "vm-x", "host": "esx-nope", "vcpus": 1,
-                                                      "memory_gib": 1}]}, headers=tenant.headers())
+    resp = client.patch(
+        inv(plan_id),
+        json={"vms": [{"id": "vm-x", "host": "esx-nope", "vcpus": 1, "memory_gib": 1}]},
+        headers=tenant.headers(),
+    )
     assert {e["path"] for e in resp.get_json()["errors"]} == {"vms[0].host"}
     assert get(client, tenant, plan_id).headers["ETag"] == f'"inventory-{plan_id}-v1"'
 
@@ -128,18 +148,22 @@ def test_invalid_document_gets_every_problem_and_changes_nothing(client, tenant,
     assert get(client, tenant, plan_id).get_json() == before
 
 
-@pytest.mark.parametrize("data, content_type, status, fragment", [
-    (b'{"schema": "virtplan.inventory/v1",', "application/json", 400, "malformed JSON"),
-    (b"\xff\xfe{}", "application/json", 400, "UTF-8"),
-    (b'{"schema": "virtplan.inventory/v1"}', "text/plain", 415, "application/json"),
-    (b'{"schema": "virtplan.inventory/v1"}', None, 415, "application/json"),
-    (b"[]", "application/json", 422, "expected an object"),
-])
+@pytest.mark.parametrize(
+    "data, content_type, status, fragment",
+    [
+        (b'{"schema": "virtplan.inventory/v1",', "application/json", 400, "malformed JSON"),
+        (b"\xff\xfe{}", "application/json", 400, "UTF-8"),
+        (b'{"schema": "virtplan.inventory/v1"}', "text/plain", 415, "application/json"),
+        (b'{"schema": "virtplan.inventory/v1"}', None, 415, "application/json"),
+        (b"[]", "application/json", 422, "expected an object"),
+    ],
+)
 def test_bad_bodies_are_refused_precisely(client, tenant, plan_id, demo_doc, data, content_type, status, fragment):
     put(client, tenant, plan_id, demo_doc)
     headers = tenant.headers()
-    resp = client.put(inv(plan_id), data=data, headers=headers,
-                      **({"content_type": content_type} if content_type else {}))
+    resp = client.put(
+        inv(plan_id), data=data, headers=headers, **({"content_type": content_type} if content_type else {})
+    )
     assert resp.status_code == status and resp.mimetype == PROBLEM
     assert fragment in json.dumps(resp.get_json())
     assert get(client, tenant, plan_id).get_json()["vms"] == validate_document(demo_doc)["vms"]
@@ -155,8 +179,9 @@ def test_stale_if_match_is_refused(client, tenant, plan_id, demo_doc):
     stale = put(client, tenant, plan_id, demo_doc, **{"If-Match": etag_v1})
     assert stale.status_code == 412 and stale.mimetype == PROBLEM
     assert second.headers["ETag"] in stale.get_json()["detail"]
-    stale_patch = client.patch(inv(plan_id), json={"delete": {"vms": ["vm-web-01"]}},
-                               headers=tenant.headers(**{"If-Match": etag_v1}))
+    stale_patch = client.patch(
+        inv(plan_id), json={"delete": {"vms": ["vm-web-01"]}}, headers=tenant.headers(**{"If-Match": etag_v1})
+    )
     assert stale_patch.status_code == 412
     assert get(client, tenant, plan_id).get_json()["vms"][0]["vcpus"] == 8
 
@@ -164,8 +189,12 @@ def test_stale_if_match_is_refused(client, tenant, plan_id, demo_doc):
 def test_body_over_the_limit_gets_413(database_url, tmp_path, make_tenant):
     from planner.app import create_app
     from planner.config import Settings
-    small = create_app(Settings.from_env({}, env="testing", database_url=database_url,
-                                         instance_path=str(tmp_path), max_content_length=1024))
+
+    small = create_app(
+        Settings.from_env(
+            {}, env="testing", database_url=database_url, instance_path=str(tmp_path), max_content_length=1024
+        )
+    )
     client = small.test_client()
     tenant = make_tenant()
     pid = client.post("/api/v1/plans", json={"name": "p"}, headers=tenant.headers()).get_json()["id"]
@@ -190,46 +219,107 @@ text = st.text(st.characters(exclude_characters="\x00"), max_size=5)
 
 @st.composite
 def documents(draw):
-    zones = [{"id": z, "trust_level": draw(st.integers(0, 4)),
-              "purpose": draw(st.sampled_from(["workload", "management", "storage", "external"])),
-              "tags": draw(st.dictionaries(text.filter(bool), text, max_size=2))}
-             for z in draw(st.lists(ids, unique=True, max_size=3))]
+    zones = [
+        {
+            "id": z,
+            "trust_level": draw(st.integers(0, 4)),
+            "purpose": draw(st.sampled_from(["workload", "management", "storage", "external"])),
+            "tags": draw(st.dictionaries(text.filter(bool), text, max_size=2)),
+        }
+        for z in draw(st.lists(ids, unique=True, max_size=3))
+    ]
     zone_ids = [z["id"] for z in zones]
-    opt_zone = st.sampled_from(zone_ids + [None]) if zone_ids else st.none()
-    networks = [{"id": f"n{n}", "kind": draw(st.sampled_from(["vlan", "portgroup", "overlay"])),
-                 "vlan": draw(st.none() | st.integers(1, 4094)), "zone": draw(opt_zone)}
-                for n in draw(st.lists(ids, unique=True, max_size=3))]
+    opt_zone = st.sampled_from([*zone_ids, None]) if zone_ids else st.none()
+    networks = [
+        {
+            "id": f"n{n}",
+            "kind": draw(st.sampled_from(["vlan", "portgroup", "overlay"])),
+            "vlan": draw(st.none() | st.integers(1, 4094)),
+            "zone": draw(opt_zone),
+        }
+        for n in draw(st.lists(ids, unique=True, max_size=3))
+    ]
     net_ids = [n["id"] for n in networks]
-    hosts = [{"id": f"h{h}", "cpu_cores": draw(st.integers(1, 128)), "memory_gib": draw(st.floats(0, 4096)),
-              "hypervisor": draw(st.none() | st.fixed_dictionaries({
-                  "product": st.sampled_from(["esxi", "kvm"]), "type": st.sampled_from([1, 2]),
-                  "version": st.sampled_from(["8.0.3", "7.0"]), "patched_on": st.sampled_from(["2026-01-01", None])})),
-              "management": draw(st.none() | st.fixed_dictionaries({
-                  "network": st.sampled_from(net_ids + [None]) if net_ids else st.none(),
-                  "encrypted": st.sampled_from([True, False, None])})),
-              "devices": draw(st.lists(st.fixed_dictionaries({"kind": st.sampled_from(["usb", "nic"]),
-                                                              "connected": st.booleans()}), max_size=2)),
-              "dedicated_zone": draw(opt_zone)}
-             for h in draw(st.lists(ids, unique=True, max_size=3))]
+    hosts = [
+        {
+            "id": f"h{h}",
+            "cpu_cores": draw(st.integers(1, 128)),
+            "memory_gib": draw(st.floats(0, 4096)),
+            "hypervisor": draw(
+                st.none()
+                | st.fixed_dictionaries(
+                    {
+                        "product": st.sampled_from(["esxi", "kvm"]),
+                        "type": st.sampled_from([1, 2]),
+                        "version": st.sampled_from(["8.0.3", "7.0"]),
+                        "patched_on": st.sampled_from(["2026-01-01", None]),
+                    }
+                )
+            ),
+            "management": draw(
+                st.none()
+                | st.fixed_dictionaries(
+                    {
+                        "network": st.sampled_from([*net_ids, None]) if net_ids else st.none(),
+                        "encrypted": st.sampled_from([True, False, None]),
+                    }
+                )
+            ),
+            "devices": draw(
+                st.lists(
+                    st.fixed_dictionaries({"kind": st.sampled_from(["usb", "nic"]), "connected": st.booleans()}),
+                    max_size=2,
+                )
+            ),
+            "dedicated_zone": draw(opt_zone),
+        }
+        for h in draw(st.lists(ids, unique=True, max_size=3))
+    ]
     host_ids = [h["id"] for h in hosts]
-    datastores = [{"id": f"d{d}", "kind": "nfs", "encrypted": draw(st.sampled_from([True, None])),
-                   "hosts": draw(st.lists(st.sampled_from(host_ids), unique=True)) if host_ids else []}
-                  for d in draw(st.lists(ids, unique=True, max_size=2))]
+    datastores = [
+        {
+            "id": f"d{d}",
+            "kind": "nfs",
+            "encrypted": draw(st.sampled_from([True, None])),
+            "hosts": draw(st.lists(st.sampled_from(host_ids), unique=True)) if host_ids else [],
+        }
+        for d in draw(st.lists(ids, unique=True, max_size=2))
+    ]
     ds_ids = [d["id"] for d in datastores]
-    vms = [{"id": f"v{v}", "vcpus": draw(st.integers(1, 64)), "memory_gib": draw(st.integers(0, 512)),
-            "host": draw(st.sampled_from(host_ids + [None])) if host_ids else None, "zone": draw(opt_zone),
+    vms = [
+        {
+            "id": f"v{v}",
+            "vcpus": draw(st.integers(1, 64)),
+            "memory_gib": draw(st.integers(0, 512)),
+            "host": draw(st.sampled_from([*host_ids, None])) if host_ids else None,
+            "zone": draw(opt_zone),
             "nics": [{"network": n} for n in draw(st.lists(st.sampled_from(net_ids), max_size=3))] if net_ids else [],
             "disks": [{"datastore": d, "size_gib": 10} for d in draw(st.lists(st.sampled_from(ds_ids), max_size=2))]
-            if ds_ids else [],
-            "settings": draw(st.none() | st.fixed_dictionaries({"clipboard_sharing": st.sampled_from([True, None])}))}
-           for v in draw(st.lists(ids, unique=True, max_size=4))]
+            if ds_ids
+            else [],
+            "settings": draw(st.none() | st.fixed_dictionaries({"clipboard_sharing": st.sampled_from([True, None])})),
+        }
+        for v in draw(st.lists(ids, unique=True, max_size=4))
+    ]
     vm_ids = [v["id"] for v in vms]
-    appliances = [{"id": f"a{a}", "kind": draw(st.sampled_from(["firewall", "router"])),
-                   "networks": draw(st.lists(st.sampled_from(net_ids), unique=True)) if net_ids else [],
-                   "vm": draw(st.sampled_from(vm_ids + [None])) if vm_ids else None}
-                  for a in draw(st.lists(ids, unique=True, max_size=2))]
-    return {"schema": "virtplan.inventory/v1", "zones": zones, "networks": networks, "hosts": hosts,
-            "datastores": datastores, "vms": vms, "appliances": appliances}
+    appliances = [
+        {
+            "id": f"a{a}",
+            "kind": draw(st.sampled_from(["firewall", "router"])),
+            "networks": draw(st.lists(st.sampled_from(net_ids), unique=True)) if net_ids else [],
+            "vm": draw(st.sampled_from([*vm_ids, None])) if vm_ids else None,
+        }
+        for a in draw(st.lists(ids, unique=True, max_size=2))
+    ]
+    return {
+        "schema": "virtplan.inventory/v1",
+        "zones": zones,
+        "networks": networks,
+        "hosts": hosts,
+        "datastores": datastores,
+        "vms": vms,
+        "appliances": appliances,
+    }
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -1,5 +1,6 @@
 """Plans through the REST API: CRUD, pagination, authentication, scopes, and
 isolation between organizations."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,9 @@ def test_create_get_rename_delete(client, tenant):
     body = created.get_json()
     assert body["name"] == "Consolidation" and body["inventory_version"] == 0
     assert created.headers["Location"] == f"/api/v1/plans/{body['id']}"
-    assert body["counts"] == {c: 0 for c in ("zones", "clusters", "networks", "hosts", "datastores", "vms",
-                                             "appliances")}
+    assert body["counts"] == {
+        c: 0 for c in ("zones", "clusters", "networks", "hosts", "datastores", "vms", "appliances")
+    }
     pid = body["id"]
     assert client.get(f"/api/v1/plans/{pid}", headers=h).get_json()["description"] == "phase 1"
     renamed = client.patch(f"/api/v1/plans/{pid}", json={"name": "Consolidation 2027"}, headers=h)
@@ -43,10 +45,17 @@ def test_list_is_paginated_and_scoped(client, make_tenant):
     assert bad.get_json()["errors"][0]["path"] == "page_size"
 
 
-@pytest.mark.parametrize("method, path", [
-    ("get", "/api/v1/plans"), ("post", "/api/v1/plans"), ("get", "/api/v1/plans/1"),
-    ("put", "/api/v1/plans/1/inventory"), ("get", "/api/v1/openapi.json"), ("get", "/api/v1/docs"),
-])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("get", "/api/v1/plans"),
+        ("post", "/api/v1/plans"),
+        ("get", "/api/v1/plans/1"),
+        ("put", "/api/v1/plans/1/inventory"),
+        ("get", "/api/v1/openapi.json"),
+        ("get", "/api/v1/docs"),
+    ],
+)
 def test_every_call_needs_a_token(client, method, path):
     resp = getattr(client, method)(path)
     assert resp.status_code == 401
@@ -63,11 +72,12 @@ def test_bad_credentials_are_refused(client, header):
 def test_read_token_cannot_write(client, tenant, plan_id):
     h = tenant.headers("read")
     assert client.get(f"/api/v1/plans/{plan_id}", headers=h).status_code == 200
-    for resp in (client.post("/api/v1/plans", json={"name": "x"}, headers=h),
-                 client.patch(f"/api/v1/plans/{plan_id}", json={"name": "x"}, headers=h),
-                 client.delete(f"/api/v1/plans/{plan_id}", headers=h),
-                 client.put(f"/api/v1/plans/{plan_id}/inventory", json={"schema": "virtplan.inventory/v1"},
-                            headers=h)):
+    for resp in (
+        client.post("/api/v1/plans", json={"name": "x"}, headers=h),
+        client.patch(f"/api/v1/plans/{plan_id}", json={"name": "x"}, headers=h),
+        client.delete(f"/api/v1/plans/{plan_id}", headers=h),
+        client.put(f"/api/v1/plans/{plan_id}/inventory", json={"schema": "virtplan.inventory/v1"}, headers=h),
+    ):
         assert resp.status_code == 403 and "write" in resp.get_json()["detail"]
     assert client.get(f"/api/v1/plans/{plan_id}", headers=h).get_json()["name"] == "Test plan"
 
@@ -76,12 +86,14 @@ def test_other_organizations_plans_do_not_exist(client, tenant, plan_id, make_te
     other = make_tenant("intruder")
     h = other.headers()
     nonexistent = client.get("/api/v1/plans/987654321", headers=h)
-    for resp in (client.get(f"/api/v1/plans/{plan_id}", headers=h),
-                 client.patch(f"/api/v1/plans/{plan_id}", json={"name": "pwned"}, headers=h),
-                 client.delete(f"/api/v1/plans/{plan_id}", headers=h),
-                 client.get(f"/api/v1/plans/{plan_id}/inventory", headers=h),
-                 client.put(f"/api/v1/plans/{plan_id}/inventory", json=demo_doc, headers=h),
-                 client.patch(f"/api/v1/plans/{plan_id}/inventory", json={"delete": {}}, headers=h)):
+    for resp in (
+        client.get(f"/api/v1/plans/{plan_id}", headers=h),
+        client.patch(f"/api/v1/plans/{plan_id}", json={"name": "pwned"}, headers=h),
+        client.delete(f"/api/v1/plans/{plan_id}", headers=h),
+        client.get(f"/api/v1/plans/{plan_id}/inventory", headers=h),
+        client.put(f"/api/v1/plans/{plan_id}/inventory", json=demo_doc, headers=h),
+        client.patch(f"/api/v1/plans/{plan_id}/inventory", json={"delete": {}}, headers=h),
+    ):
         assert resp.status_code == 404
         # Indistinguishable from a plan that never existed.
         assert resp.get_json()["title"] == nonexistent.get_json()["title"]
@@ -89,10 +101,16 @@ def test_other_organizations_plans_do_not_exist(client, tenant, plan_id, make_te
     assert owner["name"] == "Test plan" and owner["inventory_version"] == 0
 
 
-@pytest.mark.parametrize("body, path", [
-    ({}, "name"), ({"name": ""}, "name"), ({"name": "x" * 201}, "name"), ({"name": 5}, "name"),
-    ({"name": "ok", "owner": "me"}, "owner"),
-])
+@pytest.mark.parametrize(
+    "body, path",
+    [
+        ({}, "name"),
+        ({"name": ""}, "name"),
+        ({"name": "x" * 201}, "name"),
+        ({"name": 5}, "name"),
+        ({"name": "ok", "owner": "me"}, "owner"),
+    ],
+)
 def test_plan_body_errors_are_precise(client, tenant, body, path):
     resp = client.post("/api/v1/plans", json=body, headers=tenant.headers())
     assert resp.status_code == 422 and resp.mimetype == PROBLEM

@@ -1,5 +1,6 @@
 """Concurrent callers on one database: reads and writes from several threads
 never fail with "database is locked" (SQLite) or a lost update."""
+
 from __future__ import annotations
 
 import threading
@@ -14,10 +15,15 @@ def test_concurrent_reads_and_writes_all_succeed(app, make_tenant):
         client = app.test_client()
         pid = client.post("/api/v1/plans", json={"name": "p"}, headers=tenant.headers()).get_json()["id"]
         for i in range(15):
-            got = [client.get(f"/api/v1/plans/{pid}", headers=tenant.headers("read")).status_code,
-                   client.patch(f"/api/v1/plans/{pid}", json={"name": f"p{i}"}, headers=tenant.headers()).status_code,
-                   client.patch(f"/api/v1/plans/{pid}/inventory", json={"zones": [{"id": f"z{i}", "trust_level": 2}]},
-                                headers=tenant.headers()).status_code]
+            got = [
+                client.get(f"/api/v1/plans/{pid}", headers=tenant.headers("read")).status_code,
+                client.patch(f"/api/v1/plans/{pid}", json={"name": f"p{i}"}, headers=tenant.headers()).status_code,
+                client.patch(
+                    f"/api/v1/plans/{pid}/inventory",
+                    json={"zones": [{"id": f"z{i}", "trust_level": 2}]},
+                    headers=tenant.headers(),
+                ).status_code,
+            ]
             with lock:
                 statuses.extend(got)
 

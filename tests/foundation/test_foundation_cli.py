@@ -1,5 +1,6 @@
 """The ``virtplan`` command line, run as a script would run it: a real
 process, a real database, output parsed back."""
+
 from __future__ import annotations
 
 import json
@@ -10,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-
 VIRTPLAN = [sys.executable, "-m", "planner"]
 
 
 def run(*args, env=None, input=None):
-    return subprocess.run([*VIRTPLAN, *args], capture_output=True, text=True, input=input,
-                          env={**os.environ, **(env or {})}, timeout=120)
+    return subprocess.run(
+        [*VIRTPLAN, *args], capture_output=True, text=True, input=input, env={**os.environ, **(env or {})}, timeout=120
+    )
 
 
 def test_inventory_validate_summarises_a_valid_file(tmp_path, demo_doc):
@@ -24,8 +25,10 @@ def test_inventory_validate_summarises_a_valid_file(tmp_path, demo_doc):
     path.write_text(json.dumps(demo_doc))
     result = run("inventory", "validate", str(path))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == (f"{path}: valid virtplan.inventory/v1 (6 zones, 3 clusters, 7 hosts, "
-                                     f"10 networks, 4 appliances, 4 datastores, 34 vms)")
+    assert result.stdout.strip() == (
+        f"{path}: valid virtplan.inventory/v1 (6 zones, 3 clusters, 7 hosts, "
+        f"10 networks, 4 appliances, 4 datastores, 34 vms)"
+    )
 
 
 def test_inventory_validate_lists_problems_and_exits_2(tmp_path, demo_doc):
@@ -41,10 +44,13 @@ def test_inventory_validate_lists_problems_and_exits_2(tmp_path, demo_doc):
     assert len(lines) == 2
 
 
-@pytest.mark.parametrize("content, fragment", [
-    ("{not json", "not valid JSON: Expecting property name enclosed in double quotes at line 1 column 2"),
-    ("", "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        ("{not json", "not valid JSON: Expecting property name enclosed in double quotes at line 1 column 2"),
+        ("", "not valid JSON"),
+    ],
+)
 def test_inventory_validate_malformed_json(tmp_path, content, fragment):
     path = tmp_path / "x.json"
     path.write_text(content)
@@ -64,13 +70,23 @@ def test_a_script_bootstraps_an_empty_database(empty_database, tmp_path):
     assert run("org", "create", "Acme", env=env).returncode == 0
     dup = run("org", "create", "Acme", env=env)
     assert dup.returncode == 2 and "exists already" in dup.stderr
-    made = run("user", "create", "alice", "--org", "Acme", "--role", "architect", env=env,
-               input="correct horse battery staple\n")
+    made = run(
+        "user",
+        "create",
+        "alice",
+        "--org",
+        "Acme",
+        "--role",
+        "architect",
+        env=env,
+        input="correct horse battery staple\n",
+    )
     assert made.returncode == 0, made.stderr
     short = run("user", "create", "bob", "--org", "Acme", "--role", "viewer", env=env, input="short\n")
     assert short.returncode == 2 and "at least 12 characters" in short.stderr
-    nowhere = run("user", "create", "carol", "--org", "Nope", "--role", "viewer", env=env,
-                  input="long enough password\n")
+    nowhere = run(
+        "user", "create", "carol", "--org", "Nope", "--role", "viewer", env=env, input="long enough password\n"
+    )
     assert nowhere.returncode == 2 and "no organization named 'Nope'" in nowhere.stderr
     badrole = run("user", "create", "dave", "--org", "Acme", "--role", "root", env=env, input="x" * 20 + "\n")
     assert badrole.returncode == 2
@@ -81,32 +97,36 @@ def test_a_script_bootstraps_an_empty_database(empty_database, tmp_path):
 
     from planner.app import create_app
     from planner.config import Settings
+
     app = create_app(Settings.from_env({}, env="testing", database_url=empty_database, instance_path=str(tmp_path)))
     client = app.test_client()
-    created = client.post("/api/v1/plans", json={"name": "From a script"},
-                          headers={"Authorization": f"Bearer {secret}"})
+    created = client.post(
+        "/api/v1/plans", json={"name": "From a script"}, headers={"Authorization": f"Bearer {secret}"}
+    )
     assert created.status_code == 201
-    login = client.post("/login", data={"username": "alice", "password": "correct horse battery staple",
-                                        "csrf_token": _csrf(client)})
+    login = client.post(
+        "/login", data={"username": "alice", "password": "correct horse battery staple", "csrf_token": _csrf(client)}
+    )
     assert login.status_code == 302
     app.extensions["virtplan.engine"].dispose()
 
 
 def _csrf(client) -> str:
     import re
+
     page = client.get("/login").get_data(as_text=True)
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 def test_secret_key_is_required_in_production(tmp_path):
-    result = run("serve", env={"VIRTPLAN_ENV": "production", "VIRTPLAN_SECRET_KEY": "",
-                               "VIRTPLAN_INSTANCE_PATH": str(tmp_path)})
+    result = run(
+        "serve", env={"VIRTPLAN_ENV": "production", "VIRTPLAN_SECRET_KEY": "", "VIRTPLAN_INSTANCE_PATH": str(tmp_path)}
+    )
     assert result.returncode == 2 and "VIRTPLAN_SECRET_KEY must be set" in result.stderr
 
 
 def test_demo_loads_and_is_idempotent(tmp_path):
-    env = {"VIRTPLAN_INSTANCE_PATH": str(tmp_path), "VIRTPLAN_ENV": "development",
-           "VIRTPLAN_DATABASE_URL": ""}
+    env = {"VIRTPLAN_INSTANCE_PATH": str(tmp_path), "VIRTPLAN_ENV": "development", "VIRTPLAN_DATABASE_URL": ""}
     first = run("demo", "--no-serve", env=env)
     assert first.returncode == 0, first.stderr
     assert "API token: vp_" in first.stdout and "sign in as 'demo'" in first.stdout
@@ -115,6 +135,7 @@ def test_demo_loads_and_is_idempotent(tmp_path):
     assert second.returncode == 0 and "/plans/1" in second.stdout
     # The demo shows every capability: answers, findings with triage, a generated report.
     import sqlite3
+
     db = sqlite3.connect(Path(tmp_path) / "virtplan.sqlite3")
     try:
         assert db.execute("SELECT count(*) FROM answers").fetchone()[0] >= 100

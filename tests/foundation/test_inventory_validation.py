@@ -1,4 +1,5 @@
 """The inventory contract (shared/spec/inventory-v1.md) as the validator enforces it."""
+
 from __future__ import annotations
 
 import copy
@@ -23,8 +24,13 @@ def paths(doc) -> dict[str, str]:
 
 def test_minimal_document_gets_every_default():
     doc = validate_document(MINIMAL)
-    assert doc["policy"] == {"zone_mixing": "forbid", "max_cpu_overcommit": 4.0, "max_memory_overcommit": 1.0,
-                             "patch_max_age_days": 90, "min_hypervisor_versions": {}}
+    assert doc["policy"] == {
+        "zone_mixing": "forbid",
+        "max_cpu_overcommit": 4.0,
+        "max_memory_overcommit": 1.0,
+        "patch_max_age_days": 90,
+        "min_hypervisor_versions": {},
+    }
     assert all(doc[c] == [] for c in ("zones", "clusters", "hosts", "networks", "appliances", "datastores", "vms"))
     assert doc["as_of"] is None and doc["source"] is None
 
@@ -33,64 +39,87 @@ def test_demo_estate_is_valid_and_typed(demo_doc):
     estate = load_estate(demo_doc)
     assert len(estate.vms) >= 30 and len(estate.zones) >= 4
     assert estate.as_of.isoformat() == "2026-11-01"
-    assert estate.appliances["lb-web"].filtering is False      # load balancers do not filter by default
+    assert estate.appliances["lb-web"].filtering is False  # load balancers do not filter by default
     assert estate.appliances["fw-edge"].filtering is True
 
 
 def test_defaults_filled_per_spec():
-    doc = validate_document({**MINIMAL,
-                             "zones": [{"id": "z", "trust_level": 2}],
-                             "networks": [{"id": "n", "kind": "vlan"}],
-                             "appliances": [{"id": "f", "kind": "firewall"}, {"id": "i", "kind": "ips"},
-                                            {"id": "r", "kind": "router"}],
-                             "hosts": [{"id": "h", "cpu_cores": 1, "memory_gib": 1,
-                                        "devices": [{"kind": "usb", "connected": True}]}],
-                             "vms": [{"id": "v", "vcpus": 1, "memory_gib": 1}]})
+    doc = validate_document(
+        {
+            **MINIMAL,
+            "zones": [{"id": "z", "trust_level": 2}],
+            "networks": [{"id": "n", "kind": "vlan"}],
+            "appliances": [{"id": "f", "kind": "firewall"}, {"id": "i", "kind": "ips"}, {"id": "r", "kind": "router"}],
+            "hosts": [{"id": "h", "cpu_cores": 1, "memory_gib": 1, "devices": [{"kind": "usb", "connected": True}]}],
+            "vms": [{"id": "v", "vcpus": 1, "memory_gib": 1}],
+        }
+    )
     assert doc["zones"][0]["purpose"] == "workload"
     assert doc["networks"][0]["purpose"] == "guest"
     assert [a["filtering"] for a in doc["appliances"]] == [True, True, False]
     assert doc["hosts"][0]["devices"][0]["in_use"] is False
     vm = doc["vms"][0]
-    assert (vm["internet_facing"], vm["pinned"], vm["nics"], vm["disks"], vm["devices"], vm["tags"]) == \
-        (False, False, [], [], [], {})
+    assert (vm["internet_facing"], vm["pinned"], vm["nics"], vm["disks"], vm["devices"], vm["tags"]) == (
+        False,
+        False,
+        [],
+        [],
+        [],
+        {},
+    )
     # Absent protections stay unknown (None), never a silent pass.
     assert vm["settings"] is None and doc["hosts"][0]["settings"] is None
 
 
-@pytest.mark.parametrize("mutate, path, fragment", [
-    (lambda d: d.update(schema="virtplan.inventory/v2"), "schema", "expected 'virtplan.inventory/v1'"),
-    (lambda d: d.pop("schema"), "schema", "missing required field"),
-    (lambda d: d["zones"][0].update(trust_level=5), "zones[0].trust_level", "expected one of: 0, 1, 2, 3, 4"),
-    (lambda d: d["zones"][0].update(trust_level=True), "zones[0].trust_level", "expected an integer"),
-    (lambda d: d["zones"][0].update(purpose="dmz"), "zones[0].purpose", "expected one of: workload"),
-    (lambda d: d["zones"][0].update(id=""), "zones[0].id", "expected 1 to 200 characters"),
-    (lambda d: d["zones"][0].update(id="x" * 201), "zones[0].id", "expected 1 to 200 characters"),
-    (lambda d: d["hosts"][0].update(cpu_cores=0), "hosts[0].cpu_cores", "≥ 1"),
-    (lambda d: d["hosts"][0].update(cpu_cores=2.5), "hosts[0].cpu_cores", "expected an integer"),
-    (lambda d: d["hosts"][0].update(memory_gib=-1), "hosts[0].memory_gib", "≥ 0"),
-    (lambda d: d["hosts"][0].update(memory_gib="64"), "hosts[0].memory_gib", "expected a number, got a string"),
-    (lambda d: d["hosts"][0]["hypervisor"].update(type=3), "hosts[0].hypervisor.type", "expected one of: 1, 2"),
-    (lambda d: d["hosts"][0]["hypervisor"].update(product="vmware"), "hosts[0].hypervisor.product", "esxi"),
-    (lambda d: d["hosts"][0]["hypervisor"].update(patched_on="2026-02-30"), "hosts[0].hypervisor.patched_on",
-     "YYYY-MM-DD"),
-    (lambda d: d["hosts"][0]["hypervisor"].update(version="8.0u3"), "hosts[0].hypervisor.version", "matching"),
-    (lambda d: d["hosts"][0]["devices"].append({"kind": "usb"}), "hosts[0].devices[2].connected",
-     "missing required field"),
-    (lambda d: d["hosts"][0].update(extra=1), "hosts[0].extra", "unknown field"),
-    (lambda d: d["networks"][1].update(vlan=4095), "networks[1].vlan", "≤ 4094"),
-    (lambda d: d["networks"][1].update(kind="bridge"), "networks[1].kind", "expected one of"),
-    (lambda d: d["vms"][0]["categorization"].update(integrity="n/a"), "vms[0].categorization.integrity",
-     "expected one of: low, moderate, high"),
-    (lambda d: d["vms"][0].update(vcpus=None), "vms[0].vcpus", "may not be null"),
-    (lambda d: d["vms"][0].update(nics={"network": "x"}), "vms[0].nics", "expected an array"),
-    (lambda d: d["vms"][0]["tags"].update(cost=12), "vms[0].tags.cost", "expected a string"),
-    (lambda d: d["policy"].update(zone_mixing="allow"), "policy.zone_mixing", "forbid, adjacent"),
-    (lambda d: d["policy"].update(max_cpu_overcommit=0), "policy.max_cpu_overcommit", "> 0"),
-    (lambda d: d["policy"]["min_hypervisor_versions"].update(vmware="8"), "policy.min_hypervisor_versions.vmware",
-     "expected one of"),
-    (lambda d: d.update(as_of="01/11/2026"), "as_of", "YYYY-MM-DD"),
-    (lambda d: d.update(zones={}), "zones", "expected an array"),
-])
+@pytest.mark.parametrize(
+    "mutate, path, fragment",
+    [
+        (lambda d: d.update(schema="virtplan.inventory/v2"), "schema", "expected 'virtplan.inventory/v1'"),
+        (lambda d: d.pop("schema"), "schema", "missing required field"),
+        (lambda d: d["zones"][0].update(trust_level=5), "zones[0].trust_level", "expected one of: 0, 1, 2, 3, 4"),
+        (lambda d: d["zones"][0].update(trust_level=True), "zones[0].trust_level", "expected an integer"),
+        (lambda d: d["zones"][0].update(purpose="dmz"), "zones[0].purpose", "expected one of: workload"),
+        (lambda d: d["zones"][0].update(id=""), "zones[0].id", "expected 1 to 200 characters"),
+        (lambda d: d["zones"][0].update(id="x" * 201), "zones[0].id", "expected 1 to 200 characters"),
+        (lambda d: d["hosts"][0].update(cpu_cores=0), "hosts[0].cpu_cores", "≥ 1"),
+        (lambda d: d["hosts"][0].update(cpu_cores=2.5), "hosts[0].cpu_cores", "expected an integer"),
+        (lambda d: d["hosts"][0].update(memory_gib=-1), "hosts[0].memory_gib", "≥ 0"),
+        (lambda d: d["hosts"][0].update(memory_gib="64"), "hosts[0].memory_gib", "expected a number, got a string"),
+        (lambda d: d["hosts"][0]["hypervisor"].update(type=3), "hosts[0].hypervisor.type", "expected one of: 1, 2"),
+        (lambda d: d["hosts"][0]["hypervisor"].update(product="vmware"), "hosts[0].hypervisor.product", "esxi"),
+        (
+            lambda d: d["hosts"][0]["hypervisor"].update(patched_on="2026-02-30"),
+            "hosts[0].hypervisor.patched_on",
+            "YYYY-MM-DD",
+        ),
+        (lambda d: d["hosts"][0]["hypervisor"].update(version="8.0u3"), "hosts[0].hypervisor.version", "matching"),
+        (
+            lambda d: d["hosts"][0]["devices"].append({"kind": "usb"}),
+            "hosts[0].devices[2].connected",
+            "missing required field",
+        ),
+        (lambda d: d["hosts"][0].update(extra=1), "hosts[0].extra", "unknown field"),
+        (lambda d: d["networks"][1].update(vlan=4095), "networks[1].vlan", "≤ 4094"),
+        (lambda d: d["networks"][1].update(kind="bridge"), "networks[1].kind", "expected one of"),
+        (
+            lambda d: d["vms"][0]["categorization"].update(integrity="n/a"),
+            "vms[0].categorization.integrity",
+            "expected one of: low, moderate, high",
+        ),
+        (lambda d: d["vms"][0].update(vcpus=None), "vms[0].vcpus", "may not be null"),
+        (lambda d: d["vms"][0].update(nics={"network": "x"}), "vms[0].nics", "expected an array"),
+        (lambda d: d["vms"][0]["tags"].update(cost=12), "vms[0].tags.cost", "expected a string"),
+        (lambda d: d["policy"].update(zone_mixing="allow"), "policy.zone_mixing", "forbid, adjacent"),
+        (lambda d: d["policy"].update(max_cpu_overcommit=0), "policy.max_cpu_overcommit", "> 0"),
+        (
+            lambda d: d["policy"]["min_hypervisor_versions"].update(vmware="8"),
+            "policy.min_hypervisor_versions.vmware",
+            "expected one of",
+        ),
+        (lambda d: d.update(as_of="01/11/2026"), "as_of", "YYYY-MM-DD"),
+        (lambda d: d.update(zones={}), "zones", "expected an array"),
+    ],
+)
 def test_each_field_problem_has_its_path_and_expectation(demo_doc, mutate, path, fragment):
     mutate(demo_doc)
     found = paths(demo_doc)
@@ -98,20 +127,27 @@ def test_each_field_problem_has_its_path_and_expectation(demo_doc, mutate, path,
     assert fragment in found[path]
 
 
-@pytest.mark.parametrize("mutate, path, fragment", [
-    (lambda d: d["vms"][3].update(host="esx-missing"), "vms[3].host", "no host with id 'esx-missing'"),
-    (lambda d: d["vms"][3].update(zone="nowhere"), "vms[3].zone", "no zone with id 'nowhere'"),
-    (lambda d: d["vms"][3]["nics"].append({"network": "pg-x"}), "vms[3].nics[1].network", "no network"),
-    (lambda d: d["vms"][3]["disks"][0].update(datastore="ds-x"), "vms[3].disks[0].datastore", "no datastore"),
-    (lambda d: d["hosts"][1].update(cluster="cl-x"), "hosts[1].cluster", "no cluster"),
-    (lambda d: d["hosts"][1]["management"].update(network="n-x"), "hosts[1].management.network", "no network"),
-    (lambda d: d["hosts"][1].update(dedicated_zone="z-x"), "hosts[1].dedicated_zone", "no zone"),
-    (lambda d: d["networks"][2].update(zone="z-x"), "networks[2].zone", "no zone"),
-    (lambda d: d["appliances"][0]["networks"].append("n-x"), "appliances[0].networks[2]", "no network"),
-    (lambda d: d["appliances"][0].update(vm="vm-x"), "appliances[0].vm", "no vm"),
-    (lambda d: d["datastores"][0]["hosts"].append("h-x"), "datastores[0].hosts[2]", "no host"),
-    (lambda d: d["vms"].append(copy.deepcopy(d["vms"][0])), "vms[34].id", "duplicate id 'vm-web-01' (first used at vms[0])"),
-])
+@pytest.mark.parametrize(
+    "mutate, path, fragment",
+    [
+        (lambda d: d["vms"][3].update(host="esx-missing"), "vms[3].host", "no host with id 'esx-missing'"),
+        (lambda d: d["vms"][3].update(zone="nowhere"), "vms[3].zone", "no zone with id 'nowhere'"),
+        (lambda d: d["vms"][3]["nics"].append({"network": "pg-x"}), "vms[3].nics[1].network", "no network"),
+        (lambda d: d["vms"][3]["disks"][0].update(datastore="ds-x"), "vms[3].disks[0].datastore", "no datastore"),
+        (lambda d: d["hosts"][1].update(cluster="cl-x"), "hosts[1].cluster", "no cluster"),
+        (lambda d: d["hosts"][1]["management"].update(network="n-x"), "hosts[1].management.network", "no network"),
+        (lambda d: d["hosts"][1].update(dedicated_zone="z-x"), "hosts[1].dedicated_zone", "no zone"),
+        (lambda d: d["networks"][2].update(zone="z-x"), "networks[2].zone", "no zone"),
+        (lambda d: d["appliances"][0]["networks"].append("n-x"), "appliances[0].networks[2]", "no network"),
+        (lambda d: d["appliances"][0].update(vm="vm-x"), "appliances[0].vm", "no vm"),
+        (lambda d: d["datastores"][0]["hosts"].append("h-x"), "datastores[0].hosts[2]", "no host"),
+        (
+            lambda d: d["vms"].append(copy.deepcopy(d["vms"][0])),
+            "vms[34].id",
+            "duplicate id 'vm-web-01' (first used at vms[0])",
+        ),
+    ],
+)
 def test_identity_and_reference_problems(demo_doc, mutate, path, fragment):
     mutate(demo_doc)
     found = paths(demo_doc)
@@ -155,7 +191,8 @@ def test_error_message_lists_first_problems(demo_doc):
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-5, 5000) | st.floats(allow_nan=False) | st.text(max_size=8),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-    max_leaves=8)
+    max_leaves=8,
+)
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -166,7 +203,7 @@ def test_arbitrary_values_anywhere_never_crash(demo_doc, data):
     collection = data.draw(st.sampled_from(["zones", "hosts", "networks", "appliances", "datastores", "vms"]))
     index = data.draw(st.integers(0, len(doc[collection]) - 1))
     obj = doc[collection][index]
-    key = data.draw(st.sampled_from(sorted(obj) + ["unexpected"]))
+    key = data.draw(st.sampled_from([*sorted(obj), "unexpected"]))
     obj[key] = data.draw(json_values)
     for problem in problems_of(doc):
         assert PATH.match(problem.path), problem

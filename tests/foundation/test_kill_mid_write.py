@@ -1,5 +1,6 @@
 """A PUT killed mid-write (SIGKILL, no chance to clean up) leaves the previous
 inventory exactly as it was, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,6 @@ import time
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
-
 from synthetic import generate
 
 WRITER = textwrap.dedent("""
@@ -34,9 +34,14 @@ def _writing(database_url: str, wal: Path, baseline: int, probe) -> bool:
     if database_url.startswith("sqlite"):
         return wal.exists() and wal.stat().st_size > baseline + 4 * 2**20
     with probe.connect() as conn:
-        return bool(conn.execute(text(
-            "SELECT 1 FROM pg_stat_activity WHERE state = 'active' AND "
-            "(query LIKE 'COPY%' OR query LIKE 'INSERT%' OR query LIKE 'UPDATE%')")).first())
+        return bool(
+            conn.execute(
+                text(
+                    "SELECT 1 FROM pg_stat_activity WHERE state = 'active' AND "
+                    "(query LIKE 'COPY%' OR query LIKE 'INSERT%' OR query LIKE 'UPDATE%')"
+                )
+            ).first()
+        )
 
 
 def test_killed_put_leaves_previous_inventory(app, client, tenant, plan_id, demo_doc, database_url, tmp_path):
@@ -50,9 +55,12 @@ def test_killed_put_leaves_previous_inventory(app, client, tenant, plan_id, demo
     baseline = wal.stat().st_size if wal and wal.exists() else 0
     probe = None if wal else create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
 
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, database_url, tenant.write_token, str(plan_id),
-                             str(big), str(tmp_path)], stdout=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, database_url, tenant.write_token, str(plan_id), str(big), str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
     try:
         assert proc.stdout.readline().strip() == "writing"
         deadline = time.monotonic() + 120

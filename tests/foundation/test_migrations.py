@@ -1,4 +1,5 @@
 """Alembic migrations are the only way the schema is made, and they agree with the models."""
+
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
@@ -8,7 +9,6 @@ from sqlalchemy import inspect
 import models
 from models.database import make_engine
 from planner.cli.database import upgrade_database
-
 
 
 def test_upgrade_on_an_empty_database_matches_the_models(empty_database):

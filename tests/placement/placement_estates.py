@@ -4,6 +4,7 @@ Documents carry only what placement reads (zones, hosts' size and dedicated
 zone, VMs' size, zone, group, pinning, exposure); everything else takes the
 contract's defaults.
 """
+
 from __future__ import annotations
 
 from planner.core.inventory import load_estate
@@ -13,22 +14,49 @@ def host(hid: str, cores: int = 4, memory: float = 64, dedicated: str | None = N
     return {"id": hid, "cpu_cores": cores, "memory_gib": memory, "dedicated_zone": dedicated}
 
 
-def vm(vid: str, on: str | None, zone: str | None = "a", vcpus: int = 1, memory: float = 8,
-       group: str | None = None, pinned: bool = False, internet: bool = False, level: str | None = None) -> dict:
-    doc = {"id": vid, "host": on, "zone": zone, "vcpus": vcpus, "memory_gib": memory,
-           "anti_affinity_group": group, "pinned": pinned, "internet_facing": internet}
+def vm(
+    vid: str,
+    on: str | None,
+    zone: str | None = "a",
+    vcpus: int = 1,
+    memory: float = 8,
+    group: str | None = None,
+    pinned: bool = False,
+    internet: bool = False,
+    level: str | None = None,
+) -> dict:
+    doc = {
+        "id": vid,
+        "host": on,
+        "zone": zone,
+        "vcpus": vcpus,
+        "memory_gib": memory,
+        "anti_affinity_group": group,
+        "pinned": pinned,
+        "internet_facing": internet,
+    }
     if level:
         doc["categorization"] = {"confidentiality": level, "integrity": level, "availability": "low"}
     return doc
 
 
-def document(hosts: list[dict], vms: list[dict], zones: dict[str, int] | None = None,
-             mixing: str = "forbid", cpu: float = 4.0, memory: float = 1.0) -> dict:
+def document(
+    hosts: list[dict],
+    vms: list[dict],
+    zones: dict[str, int] | None = None,
+    mixing: str = "forbid",
+    cpu: float = 4.0,
+    memory: float = 1.0,
+) -> dict:
     zones = zones if zones is not None else {"a": 2, "b": 2, "c": 3}
-    return {"schema": "virtplan.inventory/v1", "as_of": "2026-11-01",
-            "policy": {"zone_mixing": mixing, "max_cpu_overcommit": cpu, "max_memory_overcommit": memory},
-            "zones": [{"id": z, "trust_level": t} for z, t in zones.items()],
-            "hosts": hosts, "vms": vms}
+    return {
+        "schema": "virtplan.inventory/v1",
+        "as_of": "2026-11-01",
+        "policy": {"zone_mixing": mixing, "max_cpu_overcommit": cpu, "max_memory_overcommit": memory},
+        "zones": [{"id": z, "trust_level": t} for z, t in zones.items()],
+        "hosts": hosts,
+        "vms": vms,
+    }
 
 
 def estate(*args, **kw):
@@ -64,7 +92,8 @@ def broken_constraints(estate, placement: dict[str, str]) -> list[str]:
                 out.append(f"group {g} twice on {h.id}")
         cpu, mem = sum(v.vcpus for v in vms), sum(v.memory_gib for v in vms)
         over = cpu / h.cpu_cores > p.max_cpu_overcommit or (
-            mem / h.memory_gib > p.max_memory_overcommit if h.memory_gib else mem > 0)
+            mem / h.memory_gib > p.max_memory_overcommit if h.memory_gib else mem > 0
+        )
         if over and len(vms) > len(pinned):
             out.append(f"{h.id} over its ceilings")
     return out

@@ -1,12 +1,13 @@
 """The advisor on the demo estate, and ``virtplan place`` through click's runner."""
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 from click.testing import CliRunner
-
 from placement_estates import broken_constraints, document, host, vm
+
 from planner.cli import main
 from planner.core.inventory import load_estate, read_document
 from planner.core.placement import advise
@@ -22,7 +23,7 @@ def test_demo_estate_placement():
     assert r.unplaced == [] and len(r.placement) == len(e.vms)
     # The two VMs without a host get one.
     assert r.placement["vm-kiosk-01"] in ("esx-dmz-01", "esx-dmz-02") and "vm-reporting" in r.placement
-    assert r.placement["vm-fw-core"] == r.placement["vm-vcenter"] == "esx-prod-01"   # pinned
+    assert r.placement["vm-fw-core"] == r.placement["vm-vcenter"] == "esx-prod-01"  # pinned
     assert after.get("ANTI-AFFINITY-VIOLATION", 0) == 0
     assert after.get("HOST-CPU-OVERCOMMIT", 0) == after.get("HOST-MEMORY-OVERCOMMIT", 0) == 0
     # ZONE-MIX-HOST cannot reach 0 here: the four restricted db VMs (one anti-affinity
@@ -60,8 +61,10 @@ def test_place_json_is_the_contract(tmp_path):
     out = json.loads(r.stdout)
     assert {"placement", "unplaced", "moves", "findings_before", "findings_after"} <= set(out)
     assert out["placement"] == {"a1": "h1", "b1": "h2", "n": "h1"}
-    assert out["moves"] == [{"vm": "b1", "from": "h1", "to": "h2", "reason": "zone b conflicts with zone a on h1"},
-                            {"vm": "n", "from": None, "to": "h1", "reason": "not placed yet"}]
+    assert out["moves"] == [
+        {"vm": "b1", "from": "h1", "to": "h2", "reason": "zone b conflicts with zone a on h1"},
+        {"vm": "n", "from": None, "to": "h1", "reason": "not placed yet"},
+    ]
     assert out["findings_before"]["by_rule"]["ZONE-MIX-HOST"] == 1
     assert "ZONE-MIX-HOST" not in out["findings_after"]["by_rule"]
     assert out["unplaced"] == [] and out["conflicts"] == []

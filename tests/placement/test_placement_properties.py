@@ -1,13 +1,15 @@
 """Properties of the advisor over generated estates: the hard constraints hold,
 every VM is placed or explained, the output is deterministic, a clean estate
 is left alone, and a conflict the advisor leaves is one it explains."""
+
 from __future__ import annotations
 
 import json
 
-from hypothesis import HealthCheck, given, settings, strategies as st
-
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from placement_estates import broken_constraints, conflict, document, host, vm
+
 from planner.core.inventory import load_estate
 from planner.core.placement import advise
 
@@ -17,20 +19,40 @@ ZONES = {"a": 0, "b": 1, "c": 2, "d": 4}
 @st.composite
 def documents(draw, placed_only: bool = False):
     nh, nv = draw(st.integers(0, 5)), draw(st.integers(0, 14))
-    hosts = [host(f"h{i}", cores=draw(st.integers(1, 8)), memory=draw(st.sampled_from([0, 16, 32, 64])),
-                  dedicated=draw(st.one_of(st.none(), st.none(), st.sampled_from(sorted(ZONES)))))
-             for i in range(nh)]
+    hosts = [
+        host(
+            f"h{i}",
+            cores=draw(st.integers(1, 8)),
+            memory=draw(st.sampled_from([0, 16, 32, 64])),
+            dedicated=draw(st.one_of(st.none(), st.none(), st.sampled_from(sorted(ZONES)))),
+        )
+        for i in range(nh)
+    ]
     on = st.sampled_from([h["id"] for h in hosts]) if hosts else st.none()
     if not placed_only:
         on = st.one_of(st.none(), on)
-    vms = [vm(f"v{i}", draw(on), zone=draw(st.one_of(st.none(), st.sampled_from(sorted(ZONES)))),
-              vcpus=draw(st.integers(1, 8)), memory=draw(st.sampled_from([0.5, 2, 8, 16, 40])),
-              group=draw(st.one_of(st.none(), st.sampled_from(["g", "k"]))),
-              pinned=draw(st.booleans()) and draw(st.booleans()),
-              internet=draw(st.booleans()), level=draw(st.sampled_from([None, "low", "high"])))
-           for i in range(nv)]
-    return document(hosts, vms, zones=ZONES, mixing=draw(st.sampled_from(["forbid", "adjacent"])),
-                    cpu=draw(st.sampled_from([1.0, 2.0, 4.0])), memory=draw(st.sampled_from([1.0, 1.5])))
+    vms = [
+        vm(
+            f"v{i}",
+            draw(on),
+            zone=draw(st.one_of(st.none(), st.sampled_from(sorted(ZONES)))),
+            vcpus=draw(st.integers(1, 8)),
+            memory=draw(st.sampled_from([0.5, 2, 8, 16, 40])),
+            group=draw(st.one_of(st.none(), st.sampled_from(["g", "k"]))),
+            pinned=draw(st.booleans()) and draw(st.booleans()),
+            internet=draw(st.booleans()),
+            level=draw(st.sampled_from([None, "low", "high"])),
+        )
+        for i in range(nv)
+    ]
+    return document(
+        hosts,
+        vms,
+        zones=ZONES,
+        mixing=draw(st.sampled_from(["forbid", "adjacent"])),
+        cpu=draw(st.sampled_from([1.0, 2.0, 4.0])),
+        memory=draw(st.sampled_from([1.0, 1.5])),
+    )
 
 
 FAST = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -50,10 +72,15 @@ def test_hard_constraints_hold_and_every_vm_is_accounted_for(doc):
             assert r.placement[vid] == vm_.host
     assert {m["vm"] for m in r.moves} == {v for v, h in r.placement.items() if e.vms[v].host != h}
     # A host left mixing zones is one the advisor lists, with a reason per host.
-    mixed = {h for h in e.hosts
-             if conflict(e, [e.vms[v].zone for v, on in r.placement.items() if on == h])
-             or (e.hosts[h].dedicated_zone is not None
-                 and any(e.vms[v].zone != e.hosts[h].dedicated_zone for v, on in r.placement.items() if on == h))}
+    mixed = {
+        h
+        for h in e.hosts
+        if conflict(e, [e.vms[v].zone for v, on in r.placement.items() if on == h])
+        or (
+            e.hosts[h].dedicated_zone is not None
+            and any(e.vms[v].zone != e.hosts[h].dedicated_zone for v, on in r.placement.items() if on == h)
+        )
+    }
     assert mixed <= {c["host"] for c in r.conflicts}
     assert all(c["reason"] for c in r.conflicts)
 
@@ -72,10 +99,13 @@ def test_a_clean_estate_is_left_alone(doc):
     e = load_estate(doc)
     current = {v.id: v.host for v in e.vms.values()}
     clean = broken_constraints(e, current) == [] and not any(
-        conflict(e, [v.zone for v in e.vms.values() if v.host == h]) for h in e.hosts)
+        conflict(e, [v.zone for v in e.vms.values() if v.host == h]) for h in e.hosts
+    )
     # Strictly clean: nothing pinned breaks anything either, and dedicated hosts hold only their zone.
-    clean = clean and all(h.dedicated_zone is None or all(v.zone == h.dedicated_zone for v in e.vms.values()
-                                                             if v.host == h.id) for h in e.hosts.values())
+    clean = clean and all(
+        h.dedicated_zone is None or all(v.zone == h.dedicated_zone for v in e.vms.values() if v.host == h.id)
+        for h in e.hosts.values()
+    )
     groups = [(v.host, v.anti_affinity_group) for v in e.vms.values() if v.anti_affinity_group]
     clean = clean and len(groups) == len(set(groups)) and all(v.host is not None for v in e.vms.values())
     r = advise(e, findings=False)

@@ -1,4 +1,5 @@
 """The command line and the worked example answered end to end."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,13 @@ from planner.cli import main
 from planner.core.analysis import LEVELS, analyze
 from planner.core.assessment import assess
 from planner.core.inventory import load_estate
-from planner.core.questionnaire import (default_questionnaire, parse_answers_document, progress, read_answers,
-                                        validate_answers)
+from planner.core.questionnaire import (
+    default_questionnaire,
+    parse_answers_document,
+    progress,
+    read_answers,
+    validate_answers,
+)
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "planner" / "demo" / "answers.yaml"  # the worked example
 DEMO_ESTATE = Path(__file__).resolve().parents[2] / "planner" / "demo" / "estate.json"
@@ -49,11 +55,20 @@ def test_export_to_stdout_is_deterministic(runner):
 
 def test_validate_reports_problems_and_exits_2(runner, tmp_path):
     bad = tmp_path / "answers.yaml"
-    bad.write_text(yaml.safe_dump({"version": "2026.1", "answers": {
-        "initiation.scope.desktop_virtualization": False,
-        "planning.desktop.delivery": "both",
-        "planning.roles.full_admins": "four",
-        "no.such.question": True}}), encoding="utf-8")
+    bad.write_text(
+        yaml.safe_dump(
+            {
+                "version": "2026.1",
+                "answers": {
+                    "initiation.scope.desktop_virtualization": False,
+                    "planning.desktop.delivery": "both",
+                    "planning.roles.full_admins": "four",
+                    "no.such.question": True,
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
     result = runner.invoke(main, ["questionnaire", "validate", str(bad)])
     assert result.exit_code == 2
     assert "answers.planning.desktop.delivery: question does not apply" in result.stderr
@@ -72,14 +87,22 @@ def test_validate_rejects_unreadable_files(runner, tmp_path):
 
 def test_validate_carries_answers_from_another_version(runner, tmp_path):
     old = tmp_path / "old.yaml"
-    old.write_text(yaml.safe_dump({"version": "2025.9", "answers": {
-        "initiation.scope.server_virtualization": True, "initiation.scope.retired_question": "x"}}), encoding="utf-8")
+    old.write_text(
+        yaml.safe_dump(
+            {
+                "version": "2025.9",
+                "answers": {"initiation.scope.server_virtualization": True, "initiation.scope.retired_question": "x"},
+            }
+        ),
+        encoding="utf-8",
+    )
     result = runner.invoke(main, ["questionnaire", "validate", str(old)])
     assert result.exit_code == 0, result.output
     assert "answers.initiation.scope.retired_question: dropped" in result.stderr
 
 
 # ------------------------------------------------------------------ the worked example
+
 
 @pytest.fixture(scope="module")
 def demo_estate():
@@ -93,8 +116,9 @@ def test_worked_example_is_valid_and_complete(demo_estate):
     assert validate_answers(q, doc, demo_estate) == []
     state = progress(q, doc, demo_estate)
     assert state.complete and state.applicable >= 120
-    identification = {qid.rsplit(".", 1)[1]: a.value for qid, a in doc.answers.items()
-                      if qid.startswith("initiation.identification.")}
+    identification = {
+        qid.rsplit(".", 1)[1]: a.value for qid, a in doc.answers.items() if qid.startswith("initiation.identification.")
+    }
     assert identification["operational_status"] == "major-modification"
     assert len(identification) == 10
 
@@ -109,8 +133,11 @@ def test_worked_example_end_to_end(demo_estate):
     assert len({f.fingerprint for f in weak}) == len(weak)
     # mitigations lowered topology findings, with the answer named in the factor
     before = {f.fingerprint: f for f in plain.findings}
-    lowered = [f for f in assessed.findings if not f.rule.startswith("Q-")
-               and LEVELS.index(f.likelihood) < LEVELS.index(before[f.fingerprint].likelihood)]
+    lowered = [
+        f
+        for f in assessed.findings
+        if not f.rule.startswith("Q-") and LEVELS.index(f.likelihood) < LEVELS.index(before[f.fingerprint].likelihood)
+    ]
     assert {f.rule for f in lowered} >= {"MGMT-NETWORK-SHARED", "HYPERVISOR-OUTDATED"}
     assert all(any("(answer " in x for x in f.factors) for f in lowered)
     # the same input gives the same bytes

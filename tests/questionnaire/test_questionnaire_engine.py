@@ -1,21 +1,36 @@
 """The engine: conditions, answer checks, applicability, progress, weak-answer
 findings, mitigations, version changes — against the real questionnaire and
 small real estates."""
+
 from __future__ import annotations
 
 import copy
 import datetime as dt
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from planner.core.analysis import LEVELS, analyze, risk_of
 from planner.core.assessment import assess
 from planner.core.inventory import load_estate
-from planner.core.questionnaire import (Answer, AnswersDocument, AnswersError, Evaluation, applicable,
-                                        carry_answers, default_questionnaire, fingerprint, merge_answers,
-                                        mitigations, parse_answers_document, progress, validate_answers,
-                                        value_problem, weak_answer_findings)
+from planner.core.questionnaire import (
+    Answer,
+    AnswersDocument,
+    AnswersError,
+    Evaluation,
+    applicable,
+    carry_answers,
+    default_questionnaire,
+    fingerprint,
+    merge_answers,
+    mitigations,
+    parse_answers_document,
+    progress,
+    validate_answers,
+    value_problem,
+    weak_answer_findings,
+)
 from planner.core.questionnaire.conditions import ConditionSyntax
 
 DESKTOP = "initiation.scope.desktop_virtualization"
@@ -26,29 +41,60 @@ def q():
     return default_questionnaire()
 
 
-def inventory(*, type2=False, internet=False, high=False, zones=("internal",), encrypted_mgmt=True,
-              shared_mgmt=False, patched_on="2026-10-01", as_of="2026-11-01") -> dict:
+def inventory(
+    *,
+    type2=False,
+    internet=False,
+    high=False,
+    zones=("internal",),
+    encrypted_mgmt=True,
+    shared_mgmt=False,
+    patched_on="2026-10-01",
+    as_of="2026-11-01",
+) -> dict:
     """A small valid inventory: one host per zone, one VM per host."""
-    doc = {"schema": "virtplan.inventory/v1", "as_of": as_of,
-           "zones": [{"id": "mgmt", "trust_level": 3, "purpose": "management"}],
-           "networks": [{"id": "net-mgmt", "kind": "vlan", "zone": "mgmt", "purpose": "management"}],
-           "hosts": [], "vms": [], "clusters": [{"id": "c1"}]}
+    doc = {
+        "schema": "virtplan.inventory/v1",
+        "as_of": as_of,
+        "zones": [{"id": "mgmt", "trust_level": 3, "purpose": "management"}],
+        "networks": [{"id": "net-mgmt", "kind": "vlan", "zone": "mgmt", "purpose": "management"}],
+        "hosts": [],
+        "vms": [],
+        "clusters": [{"id": "c1"}],
+    }
     for i, zone in enumerate(zones):
         doc["zones"].append({"id": zone, "trust_level": 1 if zone == "dmz" else 2})
         doc["networks"].append({"id": f"pg-{zone}", "kind": "portgroup", "zone": zone})
-        doc["hosts"].append({
-            "id": f"h{i}", "cluster": "c1", "cpu_cores": 32, "memory_gib": 512,
-            "hypervisor": {"product": "other" if type2 else "esxi",
-                           "type": 2 if type2 else 1, "version": "8.0.3", "patched_on": patched_on},
-            "management": {"network": f"pg-{zone}" if shared_mgmt else "net-mgmt", "encrypted": encrypted_mgmt},
-            "settings": {"time_sync": True, "remote_logging": True, "lockdown": True, "introspection": False}})
+        doc["hosts"].append(
+            {
+                "id": f"h{i}",
+                "cluster": "c1",
+                "cpu_cores": 32,
+                "memory_gib": 512,
+                "hypervisor": {
+                    "product": "other" if type2 else "esxi",
+                    "type": 2 if type2 else 1,
+                    "version": "8.0.3",
+                    "patched_on": patched_on,
+                },
+                "management": {"network": f"pg-{zone}" if shared_mgmt else "net-mgmt", "encrypted": encrypted_mgmt},
+                "settings": {"time_sync": True, "remote_logging": True, "lockdown": True, "introspection": False},
+            }
+        )
         level = "high" if high else "moderate"
-        doc["vms"].append({"id": f"vm-{zone}", "host": f"h{i}", "zone": zone, "vcpus": 2, "memory_gib": 8,
-                           "internet_facing": internet and zone == "dmz",
-                           "categorization": {"confidentiality": level, "integrity": "moderate",
-                                              "availability": "low"},
-                           "nics": [{"network": f"pg-{zone}"}],
-                           "settings": {"clipboard_sharing": False, "file_sharing": False}})
+        doc["vms"].append(
+            {
+                "id": f"vm-{zone}",
+                "host": f"h{i}",
+                "zone": zone,
+                "vcpus": 2,
+                "memory_gib": 8,
+                "internet_facing": internet and zone == "dmz",
+                "categorization": {"confidentiality": level, "integrity": "moderate", "availability": "low"},
+                "nics": [{"network": f"pg-{zone}"}],
+                "settings": {"clipboard_sharing": False, "file_sharing": False},
+            }
+        )
     return doc
 
 
@@ -57,6 +103,7 @@ def estate(**kw):
 
 
 # ------------------------------------------------------------------ conditions
+
 
 def test_answer_condition_equals(q):
     desktop_qs = {"planning.desktop.delivery", "operations.desktop.image_updates"}
@@ -76,13 +123,15 @@ def test_answer_condition_in_and_chained_inapplicability(q):
 
 def test_answer_condition_includes(q):
     assert "planning.architecture.hosted_servers" in applicable(
-        q, {"planning.architecture.hypervisor_types": ["type-1", "type-2"]}, estate())
+        q, {"planning.architecture.hypervisor_types": ["type-1", "type-2"]}, estate()
+    )
     assert "planning.architecture.hosted_servers" not in applicable(
-        q, {"planning.architecture.hypervisor_types": ["type-1"]}, estate())
+        q, {"planning.architecture.hypervisor_types": ["type-1"]}, estate()
+    )
 
 
 def test_inventory_flag_condition(q):
-    qid = "planning.cryptography.guest_disk_encryption"   # applies when a VM is categorized high
+    qid = "planning.cryptography.guest_disk_encryption"  # applies when a VM is categorized high
     assert qid in applicable(q, {}, estate(high=True))
     assert qid not in applicable(q, {}, estate(high=False))
     assert qid in applicable(q, {}, None), "no inventory: unknown, shown"
@@ -90,19 +139,20 @@ def test_inventory_flag_condition(q):
     assert hosted in applicable(q, {}, estate(type2=True))
     answers = {"planning.architecture.hypervisor_types": ["type-1"], DESKTOP: False}
     assert hosted not in applicable(q, answers, estate())
-    assert hosted in applicable(q, {"planning.architecture.hypervisor_types": ["type-1"]}, estate()), \
+    assert hosted in applicable(q, {"planning.architecture.hypervisor_types": ["type-1"]}, estate()), (
         "desktop scope unanswered: client-hosted desktops are still possible"
+    )
 
 
 def test_inventory_count_condition_and_not(q):
-    qid = "planning.architecture.failover_capacity"      # not (host_count < 2)
+    qid = "planning.architecture.failover_capacity"  # not (host_count < 2)
     assert qid not in applicable(q, {}, estate(zones=("internal",)))
     assert qid in applicable(q, {}, estate(zones=("internal", "dmz")))
     assert qid in applicable(q, {}, None)
 
 
 def test_any_combinator_over_inventory_facts(q):
-    qid = "planning.cryptography.migration"              # clustered hosts or a migration network
+    qid = "planning.cryptography.migration"  # clustered hosts or a migration network
     assert qid in applicable(q, {}, estate(zones=("internal", "dmz")))
     assert qid not in applicable(q, {}, estate(zones=("internal",)))
 
@@ -135,7 +185,7 @@ def test_numeric_date_and_set_operators(q):
 
 
 def test_three_valued_logic(q):
-    ev = _ev(q)                                          # no answers, no inventory
+    ev = _ev(q)  # no answers, no inventory
     unknown = {"inventory": "type2_hypervisor"}
     false = {"answer": "initiation.scope.desktop_virtualization", "equals": True}
     ev_false = _ev(q, {DESKTOP: False})
@@ -146,17 +196,20 @@ def test_three_valued_logic(q):
     assert parse(q, [unknown, false]).evaluate(ev_false) is False
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"inventory": "nonsense"}, "unknown inventory fact"),
-    ({"answer": "no.such.question", "equals": True}, "not a question defined before"),
-    ({"answer": DESKTOP, "equals": "yes"}, "expected true or false"),
-    ({"answer": DESKTOP, "greater_than": 1}, "does not apply to a yes_no subject"),
-    ({"answer": "planning.desktop.delivery", "equals": "cloud"}, "not among the question's choices"),
-    ({"equals": True}, "needs a subject"),
-    ({"all": []}, "non-empty list"),
-    ({"answer": DESKTOP, "inventory": "vm_count"}, "at most one subject"),
-    ("desktop", "non-empty mapping"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"inventory": "nonsense"}, "unknown inventory fact"),
+        ({"answer": "no.such.question", "equals": True}, "not a question defined before"),
+        ({"answer": DESKTOP, "equals": "yes"}, "expected true or false"),
+        ({"answer": DESKTOP, "greater_than": 1}, "does not apply to a yes_no subject"),
+        ({"answer": "planning.desktop.delivery", "equals": "cloud"}, "not among the question's choices"),
+        ({"equals": True}, "needs a subject"),
+        ({"all": []}, "non-empty list"),
+        ({"answer": DESKTOP, "inventory": "vm_count"}, "at most one subject"),
+        ("desktop", "non-empty mapping"),
+    ],
+)
 def test_condition_syntax_errors(q, data, message):
     problems = []
     known = {qid: (x.type, x.choice_values) for qid, x in q.questions.items()}
@@ -190,8 +243,16 @@ def test_each_answer_type(q, qid, good, more_good, bad):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=30),
-                 st.lists(st.text(max_size=10), max_size=4)))
+@given(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(allow_nan=True),
+        st.text(max_size=30),
+        st.lists(st.text(max_size=10), max_size=4),
+    )
+)
 def test_value_checks_never_crash_and_engine_ignores_invalid(q, value):
     for qid, *_ in CASES:
         value_problem(q.questions[qid], value)
@@ -202,10 +263,13 @@ def test_value_checks_never_crash_and_engine_ignores_invalid(q, value):
 
 
 def test_unknown_and_inapplicable_answers(q):
-    problems = validate_answers(q, {DESKTOP: False, "planning.desktop.delivery": "both",
-                                    "initiation.scope.desktop_virtualisation": True})
-    assert [p.path for p in problems] == ["answers.planning.desktop.delivery",
-                                          "answers.initiation.scope.desktop_virtualisation"]
+    problems = validate_answers(
+        q, {DESKTOP: False, "planning.desktop.delivery": "both", "initiation.scope.desktop_virtualisation": True}
+    )
+    assert [p.path for p in problems] == [
+        "answers.planning.desktop.delivery",
+        "answers.initiation.scope.desktop_virtualisation",
+    ]
     assert "does not apply" in problems[0].message and DESKTOP in problems[0].message
     assert "did you mean initiation.scope.desktop_virtualization" in problems[1].message
     # a fragment (PATCH) is checked without applicability
@@ -216,26 +280,50 @@ def test_unknown_and_inapplicable_answers(q):
 
 
 def test_answers_document_shapes():
-    doc = parse_answers_document({"questionnaire": "virtplan.questionnaire", "version": "2026.1", "answers": {
-        DESKTOP: False,
-        "initiation.scope.server_virtualization": {"value": True, "comment": "yes", "evidence": "DOC-1",
-                                                   "text": "informational, ignored"}}})
+    doc = parse_answers_document(
+        {
+            "questionnaire": "virtplan.questionnaire",
+            "version": "2026.1",
+            "answers": {
+                DESKTOP: False,
+                "initiation.scope.server_virtualization": {
+                    "value": True,
+                    "comment": "yes",
+                    "evidence": "DOC-1",
+                    "text": "informational, ignored",
+                },
+            },
+        }
+    )
     assert doc.answers[DESKTOP] == Answer(False)
     assert doc.answers["initiation.scope.server_virtualization"].evidence == "DOC-1"
     with pytest.raises(AnswersError) as err:
-        parse_answers_document({"version": 2026.1, "answers": {"a.b.c": {"comment": "no value"},
-                                                               "a.b.d": {"value": 1, "evidence": 5, "x": 1}}})
-    assert sorted(p.path for p in err.value.problems) == ["answers.a.b.c", "answers.a.b.d.evidence",
-                                                          "answers.a.b.d.x", "version"]
+        parse_answers_document(
+            {
+                "version": 2026.1,
+                "answers": {"a.b.c": {"comment": "no value"}, "a.b.d": {"value": 1, "evidence": 5, "x": 1}},
+            }
+        )
+    assert sorted(p.path for p in err.value.problems) == [
+        "answers.a.b.c",
+        "answers.a.b.d.evidence",
+        "answers.a.b.d.x",
+        "version",
+    ]
     with pytest.raises(AnswersError):
         parse_answers_document([1, 2])
 
 
 # ------------------------------------------------------------------ progress
 
+
 def test_progress_per_phase_and_section(q):
-    answers = {DESKTOP: False, "initiation.scope.server_virtualization": True,
-               "initiation.scope.workloads": ["web"], "planning.roles.full_admins": "many"}
+    answers = {
+        DESKTOP: False,
+        "initiation.scope.server_virtualization": True,
+        "initiation.scope.workloads": ["web"],
+        "planning.roles.full_admins": "many",
+    }
     state = progress(q, answers, estate())
     initiation = state.phases[0]
     scope = next(s for s in initiation.sections if s.id == "scope")
@@ -250,6 +338,7 @@ def test_progress_per_phase_and_section(q):
 
 # ------------------------------------------------------------------ weak answers
 
+
 def test_weak_answer_finding_scored_from_plan_high_water(q):
     est = estate(zones=("internal", "dmz"), internet=True, high=True)
     findings = weak_answer_findings(q, {"planning.management.dedicated_network": False}, est, plan_id="42")
@@ -257,8 +346,8 @@ def test_weak_answer_finding_scored_from_plan_high_water(q):
     assert f.rule == "Q-PLANNING-MANAGEMENT-DEDICATED-NETWORK"
     assert f.objects[0].to_dict() == {"kind": "plan", "id": "42"}
     assert f.likelihood == "very-high" and f.factors == ["internet-facing VMs are in the inventory: likelihood +1"]
-    assert f.impact == "high"                                  # a VM categorized high on confidentiality
-    assert f.risk == risk_of("very-high", "high") == "high"    # SP 800-30 Table I-2
+    assert f.impact == "high"  # a VM categorized high on confidentiality
+    assert f.risk == risk_of("very-high", "high") == "high"  # SP 800-30 Table I-2
     assert f.fingerprint == fingerprint(f.rule, "planning.management.dedicated_network")
     assert "SP 800-125 §4.1 (HV-5)" in f.references and "SC-7(29)" in f.references
     assert f.evidence["answer"] is False and f.remediation
@@ -267,7 +356,7 @@ def test_weak_answer_finding_scored_from_plan_high_water(q):
 def test_weak_answer_impact_objective_steps_and_categorization_answers(q):
     answers = {"implementation.hosts.time_sources": False, "initiation.categorization.integrity": "high"}
     [f] = weak_answer_findings(q, answers, None)
-    assert f.impact == "moderate"                              # integrity high, impact_steps -1
+    assert f.impact == "moderate"  # integrity high, impact_steps -1
     assert any("impact -1 from high" in x for x in f.factors)
     [f] = weak_answer_findings(q, {"implementation.hosts.time_sources": False}, None)
     assert f.impact == "low" and any("impact assumed moderate" in x for x in f.factors)
@@ -279,7 +368,7 @@ def test_first_matching_weak_entry_and_good_answers(q):
     [none] = weak_answer_findings(q, {qid: "none"}, estate())
     [remote] = weak_answer_findings(q, {qid: "remote-only"}, estate())
     assert LEVELS.index(none.likelihood) > LEVELS.index(remote.likelihood)
-    assert none.fingerprint == remote.fingerprint            # same question, same rule
+    assert none.fingerprint == remote.fingerprint  # same question, same rule
 
 
 def test_weak_answers_to_inapplicable_questions_produce_nothing(q):
@@ -295,6 +384,7 @@ def test_date_weakness_uses_the_estate_reference_date(q):
 
 # ------------------------------------------------------------------ mitigations
 
+
 def test_mitigation_lowers_topology_likelihood_with_listed_factor(q):
     est = estate(encrypted_mgmt=False)
     answers = {"planning.management.encryption": "fips-validated"}
@@ -304,18 +394,24 @@ def test_mitigation_lowers_topology_likelihood_with_listed_factor(q):
     before = [f for f in analyze(est).findings if f.rule == "MGMT-UNENCRYPTED"]
     after = [f for f in assess(est, answers).findings if f.rule == "MGMT-UNENCRYPTED"]
     assert before and len(before) == len(after)
-    for b, a in zip(before, after):
+    for b, a in zip(before, after, strict=False):
         assert LEVELS.index(a.likelihood) == LEVELS.index(b.likelihood) - 1
         assert credit.factor in a.factors and credit.factor not in b.factors
         assert a.fingerprint == b.fingerprint
     assert mitigations(q, {"planning.management.encryption": "encrypted"}, est) == []
 
 
-@pytest.mark.parametrize("answers, rule, kw", [
-    ({"operations.patching.hypervisor_process": "automated"}, "HYPERVISOR-OUTDATED", {"patched_on": "2025-01-01"}),
-    ({"planning.management.dedicated_network": True, "implementation.hosts.host_firewall": True},
-     "MGMT-NETWORK-SHARED", {"shared_mgmt": True}),
-])
+@pytest.mark.parametrize(
+    "answers, rule, kw",
+    [
+        ({"operations.patching.hypervisor_process": "automated"}, "HYPERVISOR-OUTDATED", {"patched_on": "2025-01-01"}),
+        (
+            {"planning.management.dedicated_network": True, "implementation.hosts.host_firewall": True},
+            "MGMT-NETWORK-SHARED",
+            {"shared_mgmt": True},
+        ),
+    ],
+)
 def test_more_mitigations_reach_the_analysis(q, answers, rule, kw):
     est = estate(**kw)
     steps = sum(m.steps for m in mitigations(q, answers, est) if m.rule == rule)
@@ -341,23 +437,33 @@ def test_assess_adds_weak_answer_findings():
 
 # ------------------------------------------------------------------ versions
 
+
 def test_answers_survive_a_version_change(q):
     new = copy.copy(q)
     object.__setattr__(new, "version", "2027.1")
     questions = dict(q.questions)
     del questions["initiation.scope.exclusions"]
     changed = q.questions["initiation.identification.operational_status"]
-    questions[changed.id] = type(changed)(**{**{f: getattr(changed, f) for f in changed.__slots__},
-                                             "choices": changed.choices[:2]})
+    questions[changed.id] = type(changed)(
+        **{**{f: getattr(changed, f) for f in changed.__slots__}, "choices": changed.choices[:2]}
+    )
     object.__setattr__(new, "questions", questions)
-    doc = AnswersDocument({DESKTOP: Answer(False, comment="kept"), "initiation.scope.exclusions": Answer("HSM"),
-                           "initiation.identification.operational_status": Answer("major-modification"),
-                           "gone.section.question": Answer(True)}, version="2026.1")
+    doc = AnswersDocument(
+        {
+            DESKTOP: Answer(False, comment="kept"),
+            "initiation.scope.exclusions": Answer("HSM"),
+            "initiation.identification.operational_status": Answer("major-modification"),
+            "gone.section.question": Answer(True),
+        },
+        version="2026.1",
+    )
     carried = carry_answers(doc, new)
     assert carried.answers == {DESKTOP: Answer(False, comment="kept")}
-    assert [d.id for d in carried.dropped] == ["initiation.scope.exclusions",
-                                              "initiation.identification.operational_status",
-                                              "gone.section.question"]
+    assert [d.id for d in carried.dropped] == [
+        "initiation.scope.exclusions",
+        "initiation.identification.operational_status",
+        "gone.section.question",
+    ]
     assert "no such question in version 2027.1" in carried.dropped[0].reason
     assert "no longer valid" in carried.dropped[1].reason
     assert (carried.from_version, carried.to_version) == ("2026.1", "2027.1")

@@ -5,6 +5,7 @@ The shared ``app`` fixture keeps the default thread queue; tests that want it
 use ``client``. Tenants made with ``make_tenant`` live in the same database,
 so their tokens work on every app here.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -15,11 +16,17 @@ def make_app(database_url, tmp_path_factory):
     """create_app on the test database with settings overridden; disposed at the end."""
     from planner.app import create_app
     from planner.config import Settings
+
     made = []
 
     def make(**overrides):
-        settings = Settings.from_env({}, env="testing", database_url=database_url,
-                                     instance_path=str(tmp_path_factory.mktemp("instance")), **overrides)
+        settings = Settings.from_env(
+            {},
+            env="testing",
+            database_url=database_url,
+            instance_path=str(tmp_path_factory.mktemp("instance")),
+            **overrides,
+        )
         app = create_app(settings)
         made.append(app)
         return app
@@ -43,6 +50,7 @@ def inline_client(inline_app):
 @pytest.fixture()
 def make_plan(inline_client, demo_doc):
     """make_plan(tenant, name) -> the id of a new plan of ``tenant`` holding the demo estate."""
+
     def make(tenant, name: str = "Harbour Consolidation") -> int:
         created = inline_client.post("/api/v1/plans", json={"name": name}, headers=tenant.headers())
         assert created.status_code == 201, created.get_json()
@@ -50,6 +58,7 @@ def make_plan(inline_client, demo_doc):
         put = inline_client.put(f"/api/v1/plans/{plan_id}/inventory", json=demo_doc, headers=tenant.headers())
         assert put.status_code == 200, put.get_json()
         return plan_id
+
     return make
 
 

@@ -1,6 +1,7 @@
 """Report jobs through the REST API, on SQLite and PostgreSQL: request (202 at
 once), poll, download exactly as generated; the formats; failures with clear
 messages; organization scoping and scopes."""
+
 from __future__ import annotations
 
 import csv
@@ -71,21 +72,25 @@ def test_pdf_of_the_demo_estate(inline_client, tenant, demo_plan):
 
     again = download(inline_client, tenant, job)
     assert again.data == data
-    cached = inline_client.get(job["download"],
-                               headers=tenant.headers("read", **{"If-None-Match": resp.headers["ETag"]}))
+    cached = inline_client.get(
+        job["download"], headers=tenant.headers("read", **{"If-None-Match": resp.headers["ETag"]})
+    )
     assert cached.status_code == 304 and cached.data == b""
 
 
 def test_csv_register_carries_triage_and_the_version_label(inline_client, tenant, demo_plan):
     analysed = inline_client.post(f"/api/v1/plans/{demo_plan}/analysis", headers=tenant.headers())
     assert analysed.status_code == 201, analysed.get_json()
-    findings = inline_client.get(f"/api/v1/plans/{demo_plan}/findings?page_size=500",
-                                 headers=tenant.headers("read")).get_json()
+    findings = inline_client.get(
+        f"/api/v1/plans/{demo_plan}/findings?page_size=500", headers=tenant.headers("read")
+    ).get_json()
     accepted, transferred = findings[0], findings[1]
     for finding, status in ((accepted, "accepted"), (transferred, "transferred")):
-        resp = inline_client.patch(f"/api/v1/plans/{demo_plan}/findings/{finding['id']}",
-                                   json={"status": status, "justification": f"{status} by the board"},
-                                   headers=tenant.headers())
+        resp = inline_client.patch(
+            f"/api/v1/plans/{demo_plan}/findings/{finding['id']}",
+            json={"status": status, "justification": f"{status} by the board"},
+            headers=tenant.headers(),
+        )
         assert resp.status_code == 200, resp.get_json()
 
     job = request_report(inline_client, tenant, demo_plan, "csv", version="2.1 draft")
@@ -106,6 +111,7 @@ def test_csv_register_carries_triage_and_the_version_label(inline_client, tenant
 
 def test_oscal_ssp_job(inline_client, tenant, demo_plan):
     from reports.oscal import reference_problems
+
     job = request_report(inline_client, tenant, demo_plan, "oscal")
     assert job["state"] == "succeeded", job["error"]
     assert job["media_type"] == "application/json" and job["filename"].endswith(".oscal-ssp.json")
@@ -118,8 +124,11 @@ def test_oscal_ssp_job(inline_client, tenant, demo_plan):
 
 def test_json_plan_carries_the_stored_answers(inline_client, tenant, demo_plan):
     qid = "initiation.identification.system_name"
-    answered = inline_client.patch(f"/api/v1/plans/{demo_plan}/answers/{qid}", headers=tenant.headers(),
-                                   json={"value": "Harbour Core <Platform>", "comment": "from the charter"})
+    answered = inline_client.patch(
+        f"/api/v1/plans/{demo_plan}/answers/{qid}",
+        headers=tenant.headers(),
+        json={"value": "Harbour Core <Platform>", "comment": "from the charter"},
+    )
     assert answered.status_code == 200, answered.get_json()
     job = request_report(inline_client, tenant, demo_plan, "json")
     assert job["state"] == "succeeded", job["error"]
@@ -139,14 +148,17 @@ def test_hostile_plan_name_gives_a_safe_file_name(inline_client, tenant, make_pl
     assert all(ch.isalnum() or ch in "._-" for ch in name) and ".." not in name
 
 
-@pytest.mark.parametrize("body, path", [
-    ({"format": "docx"}, "format"),
-    ({"format": "PDF"}, "format"),
-    ({}, "format"),
-    ({"format": "pdf", "version": ""}, "version"),
-    ({"format": "pdf", "version": "x" * 41}, "version"),
-    ({"format": "pdf", "colour": "blue"}, "colour"),
-])
+@pytest.mark.parametrize(
+    "body, path",
+    [
+        ({"format": "docx"}, "format"),
+        ({"format": "PDF"}, "format"),
+        ({}, "format"),
+        ({"format": "pdf", "version": ""}, "version"),
+        ({"format": "pdf", "version": "x" * 41}, "version"),
+        ({"format": "pdf", "colour": "blue"}, "colour"),
+    ],
+)
 def test_invalid_requests_are_422_and_create_nothing(inline_client, tenant, plan_id, body, path):
     resp = inline_client.post(reports_url(plan_id), json=body, headers=tenant.headers())
     assert resp.status_code == 422 and resp.mimetype == PROBLEM
@@ -162,16 +174,19 @@ def test_service_rejects_unknown_format_precisely(db, tenant, plan_id):
     from planner.services import report_jobs
     from planner.services.accounts import Caller
     from planner.services.errors import Invalid
+
     caller = Caller(tenant.org_id, frozenset({"read", "write"}))
     with pytest.raises(Invalid) as caught:
         report_jobs.request_report(db, caller, plan_id, "docx")
-    assert caught.value.problems == [{"path": "format", "message":
-                                      "expected one of pdf, html, json, csv, xlsx, oscal; got 'docx'"}]
+    assert caught.value.problems == [
+        {"path": "format", "message": "expected one of pdf, html, json, csv, xlsx, oscal; got 'docx'"}
+    ]
 
 
 def test_content_before_success_is_409(inline_client, db, tenant, demo_plan):
     from planner.services import report_jobs
     from planner.services.accounts import Caller
+
     caller = Caller(tenant.org_id, frozenset({"read", "write"}), label="test")
     row = report_jobs.request_report(db, caller, demo_plan, "pdf")  # queued, never submitted
     db.commit()
@@ -182,13 +197,17 @@ def test_content_before_success_is_409(inline_client, db, tenant, demo_plan):
     assert resp.get_json()["detail"] == f"report {row.id} is queued; its content exists only once it has succeeded"
 
 
-@pytest.mark.parametrize("limits, errors", [
-    ({"report_timeout": 0.1}, ("rendering the pdf report took longer than 0.1 s and was stopped",)),
-    # Which allocation fails first varies (Python's MemoryError, a shared
-    # library that cannot be mapped, or the kernel's signal); either way one
-    # clear line that names the limit.
-    ({"report_memory_mb": 64}, ("rendering exceeded the memory limit of 64 MiB", "the rendering process")),
-], ids=["timeout", "memory"])
+@pytest.mark.parametrize(
+    "limits, errors",
+    [
+        ({"report_timeout": 0.1}, ("rendering the pdf report took longer than 0.1 s and was stopped",)),
+        # Which allocation fails first varies (Python's MemoryError, a shared
+        # library that cannot be mapped, or the kernel's signal); either way one
+        # clear line that names the limit.
+        ({"report_memory_mb": 64}, ("rendering exceeded the memory limit of 64 MiB", "the rendering process")),
+    ],
+    ids=["timeout", "memory"],
+)
 def test_a_job_over_its_limits_fails_clearly(make_app, tenant, make_plan, limits, errors):
     client = make_app(job_queue="inline", **limits).test_client()
     plan_id = make_plan(tenant)

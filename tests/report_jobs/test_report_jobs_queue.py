@@ -1,5 +1,6 @@
 """The job queue interface, its configuration, claiming a job once, and
 failing what a stopped process left unfinished."""
+
 from __future__ import annotations
 
 import threading
@@ -19,6 +20,7 @@ def test_inline_queue_runs_at_once_and_swallows_job_errors(caplog):
 
     def broken():
         raise RuntimeError("boom")
+
     queue.submit(broken)  # logged, not raised into the request
     assert "background job" in caplog.text and "boom" in caplog.text
 
@@ -81,12 +83,27 @@ def test_make_queue():
 def test_settings_for_jobs():
     base = {"VIRTPLAN_ENV": "testing"}
     default = Settings.from_env(base)
-    assert (default.job_queue, default.job_workers, default.report_timeout, default.report_memory_mb) == \
-        ("thread", 2, 300.0, 2048)
-    custom = Settings.from_env({**base, "VIRTPLAN_JOB_QUEUE": "inline", "VIRTPLAN_JOB_WORKERS": "1",
-                                "VIRTPLAN_REPORT_TIMEOUT": "12.5", "VIRTPLAN_REPORT_MEMORY_MB": "512"})
-    assert (custom.job_queue, custom.job_workers, custom.report_timeout, custom.report_memory_mb) == \
-        ("inline", 1, 12.5, 512)
+    assert (default.job_queue, default.job_workers, default.report_timeout, default.report_memory_mb) == (
+        "thread",
+        2,
+        300.0,
+        2048,
+    )
+    custom = Settings.from_env(
+        {
+            **base,
+            "VIRTPLAN_JOB_QUEUE": "inline",
+            "VIRTPLAN_JOB_WORKERS": "1",
+            "VIRTPLAN_REPORT_TIMEOUT": "12.5",
+            "VIRTPLAN_REPORT_MEMORY_MB": "512",
+        }
+    )
+    assert (custom.job_queue, custom.job_workers, custom.report_timeout, custom.report_memory_mb) == (
+        "inline",
+        1,
+        12.5,
+        512,
+    )
     for key, value, message in [
         ("VIRTPLAN_JOB_QUEUE", "celery", "VIRTPLAN_JOB_QUEUE must be one of thread, inline, not 'celery'"),
         ("VIRTPLAN_JOB_WORKERS", "9", "VIRTPLAN_JOB_WORKERS must be between 1 and 4, not '9'"),
@@ -100,12 +117,14 @@ def test_settings_for_jobs():
 
 def _caller(tenant):
     from planner.services.accounts import Caller
+
     return Caller(tenant.org_id, frozenset({"read", "write"}), label="test")
 
 
 def test_a_job_runs_once(inline_app, db, tenant, demo_plan):
     from models import Report
     from planner.services import report_jobs
+
     row = report_jobs.request_report(db, _caller(tenant), demo_plan, "json")
     db.commit()
     sessions = inline_app.extensions["virtplan.sessions"]
@@ -125,6 +144,7 @@ def test_app_start_fails_jobs_left_unfinished(make_app, db, tenant, demo_plan):
     from models import Report
     from models.base import utcnow
     from planner.services import report_jobs
+
     queued = report_jobs.request_report(db, _caller(tenant), demo_plan, "pdf")
     running = report_jobs.request_report(db, _caller(tenant), demo_plan, "csv")
     running.state, running.started_at = "running", utcnow()

@@ -1,13 +1,13 @@
 """Fixtures for the report tests (data in report_estates.py)."""
+
 from __future__ import annotations
 
 import pytest
+from report_estates import GENERATED, TrapServer, hostile_answers, hostile_document, hostile_strings
 
 import reports
 from planner.core.analysis import analyze
 from planner.core.inventory import load_estate
-
-from report_estates import GENERATED, TrapServer, hostile_answers, hostile_document, hostile_strings
 
 
 @pytest.fixture(scope="session")
@@ -25,6 +25,14 @@ def hostile_plan(trap) -> reports.PlanReport:
     s = hostile_strings(trap)
     first = sorted(analysis.findings, key=lambda f: f.fingerprint)[0]
     triage = {first.fingerprint: reports.Triage("accepted", s["justification"], s["triaged_by"], GENERATED)}
-    return reports.PlanReport(name="Payroll <i>platform</i>", organization="Example & <Org>", estate=estate,
-                              analysis=analysis, version="2.1", generated=GENERATED,
-                              answers=hostile_answers(trap), triage=triage, plan_id="plan-42")
+    return reports.PlanReport(
+        name="Payroll <i>platform</i>",
+        organization="Example & <Org>",
+        estate=estate,
+        analysis=analysis,
+        version="2.1",
+        generated=GENERATED,
+        answers=hostile_answers(trap),
+        triage=triage,
+        plan_id="plan-42",
+    )

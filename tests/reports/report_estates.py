@@ -1,6 +1,7 @@
 """Test data for the report tests: a small estate full of design faults and of
 hostile text (markup and URLs in names, tags, answers and triage), and a local
 HTTP server that records any request (there must be none)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,9 +9,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
-
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-GENERATED = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.timezone.utc)
+GENERATED = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC)
 FILE_IMG = '<img src="file:///etc/passwd">'
 
 
@@ -22,7 +22,7 @@ class TrapServer:
         trap = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's naming
+            def do_GET(self):
                 trap.requests.append(self.path)
                 self.send_response(200)
                 self.send_header("Content-Type", "text/css")
@@ -51,7 +51,7 @@ def hostile_strings(trap: TrapServer) -> dict[str, str]:
         "host2_name": f'<img src="{trap.url("host.png")}">',
         "network_name": f'<link rel="stylesheet" href="{trap.url("net.css")}">',
         "zone_name": "DMZ <b>bold</b> & co",
-        "vm_name": f"<script>alert(1)</script><img src=\"{trap.url('vm.png')}\">",
+        "vm_name": f'<script>alert(1)</script><img src="{trap.url("vm.png")}">',
         "vm_id": f'=HYPERLINK("{trap.url("xls")}")',
         "tag": f'<img src="{trap.url("tag.png")}">',
         "comment": f'<iframe src="{trap.url("comment")}"></iframe> url({trap.url("css")})',
@@ -79,14 +79,32 @@ def hostile_document(trap: TrapServer) -> dict:
             {"id": "mgmt", "trust_level": 3, "purpose": "management"},
         ],
         "hosts": [
-            {"id": "esx-01", "name": s["host_name"], "cpu_cores": 32, "memory_gib": 512, "hypervisor": hv,
-             "management": {"network": "net-mgmt", "encrypted": True}, "settings": settings},
-            {"id": "esx-02", "name": s["host2_name"], "cpu_cores": 32, "memory_gib": 512, "hypervisor": hv,
-             "management": {"network": "net-mgmt", "encrypted": False}, "settings": settings},
-            {"id": "esx-03", "cpu_cores": 8, "memory_gib": 64,
-             "hypervisor": {**hv, "patched_on": "2025-01-01"},
-             "management": {"network": "net-mgmt", "encrypted": True},
-             "settings": {**settings, "time_sync": False}},
+            {
+                "id": "esx-01",
+                "name": s["host_name"],
+                "cpu_cores": 32,
+                "memory_gib": 512,
+                "hypervisor": hv,
+                "management": {"network": "net-mgmt", "encrypted": True},
+                "settings": settings,
+            },
+            {
+                "id": "esx-02",
+                "name": s["host2_name"],
+                "cpu_cores": 32,
+                "memory_gib": 512,
+                "hypervisor": hv,
+                "management": {"network": "net-mgmt", "encrypted": False},
+                "settings": settings,
+            },
+            {
+                "id": "esx-03",
+                "cpu_cores": 8,
+                "memory_gib": 64,
+                "hypervisor": {**hv, "patched_on": "2025-01-01"},
+                "management": {"network": "net-mgmt", "encrypted": True},
+                "settings": {**settings, "time_sync": False},
+            },
         ],
         "networks": [
             {"id": "net-inet", "kind": "internet", "zone": "internet", "purpose": "internet"},
@@ -104,18 +122,50 @@ def hostile_document(trap: TrapServer) -> dict:
             {"id": "ds-2", "kind": "vmfs", "encrypted": True, "hosts": ["esx-03"]},
         ],
         "vms": [
-            {"id": "vm-web", "host": "esx-01", "zone": "dmz", "vcpus": 4, "memory_gib": 16,
-             "categorization": cat_mod, "internet_facing": True, "nics": [{"network": "net-dmz"}],
-             "disks": [{"datastore": "ds-1", "size_gib": 40}], "tags": {"owner": s["tag"]}},
-            {"id": "vm-db", "host": "esx-01", "zone": "restricted", "vcpus": 8, "memory_gib": 64,
-             "categorization": cat_high, "nics": [{"network": "net-res"}],
-             "disks": [{"datastore": "ds-1", "size_gib": 200}]},
-            {"id": s["vm_id"], "name": s["vm_name"], "host": "esx-02", "zone": "internal", "vcpus": 2,
-             "memory_gib": 8, "categorization": cat_mod, "nics": [{"network": "net-int"}],
-             "settings": {"clipboard_sharing": True, "file_sharing": False}, "tags": {"note": s["tag"]}},
-            {"id": "vm-app", "host": "esx-03", "zone": "internal", "vcpus": 2, "memory_gib": 8,
-             "categorization": cat_mod, "nics": [{"network": "net-int"}],
-             "disks": [{"datastore": "ds-2", "size_gib": 40}]},
+            {
+                "id": "vm-web",
+                "host": "esx-01",
+                "zone": "dmz",
+                "vcpus": 4,
+                "memory_gib": 16,
+                "categorization": cat_mod,
+                "internet_facing": True,
+                "nics": [{"network": "net-dmz"}],
+                "disks": [{"datastore": "ds-1", "size_gib": 40}],
+                "tags": {"owner": s["tag"]},
+            },
+            {
+                "id": "vm-db",
+                "host": "esx-01",
+                "zone": "restricted",
+                "vcpus": 8,
+                "memory_gib": 64,
+                "categorization": cat_high,
+                "nics": [{"network": "net-res"}],
+                "disks": [{"datastore": "ds-1", "size_gib": 200}],
+            },
+            {
+                "id": s["vm_id"],
+                "name": s["vm_name"],
+                "host": "esx-02",
+                "zone": "internal",
+                "vcpus": 2,
+                "memory_gib": 8,
+                "categorization": cat_mod,
+                "nics": [{"network": "net-int"}],
+                "settings": {"clipboard_sharing": True, "file_sharing": False},
+                "tags": {"note": s["tag"]},
+            },
+            {
+                "id": "vm-app",
+                "host": "esx-03",
+                "zone": "internal",
+                "vcpus": 2,
+                "memory_gib": 8,
+                "categorization": cat_mod,
+                "nics": [{"network": "net-int"}],
+                "disks": [{"datastore": "ds-2", "size_gib": 40}],
+            },
             {"id": "vm-orphan", "host": "esx-03", "vcpus": 1, "memory_gib": 2},
         ],
     }

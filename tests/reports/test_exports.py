@@ -1,6 +1,7 @@
 """The exports made from the same plan: CSV/XLSX register (with formula
 injection neutralised), the JSON plan, the OSCAL SSP (schema-valid, its
 references resolving), and determinism."""
+
 from __future__ import annotations
 
 import csv
@@ -9,17 +10,17 @@ import json
 
 import pytest
 import regex
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft7Validator, FormatChecker, ValidationError, validators
 from openpyxl import load_workbook
+from report_estates import SHARED, hostile_strings
 
 import reports
 from reports.contents import build
 from reports.html import render_html
 from reports.oscal import reference_problems
 from reports.register import COLUMNS, neutralise
-
-from report_estates import SHARED, hostile_strings
 
 SCHEMA = SHARED / "oscal" / "oscal_ssp_schema.json"
 
@@ -49,10 +50,20 @@ def test_csv_neutralises_formulas(csv_rows, trap):
             assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), value
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("=SUM(A1)", "'=SUM(A1)"), ("+1", "'+1"), ("-1", "'-1"), ("@x", "'@x"), ("\tx", "'\tx"), ("\rx", "'\rx"),
-    ("plain", "plain"), ("a=b", "a=b"), ("", ""),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("=SUM(A1)", "'=SUM(A1)"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@x", "'@x"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("plain", "plain"),
+        ("a=b", "a=b"),
+        ("", ""),
+    ],
+)
 def test_neutralise(text, expected):
     assert neutralise(text) == expected
 
@@ -88,6 +99,7 @@ def test_same_plan_same_bytes(hostile_plan, fmt):
 
 # --------------------------------------------------------------------------- OSCAL
 
+
 def _regex_pattern(validator, pattern, instance, schema):
     """JSON-schema ``pattern`` with the ``regex`` module (the schema uses \\p{L})."""
     if validator.is_type(instance, "string") and not regex.search(pattern, instance):
@@ -116,7 +128,9 @@ def oscal_doc(hostile_plan):
 
 
 def test_oscal_validates_against_the_schema(oscal_validator, oscal_doc):
-    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}" for e in oscal_validator.iter_errors(oscal_doc)]
+    errors = [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}" for e in oscal_validator.iter_errors(oscal_doc)
+    ]
     assert errors == []
 
 
@@ -127,9 +141,11 @@ def test_oscal_references_resolve(oscal_doc):
 def test_oscal_content(oscal_doc, hostile_plan):
     ssp = oscal_doc["system-security-plan"]
     sc = ssp["system-characteristics"]
-    assert sc["security-impact-level"] == {"security-objective-confidentiality": "fips-199-high",
-                                           "security-objective-integrity": "fips-199-high",
-                                           "security-objective-availability": "fips-199-moderate"}
+    assert sc["security-impact-level"] == {
+        "security-objective-confidentiality": "fips-199-high",
+        "security-objective-integrity": "fips-199-high",
+        "security-objective-availability": "fips-199-moderate",
+    }
     assert sc["status"]["state"] == "under-development"
     assert sc["system-name"] == "Payroll <i>platform</i>"
     kinds = {}
@@ -137,10 +153,15 @@ def test_oscal_content(oscal_doc, hostile_plan):
         for prop in comp.get("props", []):
             if prop["name"] == "virtplan-kind":
                 kinds.setdefault(prop["value"], set()).add(
-                    next(p["value"] for p in comp["props"] if p["name"] == "inventory-id"))
+                    next(p["value"] for p in comp["props"] if p["name"] == "inventory-id")
+                )
     e = hostile_plan.estate
-    assert kinds == {"host": set(e.hosts), "network": set(e.networks), "appliance": set(e.appliances),
-                     "datastore": set(e.datastores)}
+    assert kinds == {
+        "host": set(e.hosts),
+        "network": set(e.networks),
+        "appliance": set(e.appliances),
+        "datastore": set(e.datastores),
+    }
     cited = {c["id"] for c in build(hostile_plan).controls}
     ids = [r["control-id"] for r in ssp["control-implementation"]["implemented-requirements"]]
     assert len(ids) == len(cited) and all(i == i.lower() for i in ids)
@@ -150,21 +171,26 @@ def test_oscal_content(oscal_doc, hostile_plan):
 def test_oscal_uuids_are_stable_across_generation_dates(hostile_plan):
     import dataclasses
     import datetime as dt
-    later = dataclasses.replace(hostile_plan, generated=dt.datetime(2027, 1, 1, tzinfo=dt.timezone.utc))
+
+    later = dataclasses.replace(hostile_plan, generated=dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
     a = json.loads(reports.render(hostile_plan, "oscal"))["system-security-plan"]
     b = json.loads(reports.render(later, "oscal"))["system-security-plan"]
     assert a["uuid"] == b["uuid"]
-    assert [c["uuid"] for c in a["system-implementation"]["components"]] == \
-        [c["uuid"] for c in b["system-implementation"]["components"]]
+    assert [c["uuid"] for c in a["system-implementation"]["components"]] == [
+        c["uuid"] for c in b["system-implementation"]["components"]
+    ]
 
 
 # --------------------------------------------------------------------------- escaping, any text
+
 
 @settings(max_examples=40, deadline=None)
 @given(name=st.text(min_size=1, max_size=40).filter(lambda s: s.strip()))
 def test_any_host_name_is_escaped_in_html(hostile_plan, name):
     import dataclasses
+
     from markupsafe import escape
+
     estate = hostile_plan.estate
     host = estate.hosts["esx-03"]
     patched = dataclasses.replace(estate, hosts={**estate.hosts, "esx-03": dataclasses.replace(host, name=name)})
@@ -175,11 +201,14 @@ def test_any_host_name_is_escaped_in_html(hostile_plan, name):
 
 def test_placement_advice_section_when_given(hostile_plan):
     import dataclasses
-    advice = {"placement": {"vm-web": "esx-02", "vm-db": "esx-01"},
-              "unplaced": [{"vm": "vm-orphan", "reason": "no host has <room>"}],
-              "moves": [{"vm": "vm-web", "from": "esx-01", "to": "esx-02"}],
-              "findings_before": {"by_risk": {"high": 3, "moderate": 2}},
-              "findings_after": {"by_risk": {"high": 1, "moderate": 2}}}
+
+    advice = {
+        "placement": {"vm-web": "esx-02", "vm-db": "esx-01"},
+        "unplaced": [{"vm": "vm-orphan", "reason": "no host has <room>"}],
+        "moves": [{"vm": "vm-web", "from": "esx-01", "to": "esx-02"}],
+        "findings_before": {"by_risk": {"high": 3, "moderate": 2}},
+        "findings_after": {"by_risk": {"high": 1, "moderate": 2}},
+    }
     plan = dataclasses.replace(hostile_plan, placement=advice)
     html = reports.render(plan, "html").decode()
     assert 'id="placement"' in html and "8&ensp;Placement advice" in html

@@ -1,5 +1,6 @@
 """The PDF security plan, read back with pypdf: sections in order, page
 numbers that tell the truth, figures that agree, hostile text shown as text."""
+
 from __future__ import annotations
 
 import io
@@ -8,12 +9,11 @@ from collections import Counter
 
 import pypdf
 import pytest
+from report_estates import FILE_IMG, hostile_strings
 
 import reports
-from reports.html import render_html, sections
 from reports.contents import LEVEL_LABELS, build
-
-from report_estates import FILE_IMG, hostile_strings
+from reports.html import render_html, sections
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +68,14 @@ def test_every_page_after_the_cover_says_page_x_of_y_name_and_marking(pages):
 
 def test_cover_names_plan_organization_version_date_marking_and_author(pages):
     cover = pages[0]
-    for text in ("Payroll <i>platform</i>", "Example & <Org>", "2.1", "02 November 2026", "CONFIDENTIAL // TEST",
-                 "Sam Consultant"):
+    for text in (
+        "Payroll <i>platform</i>",
+        "Example & <Org>",
+        "2.1",
+        "02 November 2026",
+        "CONFIDENTIAL // TEST",
+        "Sam Consultant",
+    ):
         assert squash(text) in squash(cover), text
 
 
@@ -80,7 +86,7 @@ def test_summary_counts_equal_the_register(pages, hostile_plan):
     counts = {k: int(v) for k, v in (p.split("=") for p in m.group(1).split(", "))}
     start = heading_page(pages, "6 Risk register")
     end = heading_page(pages, "7 Lifecycle plan")
-    register_text = " ".join(pages[start - 1:end - 1])
+    register_text = " ".join(pages[start - 1 : end - 1])
     ratings = Counter(re.findall(r"= risk (Very high|High|Moderate|Low|Very low)", register_text))
     by_label = {label: level for level, label in LEVEL_LABELS.items()}
     assert {by_label[k]: v for k, v in ratings.items()} == {k: v for k, v in counts.items() if v}
@@ -106,11 +112,11 @@ def test_triage_and_justification_are_in_the_register(pages, trap):
 
 
 def test_fips199_high_water_mark_and_identification(pages):
-    ident = " ".join(pages[heading_page(pages, "2 System identification") - 1:
-                           heading_page(pages, "3 Architecture") - 1])
+    ident = " ".join(
+        pages[heading_page(pages, "2 System identification") - 1 : heading_page(pages, "3 Architecture") - 1]
+    )
     assert "High-water mark high" in ident
-    for text in ("Jane Owner", "Alex Official", "Under development", "General support system",
-                 "Payment gateway (TLS)"):
+    for text in ("Jane Owner", "Alex Official", "Under development", "General support system", "Payment gateway (TLS)"):
         assert text in ident
 
 
@@ -122,7 +128,10 @@ def test_html_escapes_markup_and_contains_no_foreign_urls(hostile_plan, trap):
     print_html = render_html(build(hostile_plan), "print")
     # Only our own assets are linked; the trap's URLs appear only as escaped text.
     assert re.findall(r'(?:href|src)="([^"]+)"', print_html) == [
-        "virtplan-asset:report.css", "virtplan-asset:print.css", *[f"#{s['id']}" for s in sections(build(hostile_plan))]]
+        "virtplan-asset:report.css",
+        "virtplan-asset:print.css",
+        *[f"#{s['id']}" for s in sections(build(hostile_plan))],
+    ]
 
 
 def test_pdf_metadata_is_deterministic(pdf_bytes):

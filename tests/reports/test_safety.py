@@ -1,5 +1,6 @@
 """Rendering is safe on client data: WeasyPrint fetches nothing but our own
 assets, and a render that runs too long or too big fails with a clear error."""
+
 from __future__ import annotations
 
 import io
@@ -7,19 +8,25 @@ import json
 
 import pypdf
 import pytest
+from report_estates import hostile_document
 
 import reports
 from reports.pdf import AssetFetcher, AssetRefused, html_to_pdf
-
-from report_estates import hostile_document
 
 
 def test_fetcher_serves_only_embedded_assets(trap):
     fetcher = AssetFetcher()
     assert b"@page" in fetcher.fetch("virtplan-asset:print.css").read()
-    for url in ("file:///etc/passwd", trap.url("x.css"), "https://example.com/", "data:text/css,body{}",
-                "ftp://127.0.0.1/x", "virtplan-asset:../pdf.py", "virtplan-asset:missing.css",
-                "virtplan-asset:/etc/passwd"):
+    for url in (
+        "file:///etc/passwd",
+        trap.url("x.css"),
+        "https://example.com/",
+        "data:text/css,body{}",
+        "ftp://127.0.0.1/x",
+        "virtplan-asset:../pdf.py",
+        "virtplan-asset:missing.css",
+        "virtplan-asset:/etc/passwd",
+    ):
         with pytest.raises(AssetRefused):
             fetcher.fetch(url)
     assert trap.requests == []
@@ -28,12 +35,12 @@ def test_fetcher_serves_only_embedded_assets(trap):
 def test_markup_that_slipped_through_fetches_nothing(trap):
     """Even raw HTML with foreign URLs (a template bug) makes no request and reads no file."""
     html = f"""<html><head>
-    <link rel="stylesheet" href="{trap.url('a.css')}">
-    <style>@import url("{trap.url('b.css')}"); body {{ background: url("{trap.url('c.png')}") }}
-    @font-face {{ font-family: x; src: url("{trap.url('f.woff')}") }}</style></head>
-    <body><img src="file:///etc/passwd"><img src="{trap.url('d.png')}">
+    <link rel="stylesheet" href="{trap.url("a.css")}">
+    <style>@import url("{trap.url("b.css")}"); body {{ background: url("{trap.url("c.png")}") }}
+    @font-face {{ font-family: x; src: url("{trap.url("f.woff")}") }}</style></head>
+    <body><img src="file:///etc/passwd"><img src="{trap.url("d.png")}">
     <object data="file:///etc/hostname"></object>
-    <svg xmlns="http://www.w3.org/2000/svg"><image href="{trap.url('e.png')}" width="9" height="9"/></svg>
+    <svg xmlns="http://www.w3.org/2000/svg"><image href="{trap.url("e.png")}" width="9" height="9"/></svg>
     <p style="font-family: x">text</p></body></html>"""
     fetcher = AssetFetcher()
     pdf = html_to_pdf(html, fetcher)
@@ -60,6 +67,7 @@ def test_memory_limit_fails_with_a_clear_error(hostile_plan):
 
 def test_generate_describes_what_it_rendered(hostile_plan):
     import hashlib
+
     out = reports.generate(hostile_plan, "json", isolated=False)
     assert out.media_type == "application/json"
     assert out.filename == "Payroll-i-platform-i-v2.1.json"
@@ -76,22 +84,30 @@ def test_cli_writes_the_requested_format(tmp_path, trap):
     inventory.write_text(json.dumps(hostile_document(trap)))
     out = tmp_path / "plan.csv"
     from click.testing import CliRunner
+
     from planner.cli import main
+
     result = CliRunner().invoke(main, ["report", str(inventory), "-o", str(out), "--name", "Estate A"])
     assert result.exit_code == 0, result.output
     assert out.read_bytes().decode("utf-8-sig").startswith("ref,risk,")
-    result = CliRunner().invoke(main, ["report", str(inventory), "-o", str(tmp_path / "p.json"),
-                                       "--format", "oscal", "--organization", "Org"])
+    result = CliRunner().invoke(
+        main, ["report", str(inventory), "-o", str(tmp_path / "p.json"), "--format", "oscal", "--organization", "Org"]
+    )
     assert result.exit_code == 0, result.output
     assert "system-security-plan" in json.loads((tmp_path / "p.json").read_text())
 
 
 def test_cli_rejects_invalid_inventory_with_exit_2(tmp_path):
     from click.testing import CliRunner
+
     from planner.cli import main
+
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({"schema": "virtplan.inventory/v1", "vms": [{"id": "v", "host": "nope",
-                                                                         "vcpus": 1, "memory_gib": 1}]}))
+    bad.write_text(
+        json.dumps(
+            {"schema": "virtplan.inventory/v1", "vms": [{"id": "v", "host": "nope", "vcpus": 1, "memory_gib": 1}]}
+        )
+    )
     result = CliRunner().invoke(main, ["report", str(bad), "-o", str(tmp_path / "x.pdf")])
     assert result.exit_code == 2
     assert "vms[0].host" in result.output
@@ -100,13 +116,16 @@ def test_cli_rejects_invalid_inventory_with_exit_2(tmp_path):
 
 def test_cli_rejects_invalid_answers_with_exit_2(tmp_path, trap):
     from click.testing import CliRunner
+
     from planner.cli import main
+
     inventory = tmp_path / "inventory.json"
     inventory.write_text(json.dumps(hostile_document(trap)))
     answers = tmp_path / "answers.yaml"
     answers.write_text("answers: 5\n")
-    result = CliRunner().invoke(main, ["report", str(inventory), "--answers", str(answers), "-o",
-                                       str(tmp_path / "x.pdf")])
+    result = CliRunner().invoke(
+        main, ["report", str(inventory), "--answers", str(answers), "-o", str(tmp_path / "x.pdf")]
+    )
     assert result.exit_code == 2
     assert "answers" in result.output
 
@@ -114,8 +133,10 @@ def test_cli_rejects_invalid_answers_with_exit_2(tmp_path, trap):
 def test_cli_takes_answers_into_the_plan(tmp_path, trap):
     import yaml
     from click.testing import CliRunner
-    from planner.cli import main
     from report_estates import hostile_answers
+
+    from planner.cli import main
+
     inventory = tmp_path / "inventory.json"
     inventory.write_text(json.dumps(hostile_document(trap)))
     answers = tmp_path / "answers.yaml"

@@ -1,6 +1,7 @@
 """The web pages in a real headless Chromium, against the real app served by
 waitress on a loopback port: sign-in, the plans list, a plan's page, sign-out,
 and hostile names shown as text."""
+
 from __future__ import annotations
 
 import os
@@ -12,8 +13,10 @@ import threading
 import pytest
 
 CHROMIUM = os.environ.get("VIRTPLAN_TEST_CHROMIUM") or shutil.which("chromium")
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not CHROMIUM, reason="Chromium is not installed (.ci/run installs Debian's)")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM, reason="Chromium is not installed (.ci/run installs Debian's)"),
+]
 
 PASSWORD = "a long enough password"
 HOSTILE = '<img src=x onerror="window.__pwned=1">Payroll & <b>HR</b>'
@@ -30,10 +33,10 @@ def site(tmp_path_factory):
     """The app on SQLite, served by waitress in a thread; a user with one hostile-named plan."""
     from waitress.server import create_server
 
+    from models import Plan
     from planner.app import create_app
     from planner.cli.database import upgrade_database
     from planner.config import Settings
-    from models import Plan
     from planner.demo import load_demo, render_demo_report
     from planner.services import accounts, plans
     from planner.services.accounts import Caller
@@ -50,8 +53,13 @@ def site(tmp_path_factory):
     theirs = plans.create_plan(session, Caller(other.id, frozenset({"read", "write"})), "Their secret plan")
     demo = load_demo(session)
     session.commit()
-    ids = {"mine": mine.id, "theirs": theirs.id, "demo": demo.plan_id, "demo_password": demo.password,
-           "demo_org": session.get(Plan, demo.plan_id).organization_id}
+    ids = {
+        "mine": mine.id,
+        "theirs": theirs.id,
+        "demo": demo.plan_id,
+        "demo_password": demo.password,
+        "demo_org": session.get(Plan, demo.plan_id).organization_id,
+    }
     session.close()
     render_demo_report(app.extensions["virtplan.sessions"], ids["demo"], ids["demo_org"])
     port = _free_port()
@@ -66,10 +74,21 @@ def site(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield b
         b.close()
 
@@ -78,7 +97,7 @@ def test_sign_in_see_plans_and_sign_out(site, browser):
     base, ids = site
     page = browser.new_page()
     page.goto(base + "/")
-    assert page.url.startswith(base + "/login")                       # every page needs a user
+    assert page.url.startswith(base + "/login")  # every page needs a user
     page.fill("input[name=username]", "browser")
     page.fill("input[name=password]", "wrong password here")
     page.click("button[type=submit]")
@@ -88,8 +107,8 @@ def test_sign_in_see_plans_and_sign_out(site, browser):
     page.click("button[type=submit]")
     page.wait_for_url(base + "/")
     table = page.inner_text("table")
-    assert HOSTILE in table                                             # shown as text...
-    assert page.evaluate("window.__pwned") is None                      # ...never run
+    assert HOSTILE in table  # shown as text...
+    assert page.evaluate("window.__pwned") is None  # ...never run
     assert "Their secret plan" not in page.content()
     page.click(f"a[href='/plans/{ids['mine']}']")
     assert page.inner_text("h1") == HOSTILE
@@ -152,7 +171,7 @@ def test_demo_plan_page_shows_every_capability(site, browser):
     with page.expect_download() as download:
         page.locator("#reports a", has_text="download").first.click()
     path = download.value.path()
-    assert open(path, "rb").read(5) == b"%PDF-"
+    assert path.read_bytes()[:5] == b"%PDF-"
     page.close()
 
 

@@ -1,4 +1,5 @@
 """The web forms answer bad input precisely and write nothing (Flask test client)."""
+
 from __future__ import annotations
 
 import re
@@ -22,8 +23,10 @@ def signed_in(app, db, tenant):
     db.commit()
     client = app.test_client()
     token = _csrf(client, "/login")
-    assert client.post("/login", data={"username": user.username, "password": PASSWORD,
-                                       "csrf_token": token}).status_code == 302
+    assert (
+        client.post("/login", data={"username": user.username, "password": PASSWORD, "csrf_token": token}).status_code
+        == 302
+    )
     return client, plan.id
 
 
@@ -38,8 +41,9 @@ def _reports(db, plan_id: int) -> int:
 
 def test_unknown_report_format_is_refused(signed_in, db):
     client, plan_id = signed_in
-    resp = client.post(f"/plans/{plan_id}/reports", data={"format": "docx",
-                                                          "csrf_token": _csrf(client, f"/plans/{plan_id}")})
+    resp = client.post(
+        f"/plans/{plan_id}/reports", data={"format": "docx", "csrf_token": _csrf(client, f"/plans/{plan_id}")}
+    )
     assert resp.status_code == 422 and b"expected one of pdf, html, json, csv, xlsx, oscal" in resp.data
     assert _reports(db, plan_id) == 0
 
@@ -55,8 +59,13 @@ def test_forms_without_the_csrf_token_are_refused(signed_in, db):
 def test_unknown_finding_and_other_plans_are_404(signed_in, make_tenant, app):
     client, plan_id = signed_in
     token = _csrf(client, f"/plans/{plan_id}")
-    assert client.post(f"/plans/{plan_id}/findings/999999/triage",
-                       data={"status": "accepted", "justification": "x", "csrf_token": token}).status_code == 404
+    assert (
+        client.post(
+            f"/plans/{plan_id}/findings/999999/triage",
+            data={"status": "accepted", "justification": "x", "csrf_token": token},
+        ).status_code
+        == 404
+    )
     other = make_tenant("stranger")
     session = app.extensions["virtplan.sessions"]()
     theirs = plans.create_plan(session, Caller(other.org_id, frozenset({"read", "write"})), "Theirs")
@@ -72,11 +81,13 @@ def test_a_viewer_may_read_but_not_change(app, db, tenant):
     plan = plans.create_plan(db, Caller(org.id, frozenset({"read", "write"})), "Read-only plan")
     db.commit()
     client = app.test_client()
-    client.post("/login", data={"username": viewer.username, "password": PASSWORD,
-                                "csrf_token": _csrf(client, "/login")})
+    client.post(
+        "/login", data={"username": viewer.username, "password": PASSWORD, "csrf_token": _csrf(client, "/login")}
+    )
     page = client.get(f"/plans/{plan.id}")
     assert page.status_code == 200 and b"Analyse now" not in page.data
-    resp = client.post(f"/plans/{plan.id}/reports", data={"format": "csv",
-                                                          "csrf_token": _csrf(client, f"/plans/{plan.id}")})
+    resp = client.post(
+        f"/plans/{plan.id}/reports", data={"format": "csv", "csrf_token": _csrf(client, f"/plans/{plan.id}")}
+    )
     assert resp.status_code == 403
     assert _reports(db, plan.id) == 0

@@ -6,6 +6,7 @@ Pure core: no Flask, no database. The entry point is :func:`analyze`::
     result = analyze(load_estate(document))
     result.to_dict()   # {"findings": [...], "summary": {"by_risk": {...}, ...}}
 """
+
 from __future__ import annotations
 
 from .engine import Analysis, analyze, run_rule
@@ -14,6 +15,22 @@ from .graph import build_graph, network_segments, to_graphml, to_node_link_json
 from .method import methodology
 from .rules import REGISTRY, RULES_BY_ID, SPEC_RULE_IDS
 
-__all__ = ["Analysis", "Finding", "LEVELS", "Mitigation", "ObjectRef", "REGISTRY", "RULES_BY_ID", "SPEC_RULE_IDS",
-           "analyze", "build_graph", "methodology", "network_segments", "risk_of", "run_rule", "shift",
-           "to_graphml", "to_node_link_json"]
+__all__ = [
+    "LEVELS",
+    "REGISTRY",
+    "RULES_BY_ID",
+    "SPEC_RULE_IDS",
+    "Analysis",
+    "Finding",
+    "Mitigation",
+    "ObjectRef",
+    "analyze",
+    "build_graph",
+    "methodology",
+    "network_segments",
+    "risk_of",
+    "run_rule",
+    "shift",
+    "to_graphml",
+    "to_node_link_json",
+]

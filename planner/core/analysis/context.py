@@ -6,10 +6,11 @@ those answers once, in one pass over the VMs, keeps every rule a short loop
 and the whole analysis linear in the size of the estate. Indexes that only
 some rules need (network segments, high-water marks) are built on first use.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cached_property
-from typing import Iterable
 
 from planner.core.inventory.estate import Estate, Vm
 

@@ -6,10 +6,11 @@ the registry in its fixed order, scores each hit (:mod:`.scoring`), and
 orders the findings by risk (highest first), rule id, then objects, so the
 same input always gives the same output.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from planner.core.inventory.estate import Estate
 
@@ -40,15 +41,19 @@ class Analysis:
         by_zone: dict[str, int] = {}
         by_host: dict[str, int] = {}
         by_rule: dict[str, int] = {}
-        for f, (zones, hosts) in zip(self.findings, self.scopes):
+        for f, (zones, hosts) in zip(self.findings, self.scopes, strict=False):
             by_risk[f.risk] += 1
             by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
             for z in zones:
                 by_zone[z] = by_zone.get(z, 0) + 1
             for h in hosts:
                 by_host[h] = by_host.get(h, 0) + 1
-        return {"by_risk": by_risk, "by_zone": dict(sorted(by_zone.items())),
-                "by_host": dict(sorted(by_host.items())), "by_rule": dict(sorted(by_rule.items()))}
+        return {
+            "by_risk": by_risk,
+            "by_zone": dict(sorted(by_zone.items())),
+            "by_host": dict(sorted(by_host.items())),
+            "by_rule": dict(sorted(by_rule.items())),
+        }
 
     def to_dict(self) -> dict:
         """The contract's shape: ``{"findings": [...], "summary": {...}}``."""
@@ -97,8 +102,12 @@ def run_rule(rule: Rule, ctx: AnalysisContext, mitigations: Iterable[Mitigation]
     return [score(rule, hit, ctx, mine) for hit in rule.detect(ctx)]
 
 
-def analyze(estate: Estate, mitigations: Iterable[Mitigation] = (),
-            extra_findings: Iterable[Finding] = (), rules: Iterable[Rule] = REGISTRY) -> Analysis:
+def analyze(
+    estate: Estate,
+    mitigations: Iterable[Mitigation] = (),
+    extra_findings: Iterable[Finding] = (),
+    rules: Iterable[Rule] = REGISTRY,
+) -> Analysis:
     """Run every rule over ``estate`` and return the ordered, scored findings.
 
     ``mitigations`` (from questionnaire answers) move the likelihood of the

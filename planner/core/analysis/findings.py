@@ -6,6 +6,7 @@ do, and a fingerprint that stays the same while the situation is unchanged, so
 a user's triage survives re-analysis. The JSON shape is the contract in
 ``shared/spec/analysis-v1.md``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -17,11 +18,11 @@ _INDEX = {name: i for i, name in enumerate(LEVELS)}
 #: SP 800-30 Rev. 1 Table I-2: risk by likelihood (rows) and impact (columns),
 #: both indexed very-low .. very-high.
 _RISK_TABLE = (
-    ("very-low", "very-low", "very-low", "low", "low"),          # likelihood very-low
-    ("very-low", "low", "low", "low", "moderate"),               # low
-    ("very-low", "low", "moderate", "moderate", "high"),         # moderate
-    ("very-low", "low", "moderate", "high", "very-high"),        # high
-    ("very-low", "low", "moderate", "high", "very-high"),        # very-high
+    ("very-low", "very-low", "very-low", "low", "low"),  # likelihood very-low
+    ("very-low", "low", "low", "low", "moderate"),  # low
+    ("very-low", "low", "moderate", "moderate", "high"),  # moderate
+    ("very-low", "low", "moderate", "high", "very-high"),  # high
+    ("very-low", "low", "moderate", "high", "very-high"),  # very-high
 )
 
 OBJECT_KINDS = ("zone", "host", "network", "appliance", "datastore", "vm", "plan")

@@ -20,6 +20,7 @@ path of non-filtering appliances connects them. The rules need only this
 small graph (networks and non-filtering appliances), so the analysis builds
 that on its hot path and the full graph only for export.
 """
+
 from __future__ import annotations
 
 import io
@@ -102,37 +103,60 @@ def build_graph(estate: Estate) -> nx.MultiDiGraph:
     g = nx.MultiDiGraph()
     segment_of = {nid: i for i, nets in enumerate(network_segments(estate)) for nid in nets}
     for z in estate.zones.values():
-        g.add_node(node_key("zone", z.id), **_attrs(kind="zone", id=z.id, label=z.name or z.id,
-                                                     trust_level=z.trust_level, purpose=z.purpose))
+        g.add_node(
+            node_key("zone", z.id),
+            **_attrs(kind="zone", id=z.id, label=z.name or z.id, trust_level=z.trust_level, purpose=z.purpose),
+        )
     for c in estate.clusters.values():
         g.add_node(node_key("cluster", c.id), **_attrs(kind="cluster", id=c.id, label=c.name or c.id))
     for n in estate.networks.values():
-        g.add_node(node_key("network", n.id), **_attrs(
-            kind="network", id=n.id, label=n.name or n.id, network_kind=n.kind, purpose=n.purpose, vlan=n.vlan,
-            segment=f"segment-{segment_of[n.id]}" if n.id in segment_of else None))
+        g.add_node(
+            node_key("network", n.id),
+            **_attrs(
+                kind="network",
+                id=n.id,
+                label=n.name or n.id,
+                network_kind=n.kind,
+                purpose=n.purpose,
+                vlan=n.vlan,
+                segment=f"segment-{segment_of[n.id]}" if n.id in segment_of else None,
+            ),
+        )
         if n.zone is not None:
             g.add_edge(node_key("network", n.id), node_key("zone", n.zone), kind="member-of-zone")
     for h in estate.hosts.values():
         hk = node_key("host", h.id)
         hv = h.hypervisor
-        g.add_node(hk, **_attrs(kind="host", id=h.id, label=h.name or h.id, cpu_cores=h.cpu_cores,
-                                memory_gib=h.memory_gib, hypervisor=hv.product if hv else None,
-                                hypervisor_type=hv.type if hv else None))
+        g.add_node(
+            hk,
+            **_attrs(
+                kind="host",
+                id=h.id,
+                label=h.name or h.id,
+                cpu_cores=h.cpu_cores,
+                memory_gib=h.memory_gib,
+                hypervisor=hv.product if hv else None,
+                hypervisor_type=hv.type if hv else None,
+            ),
+        )
         if h.cluster is not None:
             g.add_edge(hk, node_key("cluster", h.cluster), kind="member-of-cluster")
         if h.dedicated_zone is not None:
             g.add_edge(hk, node_key("zone", h.dedicated_zone), kind="dedicated-to-zone")
         if h.management is not None:
             mk = node_key("management", h.id)
-            g.add_node(mk, **_attrs(kind="management", id=h.id, label=f"management of {h.id}",
-                                    encrypted=h.management.encrypted))
+            g.add_node(
+                mk,
+                **_attrs(kind="management", id=h.id, label=f"management of {h.id}", encrypted=h.management.encrypted),
+            )
             g.add_edge(hk, mk, kind="management-interface")
             if h.management.network is not None:
                 g.add_edge(mk, node_key("network", h.management.network), kind="management-network")
     for d in estate.datastores.values():
         dk = node_key("datastore", d.id)
-        g.add_node(dk, **_attrs(kind="datastore", id=d.id, label=d.name or d.id, datastore_kind=d.kind,
-                                encrypted=d.encrypted))
+        g.add_node(
+            dk, **_attrs(kind="datastore", id=d.id, label=d.name or d.id, datastore_kind=d.kind, encrypted=d.encrypted)
+        )
         for hid in d.hosts:
             g.add_edge(node_key("host", hid), dk, kind="mount")
     for v in estate.vms.values():
@@ -148,8 +172,9 @@ def build_graph(estate: Estate) -> nx.MultiDiGraph:
             g.add_edge(vk, node_key("datastore", disk.datastore), **_attrs(kind="disk", size_gib=disk.size_gib))
     for a in estate.appliances.values():
         ak = node_key("appliance", a.id)
-        g.add_node(ak, **_attrs(kind="appliance", id=a.id, label=a.name or a.id, appliance_kind=a.kind,
-                                filtering=a.filtering))
+        g.add_node(
+            ak, **_attrs(kind="appliance", id=a.id, label=a.name or a.id, appliance_kind=a.kind, filtering=a.filtering)
+        )
         for nid in a.networks:
             g.add_edge(ak, node_key("network", nid), kind="appliance-link")
         if a.vm is not None:

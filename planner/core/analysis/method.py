@@ -6,6 +6,7 @@ the exact sentence each one appends to a finding's ``factors``. The scoring
 code (:mod:`.scoring`) formats these templates and nothing else, so the
 methodology section of a report and the findings cannot drift apart.
 """
+
 from __future__ import annotations
 
 from .findings import LEVELS
@@ -44,25 +45,26 @@ FACTORS = {
         "steps": 1,
         "when": "the trust levels of the zones involved differ by 2 or more",
         "wording": "trust gap of {gap} between zone {low} (trust {low_level}) and zone {high} "
-                   "(trust {high_level}): likelihood +1",
+        "(trust {high_level}): likelihood +1",
     },
 }
 
 #: Impact sentences, one of which every scored finding lists first.
 IMPACT_WORDING = {
     "categorized": "impact {impact}: FIPS 199 high-water mark of {objective} over {count} VM(s) at risk "
-                   "({vm} is {fips})",
+    "({vm} is {fips})",
     "uncategorized": "impact {impact}: no categorized VM at risk, so the rule's default impact applies",
 }
 
 #: Paragraphs of the methodology section, in order.
 METHOD_TEXT = (
     "Risk is assessed per NIST SP 800-30 Rev. 1. Likelihood, impact and risk share five levels: "
-    + ", ".join(LEVELS) + ". Risk is read from likelihood and impact by SP 800-30 Rev. 1 Table I-2.",
+    + ", ".join(LEVELS)
+    + ". Risk is read from likelihood and impact by SP 800-30 Rev. 1 Table I-2.",
     "Impact follows the FIPS 199 categorization of the VMs a finding puts at risk: the highest "
     "(high-water mark) of their levels on the security objective the rule threatens — confidentiality, "
     "integrity, availability, or the highest of the three where a rule threatens all. FIPS 199 low, "
-    "moderate and high become SP 800-30 low, moderate and high. A confidentiality of \"n/a\" does not "
+    'moderate and high become SP 800-30 low, moderate and high. A confidentiality of "n/a" does not '
     "count. Where none of the VMs at risk is categorized (or there are none), the rule's documented "
     "default impact applies and the finding says so.",
     "Likelihood starts at the rule's documented base level and moves one level per factor that "

@@ -11,11 +11,12 @@ these zones; these two networks of these zones are joined) is the same. When
 the situation itself changes — another zone lands on the host — the
 fingerprint changes and the finding is new.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from .context import AnalysisContext
 from .findings import Finding, Mitigation, ObjectRef, risk_of, shift
@@ -37,12 +38,14 @@ def impact_of(rule: Rule, hit: Hit, ctx: AnalysisContext) -> tuple[str, str]:
         return impact, IMPACT_WORDING["uncategorized"].format(impact=impact)
     impact = FIPS199_TO_IMPACT[fips]
     objective = "all objectives" if rule.objective == "any" else rule.objective
-    return impact, IMPACT_WORDING["categorized"].format(impact=impact, objective=objective, count=count,
-                                                        vm=vm.id, fips=fips)
+    return impact, IMPACT_WORDING["categorized"].format(
+        impact=impact, objective=objective, count=count, vm=vm.id, fips=fips
+    )
 
 
-def likelihood_of(rule: Rule, hit: Hit, ctx: AnalysisContext,
-                  mitigations: Sequence[Mitigation]) -> tuple[str, list[str]]:
+def likelihood_of(
+    rule: Rule, hit: Hit, ctx: AnalysisContext, mitigations: Sequence[Mitigation]
+) -> tuple[str, list[str]]:
     """(likelihood level, the factor sentences that moved it), in the order applied."""
     level, factors = rule.base_likelihood, []
     for name in rule.likelihood_factors:
@@ -60,8 +63,11 @@ def likelihood_of(rule: Rule, hit: Hit, ctx: AnalysisContext,
                 gap = ctx.trust[high] - ctx.trust[low]
                 if gap >= 2:
                     level = shift(level, spec["steps"])
-                    factors.append(spec["wording"].format(gap=gap, low=low, high=high, low_level=ctx.trust[low],
-                                                          high_level=ctx.trust[high]))
+                    factors.append(
+                        spec["wording"].format(
+                            gap=gap, low=low, high=high, low_level=ctx.trust[low], high_level=ctx.trust[high]
+                        )
+                    )
     for m in mitigations:
         if m.rule == rule.id:
             level = shift(level, m.steps)
@@ -75,7 +81,16 @@ def score(rule: Rule, hit: Hit, ctx: AnalysisContext, mitigations: Sequence[Miti
     likelihood, factors = likelihood_of(rule, hit, ctx, mitigations)
     evidence = dict(hit.identity)
     evidence.update(hit.evidence)
-    return Finding(rule=rule.id, title=rule.title, objects=list(hit.objects), likelihood=likelihood,
-                   impact=impact, risk=risk_of(likelihood, impact), factors=[impact_sentence, *factors],
-                   evidence=evidence, references=rule.reference_list(), remediation=rule.remediation,
-                   fingerprint=fingerprint(rule.id, hit.objects, hit.identity))
+    return Finding(
+        rule=rule.id,
+        title=rule.title,
+        objects=list(hit.objects),
+        likelihood=likelihood,
+        impact=impact,
+        risk=risk_of(likelihood, impact),
+        factors=[impact_sentence, *factors],
+        evidence=evidence,
+        references=rule.reference_list(),
+        remediation=rule.remediation,
+        fingerprint=fingerprint(rule.id, hit.objects, hit.identity),
+    )

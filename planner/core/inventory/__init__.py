@@ -1,5 +1,6 @@
 """The inventory document (contract v1): its schema, its validation, and the
 typed estate built from it. Pure: no Flask, no database."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,8 +12,17 @@ from .estate import Estate, estate_from_document
 from .schema import SCHEMA_ID
 from .validate import InventoryError, Problem, problems_of, validate_document
 
-__all__ = ["Estate", "InventoryError", "Problem", "SCHEMA_ID", "load_estate", "read_document",
-           "problems_of", "validate_document", "estate_from_document"]
+__all__ = [
+    "SCHEMA_ID",
+    "Estate",
+    "InventoryError",
+    "Problem",
+    "estate_from_document",
+    "load_estate",
+    "problems_of",
+    "read_document",
+    "validate_document",
+]
 
 
 def read_document(path: str | Path) -> Any:
@@ -21,7 +31,9 @@ def read_document(path: str | Path) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InventoryError([Problem("", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]) from None
+        raise InventoryError(
+            [Problem("", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]
+        ) from None
 
 
 def load_estate(document: Any, today: dt.date | None = None) -> Estate:

@@ -5,6 +5,7 @@ every reference resolves; objects refer to each other by id, and
 :class:`Estate` indexes each collection by id. Nothing here knows about Flask
 or databases. Slots keep a 100,000-VM estate small in memory.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -188,35 +189,64 @@ def _date(value: str | None) -> dt.date | None:
 def estate_from_document(doc: dict, today: dt.date | None = None) -> Estate:
     """Typed objects from a normalized, validated document."""
     p = doc["policy"]
-    policy = Policy(p["zone_mixing"], p["max_cpu_overcommit"], p["max_memory_overcommit"],
-                    p["patch_max_age_days"], dict(p["min_hypervisor_versions"]))
+    policy = Policy(
+        p["zone_mixing"],
+        p["max_cpu_overcommit"],
+        p["max_memory_overcommit"],
+        p["patch_max_age_days"],
+        dict(p["min_hypervisor_versions"]),
+    )
     zones = {z["id"]: Zone(z["id"], z["trust_level"], z["purpose"], z["name"], z["tags"]) for z in doc["zones"]}
     clusters = {c["id"]: Cluster(c["id"], c["name"], c["tags"]) for c in doc["clusters"]}
     hosts = {}
     for h in doc["hosts"]:
         hv, mg, st = h["hypervisor"], h["management"], h["settings"]
         hosts[h["id"]] = Host(
-            h["id"], h["cpu_cores"], h["memory_gib"], h["cluster"],
+            h["id"],
+            h["cpu_cores"],
+            h["memory_gib"],
+            h["cluster"],
             Hypervisor(hv["product"], hv["type"], hv["version"], _date(hv["patched_on"])) if hv else None,
             Management(mg["network"], mg["encrypted"]) if mg else None,
             HostSettings(st["time_sync"], st["remote_logging"], st["lockdown"], st["introspection"]) if st else None,
-            _devices(h["devices"]), h["dedicated_zone"], h["name"], h["tags"])
-    networks = {n["id"]: Network(n["id"], n["kind"], n["zone"], n["purpose"], n["vlan"], n["name"], n["tags"])
-                for n in doc["networks"]}
-    appliances = {a["id"]: Appliance(a["id"], a["kind"], a["filtering"], list(a["networks"]), a["vm"],
-                                     a["name"], a["tags"]) for a in doc["appliances"]}
-    datastores = {d["id"]: Datastore(d["id"], d["kind"], d["encrypted"], list(d["hosts"]), d["name"], d["tags"])
-                  for d in doc["datastores"]}
+            _devices(h["devices"]),
+            h["dedicated_zone"],
+            h["name"],
+            h["tags"],
+        )
+    networks = {
+        n["id"]: Network(n["id"], n["kind"], n["zone"], n["purpose"], n["vlan"], n["name"], n["tags"])
+        for n in doc["networks"]
+    }
+    appliances = {
+        a["id"]: Appliance(a["id"], a["kind"], a["filtering"], list(a["networks"]), a["vm"], a["name"], a["tags"])
+        for a in doc["appliances"]
+    }
+    datastores = {
+        d["id"]: Datastore(d["id"], d["kind"], d["encrypted"], list(d["hosts"]), d["name"], d["tags"])
+        for d in doc["datastores"]
+    }
     vms = {}
     for v in doc["vms"]:
         c, st = v["categorization"], v["settings"]
         vms[v["id"]] = Vm(
-            v["id"], v["vcpus"], v["memory_gib"], v["host"], v["zone"],
+            v["id"],
+            v["vcpus"],
+            v["memory_gib"],
+            v["host"],
+            v["zone"],
             Categorization(c["confidentiality"], c["integrity"], c["availability"]) if c else None,
-            v["internet_facing"], v["role"], v["os"],
+            v["internet_facing"],
+            v["role"],
+            v["os"],
             [Nic(n["network"]) for n in v["nics"]],
             [Disk(d["datastore"], d["size_gib"]) for d in v["disks"]],
             VmSettings(st["clipboard_sharing"], st["file_sharing"]) if st else None,
-            _devices(v["devices"]), v["anti_affinity_group"], v["pinned"], v["name"], v["tags"])
+            _devices(v["devices"]),
+            v["anti_affinity_group"],
+            v["pinned"],
+            v["name"],
+            v["tags"],
+        )
     as_of = _date(doc["as_of"]) or today or dt.date.today()
     return Estate(as_of, policy, zones, clusters, hosts, networks, appliances, datastores, vms, doc["source"])

@@ -13,6 +13,7 @@ The merged document must validate as a whole; every problem is reported
 with its path in the patch (``vms[0].host``) or, for a stored object that the
 patch breaks (a VM left on a deleted host), as ``inventory.vms[id=vm-7].host``.
 """
+
 from __future__ import annotations
 
 import re
@@ -52,7 +53,9 @@ def apply_patch(current: dict, patch: Any) -> dict:
             check(item, (name, i), problems)
             if type(item) is dict and isinstance(item.get("id"), str):
                 if item["id"] in seen:
-                    problems.add(f"{name}[{i}].id", f"duplicate id {item['id']!r} (first at {name}[{seen[item['id']]}])")
+                    problems.add(
+                        f"{name}[{i}].id", f"duplicate id {item['id']!r} (first at {name}[{seen[item['id']]}])"
+                    )
                 seen.setdefault(item["id"], i)
         upserts[name] = items
 
@@ -100,7 +103,7 @@ def apply_patch(current: dict, patch: Any) -> dict:
             else:
                 objects.append(stored)
                 origin.append(f"inventory.{name}[id={oid}]")
-        for oid, (i, obj) in by_id.items():
+        for i, obj in by_id.values():
             objects.append(obj)
             origin.append(f"{name}[{i}]")
         merged[name] = objects

@@ -9,6 +9,7 @@ expressible per field and live in the validator.
 
 Unknown fields are rejected everywhere except under ``tags``.
 """
+
 from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
@@ -173,7 +174,7 @@ class DatastoreSchema(_Strict):
 
 
 class CategorizationSchema(_Strict):
-    confidentiality = fields.String(required=True, validate=validate.OneOf(FIPS199_LEVELS + ("n/a",)))
+    confidentiality = fields.String(required=True, validate=validate.OneOf((*FIPS199_LEVELS, "n/a")))
     integrity = fields.String(required=True, validate=validate.OneOf(FIPS199_LEVELS))
     availability = fields.String(required=True, validate=validate.OneOf(FIPS199_LEVELS))
 

@@ -14,13 +14,15 @@ meaning is then unambiguous.
 Output is the normalized document: a fresh dict with the spec's defaults
 filled in. The input is never modified.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from marshmallow import Schema, fields, validate
 
@@ -96,8 +98,14 @@ def _describe(value: Any) -> str:
 def _type_name(value: Any) -> str:
     if value is None:
         return "null"
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-            list: "an array", dict: "an object"}.get(type(value), type(value).__name__)
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "an object",
+    }.get(type(value), type(value).__name__)
 
 
 def _value_rules(field: fields.Field) -> tuple[Callable[[Any], str | None], ...]:
@@ -106,6 +114,7 @@ def _value_rules(field: fields.Field) -> tuple[Callable[[Any], str | None], ...]
     for v in field.validators:
         if isinstance(v, validate.Length):
             lo, hi = v.min, v.max
+
             def rule(x, lo=lo, hi=hi):
                 n = len(x)
                 if (lo is not None and n < lo) or (hi is not None and n > hi):
@@ -116,11 +125,13 @@ def _value_rules(field: fields.Field) -> tuple[Callable[[Any], str | None], ...]
         elif isinstance(v, validate.OneOf):
             choices = frozenset(v.choices)
             shown = ", ".join(str(c) for c in v.choices)
+
             def rule(x, choices=choices, shown=shown):
                 if x in choices and type(x) is not bool:
                     return None
                 return f"expected one of: {shown}; got {_describe(x)}"
         elif isinstance(v, validate.Equal):
+
             def rule(x, want=v.comparable):
                 return None if x == want else f"expected {want!r}, got {_describe(x)}"
         elif isinstance(v, validate.Range):
@@ -131,6 +142,7 @@ def _value_rules(field: fields.Field) -> tuple[Callable[[Any], str | None], ...]
             if hi is not None:
                 parts.append(f"{'≤' if hi_in else '<'} {hi}")
             wanted = " and ".join(parts)
+
             def rule(x, lo=lo, hi=hi, lo_in=lo_in, hi_in=hi_in, wanted=wanted):
                 if lo is not None and (x < lo if lo_in else x <= lo):
                     return f"expected a value {wanted}, got {x}"
@@ -139,6 +151,7 @@ def _value_rules(field: fields.Field) -> tuple[Callable[[Any], str | None], ...]
                 return None
         elif isinstance(v, validate.Regexp):
             pattern = re.compile(v.regex.pattern)
+
             def rule(x, pattern=pattern):
                 if pattern.match(x):
                     return None
@@ -167,6 +180,7 @@ def _scalar(types: tuple[type, ...], expected: str, rules: tuple, convert=None) 
                 problems.add(render_path(path), err)
                 return _INVALID
         return convert(value) if convert is not None else value
+
     return check
 
 
@@ -206,6 +220,7 @@ def _list_of(inner: Checker) -> Checker:
             else:
                 out.append(r)
         return out if ok else _INVALID
+
     return check
 
 
@@ -220,12 +235,14 @@ def _dict_of(keys: Checker, values: Checker) -> Checker:
             if keys(k, sub, problems) is _INVALID or values(v, sub, problems) is _INVALID:
                 ok = False
         return dict(value) if ok else _INVALID
+
     return check
 
 
 def _with_rules(base: Checker, rules: tuple) -> Checker:
     if not rules:
         return base
+
     def check(value, path, problems):
         out = base(value, path, problems)
         if out is not _INVALID:
@@ -235,6 +252,7 @@ def _with_rules(base: Checker, rules: tuple) -> Checker:
                     problems.add(render_path(path), err)
                     return _INVALID
         return out
+
     return check
 
 
@@ -273,8 +291,7 @@ def compile_schema(schema_cls: type[Schema]) -> Checker:
         return _compiled[schema_cls]
     declared = schema_cls._declared_fields
     plan = tuple(
-        (name, compile_field(field), field.required, field.allow_none, field.load_default,
-         callable(field.load_default))
+        (name, compile_field(field), field.required, field.allow_none, field.load_default, callable(field.load_default))
         for name, field in declared.items()
     )
     known = frozenset(declared)
@@ -331,6 +348,7 @@ _check_document = compile_schema(s.InventorySchema)
 # exactly as before. So the fast path decides nothing on its own: it can only
 # accept what the full checkers would accept unchanged.
 
+
 class _Silent:
     """A problems sink for checkers the fast path borrows (it never reports)."""
 
@@ -383,14 +401,17 @@ def _fast_field(field: fields.Field) -> Callable[[Any], Any]:
         return _fast_schema(field.nested if isinstance(field.nested, type) else type(field.nested))
     if isinstance(field, fields.List) and not field.validators:
         inner = _fast_field(field.inner)
+
         def check_list(value):
             if type(value) is not list:
                 return _INVALID
             out = [inner(x) for x in value]
             return _INVALID if _INVALID in out else out
+
         return check_list
     if isinstance(field, fields.Dict) and not field.validators:
         keys, values = _fast_field(field.key_field), _fast_field(field.value_field)
+
         def check_dict(value):
             if type(value) is not dict:
                 return _INVALID
@@ -398,12 +419,14 @@ def _fast_field(field: fields.Field) -> Callable[[Any], Any]:
                 if keys(k) is _INVALID or values(x) is _INVALID:
                     return _INVALID
             return dict(value)
+
         return check_dict
     ns: dict = {"_isfinite": math.isfinite, "_INVALID": _INVALID}
     inline = _inline_test(field, "v", ns, "r")
     if inline is not None:
         cond, value = inline
-        exec(f"def check(v):\n    return {value} if {cond} else _INVALID\n", ns)
+        # Code generated from our own schema's fields, never from input.
+        exec(f"def check(v):\n    return {value} if {cond} else _INVALID\n", ns)  # noqa: S102
         return ns["check"]
     full = compile_field(field)
     return lambda value: full(value, "", _Silent)
@@ -417,13 +440,20 @@ def _fast_schema(schema_cls: type[Schema]) -> Callable[[Any], Any]:
     if schema_cls in _fast_compiled:
         return _fast_compiled[schema_cls]
     declared = schema_cls._declared_fields
-    ns: dict = {"_INVALID": _INVALID, "_MISSING": _MISSING, "_isfinite": math.isfinite,
-                "_known": frozenset(declared), "float": float}
-    lines = ["def check(value):",
-             "    if type(value) is not dict or not _known.issuperset(value):",
-             "        return _INVALID",
-             "    get = value.get",
-             "    out = {}"]
+    ns: dict = {
+        "_INVALID": _INVALID,
+        "_MISSING": _MISSING,
+        "_isfinite": math.isfinite,
+        "_known": frozenset(declared),
+        "float": float,
+    }
+    lines = [
+        "def check(value):",
+        "    if type(value) is not dict or not _known.issuperset(value):",
+        "        return _INVALID",
+        "    get = value.get",
+        "    out = {}",
+    ]
     for i, (name, field) in enumerate(declared.items()):
         key = repr(name)
         lines.append(f"    v = get({key}, _MISSING)")
@@ -447,14 +477,17 @@ def _fast_schema(schema_cls: type[Schema]) -> Callable[[Any], Any]:
             lines.append(f"    elif {cond}: out[{key}] = {value}")
             lines.append("    else: return _INVALID")
         else:
-            ns[f"_c{i}"] = _fast_field(field) if not field.validators else (
-                lambda full: (lambda value: full(value, "", _Silent)))(compile_field(field))
+            ns[f"_c{i}"] = (
+                _fast_field(field)
+                if not field.validators
+                else (lambda full: lambda value: full(value, "", _Silent))(compile_field(field))
+            )
             lines.append("    else:")
             lines.append(f"        r = _c{i}(v)")
             lines.append("        if r is _INVALID: return _INVALID")
             lines.append(f"        out[{key}] = r")
     lines.append("    return out")
-    exec("\n".join(lines) + "\n", ns)
+    exec("\n".join(lines) + "\n", ns)  # noqa: S102 -- generated from the schema, never from input
     _fast_compiled[schema_cls] = ns["check"]
     return ns["check"]
 

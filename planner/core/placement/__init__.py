@@ -84,6 +84,7 @@ Cost: pass 1 is linear; passes 2 and 3 take a heap look-up per VM moved
 (hosts filed by colour, most free room on top). A 100,000-VM estate on 5,000
 hosts is advised in a few seconds (bench/placement.py).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -118,10 +119,15 @@ class Placement:
     pinned_violations: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"placement": dict(self.placement), "unplaced": [dict(u) for u in self.unplaced],
-                "moves": [dict(m) for m in self.moves], "findings_before": self.findings_before,
-                "findings_after": self.findings_after, "conflicts": [dict(c) for c in self.conflicts],
-                "pinned_violations": [dict(p) for p in self.pinned_violations]}
+        return {
+            "placement": dict(self.placement),
+            "unplaced": [dict(u) for u in self.unplaced],
+            "moves": [dict(m) for m in self.moves],
+            "findings_before": self.findings_before,
+            "findings_after": self.findings_after,
+            "conflicts": [dict(c) for c in self.conflicts],
+            "pinned_violations": [dict(p) for p in self.pinned_violations],
+        }
 
 
 def apply_placement(estate: Estate, placement: dict[str, str]) -> Estate:
@@ -166,8 +172,7 @@ def advise(estate: Estate, *, findings: bool = True) -> Placement:
         why = advisor.why.get(v, "not placed yet") if was is not None else "not placed yet"
         if ledger.is_misfit[v]:
             why += f"; no conflict-free host has room for it, and {hosts[to].id} mixes zones already"
-        moves.append({"vm": vm.id, "from": None if was is None else hosts[was].id, "to": hosts[to].id,
-                      "reason": why})
+        moves.append({"vm": vm.id, "from": None if was is None else hosts[was].id, "to": hosts[to].id, "reason": why})
     conflicts = []
     for h in sorted(ledger.mixed):
         residents = sorted(ledger.residents[h])
@@ -175,11 +180,15 @@ def advise(estate: Estate, *, findings: bool = True) -> Placement:
         why = [reasons.stays_mixed(ledger, v) for v in strays[:3]]
         if len(strays) > 3:
             why.append(f"and {len(strays) - 3} more")
-        conflicts.append({"host": hosts[h].id,
-                          "zones": sorted({ledger.zone[v] for v in residents if ledger.zone[v] is not None}),
-                          "vms": [vms[v].id for v in strays], "reason": "; ".join(why)})
-    result = Placement(placement, unplaced, moves, conflicts=conflicts,
-                       pinned_violations=advisor.pinned_violations)
+        conflicts.append(
+            {
+                "host": hosts[h].id,
+                "zones": sorted({ledger.zone[v] for v in residents if ledger.zone[v] is not None}),
+                "vms": [vms[v].id for v in strays],
+                "reason": "; ".join(why),
+            }
+        )
+    result = Placement(placement, unplaced, moves, conflicts=conflicts, pinned_violations=advisor.pinned_violations)
     if findings:
         result.findings_before = analyze(estate).summary()
         result.findings_after = analyze(apply_placement(estate, placement)).summary()

@@ -5,6 +5,7 @@ module is its code, pass by pass: :meth:`Advisor.settle` (keep what may stay),
 :meth:`Advisor.place_all` (find hosts for what must or should move),
 :meth:`Advisor.repair` (clear mixed hosts one at a time, transactionally).
 """
+
 from __future__ import annotations
 
 from .ledger import EMPTY, Ledger
@@ -99,8 +100,11 @@ class Advisor:
                 continue
             z = ld.zone[v]
             if d is not None and z != d:
-                self._evict(v, f"{host} is dedicated to zone {d}; "
-                               + ("the VM has no zone" if z is None else f"the VM is in zone {z}"))
+                self._evict(
+                    v,
+                    f"{host} is dedicated to zone {d}; "
+                    + ("the VM has no zone" if z is None else f"the VM is in zone {z}"),
+                )
             elif is_colour(z):
                 fit.append(v)
             else:
@@ -120,8 +124,9 @@ class Advisor:
         misfits = set(misfit)
         if self._over(i, cpu, mem):
             size = _size(ld)
-            order = sorted((v for v in kept if v in misfits), key=size) + \
-                sorted((v for v in kept if v not in misfits), key=size)
+            order = sorted((v for v in kept if v in misfits), key=size) + sorted(
+                (v for v in kept if v not in misfits), key=size
+            )
             ceiling = self._ceiling_text(i, cpu, mem)
             dropped = set()
             for v in order:
@@ -143,8 +148,10 @@ class Advisor:
 
     def _ceiling_text(self, i: int, cpu: float, mem: float) -> str:
         ld = self.ledger
-        return (f"{number(cpu)} vCPUs on {ld.cores[i]} cores, ceiling {number(ld.cpu_ratio)}; "
-                f"{number(mem)} GiB of {number(ld.memory[i])} GiB, ceiling {number(ld.mem_ratio)}")
+        return (
+            f"{number(cpu)} vCPUs on {ld.cores[i]} cores, ceiling {number(ld.cpu_ratio)}; "
+            f"{number(mem)} GiB of {number(ld.memory[i])} GiB, ceiling {number(ld.mem_ratio)}"
+        )
 
     def _pinned_checks(self, i: int, pinned: list[int]) -> None:
         """Record what the pinned VMs of host ``i`` break on their own (they stay regardless)."""
@@ -154,22 +161,31 @@ class Advisor:
         if d is not None:
             strangers = [v for v in pinned if ld.zone[v] != d]
             if strangers:
-                self.pinned_violations.append({"host": host, "vms": ids(strangers),
-                                               "reason": f"{host} is dedicated to zone {d}; pinned VMs of "
-                                                         f"other zones (or none) stay"})
+                self.pinned_violations.append(
+                    {
+                        "host": host,
+                        "vms": ids(strangers),
+                        "reason": f"{host} is dedicated to zone {d}; pinned VMs of other zones (or none) stay",
+                    }
+                )
         groups: dict[str, list[int]] = {}
         for v in pinned:
             if ld.group[v] is not None:
                 groups.setdefault(ld.group[v], []).append(v)
         for g, members in sorted(groups.items()):
             if len(members) > 1:
-                self.pinned_violations.append({"host": host, "vms": ids(members),
-                                               "reason": f"anti-affinity group {g}: pinned VMs share {host}"})
+                self.pinned_violations.append(
+                    {"host": host, "vms": ids(members), "reason": f"anti-affinity group {g}: pinned VMs share {host}"}
+                )
         if ld.over(i):
-            self.pinned_violations.append({
-                "host": host, "vms": ids(pinned),
-                "reason": f"pinned VMs alone are over {host}'s overcommit ceiling "
-                          f"({self._ceiling_text(i, ld.used_cpu[i], ld.used_mem[i])})"})
+            self.pinned_violations.append(
+                {
+                    "host": host,
+                    "vms": ids(pinned),
+                    "reason": f"pinned VMs alone are over {host}'s overcommit ceiling "
+                    f"({self._ceiling_text(i, ld.used_cpu[i], ld.used_mem[i])})",
+                }
+            )
 
     def _evict(self, v: int, reason: str) -> None:
         self.why[v] = reason
@@ -196,8 +212,9 @@ class Advisor:
         colour, else an empty one. Returns the VMs left without a host.
         """
         ld = self.ledger
-        work = self.homeless + [v for v in range(len(ld.vms))
-                                if ld.is_misfit[v] and not ld.pinned[v] and ld.where[v] is not None]
+        work = self.homeless + [
+            v for v in range(len(ld.vms)) if ld.is_misfit[v] and not ld.pinned[v] and ld.where[v] is not None
+        ]
         quota, opened = self._quotas(), {}
         left = []
         for v in sorted(set(work), key=_size(ld)):
@@ -256,7 +273,7 @@ class Advisor:
         for z in zones:
             quota[z] = quota.get(z, 0) + int(shares[z])
         spare -= sum(int(shares[z]) for z in zones)
-        for z in sorted(zones, key=lambda z: (-(shares[z] - int(shares[z])), z))[:max(spare, 0)]:
+        for z in sorted(zones, key=lambda z: (-(shares[z] - int(shares[z])), z))[: max(spare, 0)]:
             quota[z] = quota.get(z, 0) + 1
         return quota
 
@@ -291,10 +308,18 @@ class Advisor:
             zones = sorted({ld.zone[v] for v in residents if ld.zone[v] is not None})
             tests = [((lambda z, c=c: z is None or z == c), c) for c in zones]
         else:
-            lows = sorted({t for v in residents if ld.zone[v] is not None
-                           for t in (ld.trust[ld.zone[v]] - 1, ld.trust[ld.zone[v]])})
-            tests = [((lambda z, lo=lo: z is None or lo <= ld.trust[z] <= lo + 1), f"trust levels {lo}-{lo + 1}")
-                     for lo in lows]
+            lows = sorted(
+                {
+                    t
+                    for v in residents
+                    if ld.zone[v] is not None
+                    for t in (ld.trust[ld.zone[v]] - 1, ld.trust[ld.zone[v]])
+                }
+            )
+            tests = [
+                ((lambda z, lo=lo: z is None or lo <= ld.trust[z] <= lo + 1), f"trust levels {lo}-{lo + 1}")
+                for lo in lows
+            ]
         out = []
         for test, text in tests:
             stay = [v for v in residents if test(ld.zone[v])]

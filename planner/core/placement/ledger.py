@@ -19,11 +19,12 @@ on free capacity with lazy invalidation (an entry whose version is stale is
 dropped when met). So placing 100,000 VMs costs about a logarithm per VM
 whenever room exists near the top of the heap.
 """
+
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterable
 from itertools import count
-from typing import Iterable
 
 from planner.core.analysis.context import AnalysisContext, fips_level
 from planner.core.inventory.estate import Estate

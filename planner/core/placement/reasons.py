@@ -6,9 +6,10 @@ free has 2 (esx-dmz-02)"). The checks run in the order the constraints
 exclude hosts — dedicated zone, size at the ceilings, anti-affinity, free
 room — so the reason given is the first one that leaves no host.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from .ledger import Ledger
 
@@ -40,15 +41,18 @@ def no_room(ledger: Ledger, v: int, candidates: Sequence[int], where: str, none:
         zones = sorted({ledger.dedicated[i] for i in candidates})
         subject = "the VM has no zone and" if zone is None else f"zone {zone}:"
         return f"{subject} every {where} is dedicated to another zone ({', '.join(zones)})"
-    large = [i for i in open_ if ledger.cores[i] * ledger.cpu_ratio >= cpu
-             and ledger.memory[i] * ledger.mem_ratio >= mem]
+    large = [
+        i for i in open_ if ledger.cores[i] * ledger.cpu_ratio >= cpu and ledger.memory[i] * ledger.mem_ratio >= mem
+    ]
     if not large:
         top_cpu = max(open_, key=lambda i: (ledger.cores[i], -i))
         top_mem = max(open_, key=lambda i: (ledger.memory[i], -i))
-        return (f"needs {number(cpu)} vCPUs and {number(mem)} GiB; at the overcommit ceilings no {where} is that "
-                f"large (at most {number(ledger.cores[top_cpu] * ledger.cpu_ratio)} vCPUs on "
-                f"{ledger.hosts[top_cpu].id}, {number(ledger.memory[top_mem] * ledger.mem_ratio)} GiB on "
-                f"{ledger.hosts[top_mem].id})")
+        return (
+            f"needs {number(cpu)} vCPUs and {number(mem)} GiB; at the overcommit ceilings no {where} is that "
+            f"large (at most {number(ledger.cores[top_cpu] * ledger.cpu_ratio)} vCPUs on "
+            f"{ledger.hosts[top_cpu].id}, {number(ledger.memory[top_mem] * ledger.mem_ratio)} GiB on "
+            f"{ledger.hosts[top_mem].id})"
+        )
     apart = [i for i in large if group is None or not ledger.groups[i].get(group)]
     if not apart:
         return f"anti-affinity group {group} already on every {where} ({listing(ledger, large)})"
@@ -89,5 +93,9 @@ def stays_mixed(ledger: Ledger, v: int) -> str:
         return f"{vm.id} (zone {ledger.zone[v]}) is pinned"
     clean = [i for i in range(len(ledger.hosts)) if i != here and ledger.joins_cleanly(v, i)]
     return f"{vm.id} (zone {ledger.zone[v]}): " + no_room(
-        ledger, v, clean, "conflict-free host for it",
-        "every other host serves a zone that conflicts with it, and none is empty")
+        ledger,
+        v,
+        clean,
+        "conflict-free host for it",
+        "every other host serves a zone that conflicts with it, and none is empty",
+    )

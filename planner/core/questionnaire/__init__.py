@@ -14,20 +14,60 @@ Typical use::
     findings = weak_answer_findings(q, doc, estate, plan_id="42")
     credits = mitigations(q, doc, estate)
 """
-from .answers import (Answer, AnswersDocument, AnswersError, CarriedAnswers, DroppedAnswer, as_answers,
-                      carry_answers, merge_answers, parse_answers_document, read_answers, value_problem)
+
+from .answers import (
+    Answer,
+    AnswersDocument,
+    AnswersError,
+    CarriedAnswers,
+    DroppedAnswer,
+    as_answers,
+    carry_answers,
+    merge_answers,
+    parse_answers_document,
+    read_answers,
+    value_problem,
+)
 from .conditions import INVENTORY_FACTS
-from .definition import (PHASES, TOPOLOGY_RULES, DefinitionError, default_questionnaire, load_catalog,
-                         load_questionnaire)
+from .definition import PHASES, TOPOLOGY_RULES, DefinitionError, default_questionnaire, load_catalog, load_questionnaire
 from .engine import Evaluation, PhaseProgress, Progress, SectionProgress, applicable, progress, validate_answers
 from .model import Catalog, Phase, Question, Questionnaire, Recommendation, Section
 from .weakness import fingerprint, mitigations, plan_high_water, weak_answer_findings
 
 __all__ = [
-    "Answer", "AnswersDocument", "AnswersError", "CarriedAnswers", "Catalog", "DefinitionError", "DroppedAnswer",
-    "Evaluation", "INVENTORY_FACTS", "PHASES", "Phase", "PhaseProgress", "Progress", "Question", "Questionnaire",
-    "Recommendation", "Section", "SectionProgress", "TOPOLOGY_RULES", "applicable", "as_answers", "carry_answers",
-    "default_questionnaire", "fingerprint", "load_catalog", "load_questionnaire", "merge_answers", "mitigations",
-    "parse_answers_document", "plan_high_water", "progress", "read_answers", "validate_answers", "value_problem",
+    "INVENTORY_FACTS",
+    "PHASES",
+    "TOPOLOGY_RULES",
+    "Answer",
+    "AnswersDocument",
+    "AnswersError",
+    "CarriedAnswers",
+    "Catalog",
+    "DefinitionError",
+    "DroppedAnswer",
+    "Evaluation",
+    "Phase",
+    "PhaseProgress",
+    "Progress",
+    "Question",
+    "Questionnaire",
+    "Recommendation",
+    "Section",
+    "SectionProgress",
+    "applicable",
+    "as_answers",
+    "carry_answers",
+    "default_questionnaire",
+    "fingerprint",
+    "load_catalog",
+    "load_questionnaire",
+    "merge_answers",
+    "mitigations",
+    "parse_answers_document",
+    "plan_high_water",
+    "progress",
+    "read_answers",
+    "validate_answers",
+    "value_problem",
     "weak_answer_findings",
 ]

@@ -22,15 +22,17 @@ multiple_choice a list of choice values (``[]`` = none of them); number; date
 keys ``text``, ``type``, ``choices`` and ``help`` in an entry are informational
 (the JSON export writes them) and are ignored when read.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import difflib
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -72,8 +74,12 @@ class AnswersDocument:
     plan: str | None = None
 
     def to_dict(self, questionnaire_id: str = "virtplan.questionnaire") -> dict:
-        return {"questionnaire": questionnaire_id, "version": self.version, "plan": self.plan,
-                "answers": {qid: a.to_dict() for qid, a in self.answers.items()}}
+        return {
+            "questionnaire": questionnaire_id,
+            "version": self.version,
+            "plan": self.plan,
+            "answers": {qid: a.to_dict() for qid, a in self.answers.items()},
+        }
 
 
 class AnswersError(ValueError):
@@ -125,7 +131,7 @@ def parse_answers_document(data: Any) -> AnswersDocument:
         problems.append(Problem("questionnaire", "expected 'virtplan.questionnaire'"))
     version = data.get("version")
     if version is not None and not isinstance(version, str):
-        problems.append(Problem("version", "expected a quoted version string such as \"2026.1\""))
+        problems.append(Problem("version", 'expected a quoted version string such as "2026.1"'))
     plan = data.get("plan")
     if plan is not None and not isinstance(plan, str):
         problems.append(Problem("plan", "expected text"))
@@ -151,7 +157,7 @@ def parse_answers_document(data: Any) -> AnswersDocument:
                     problems.append(Problem(f"{path}.{key}", "expected text"))
                 elif isinstance(value, str) and len(value) > MAX_TEXT:
                     problems.append(Problem(f"{path}.{key}", f"longer than {MAX_TEXT} characters"))
-            entry = {k: v for k, v in entry.items() if k in ANSWER_KEYS}
+            entry = {k: v for k, v in entry.items() if k in ANSWER_KEYS}  # noqa: PLW2901 -- the entry, trimmed
         answers[qid] = as_answer(entry)
     if problems:
         raise AnswersError(problems)
@@ -165,7 +171,9 @@ def read_answers(path: str | Path) -> AnswersDocument:
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except json.JSONDecodeError as exc:
-        raise AnswersError([Problem("", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]) from None
+        raise AnswersError(
+            [Problem("", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
@@ -182,8 +190,11 @@ def value_problem(question: Question, value: Any) -> str | None:
     if kind == "yes_no":
         return None if isinstance(value, bool) else "expected true or false"
     if kind == "single_choice":
-        return None if isinstance(value, str) and value in question.choice_values else \
-            f"expected one of {', '.join(question.choice_values)}"
+        return (
+            None
+            if isinstance(value, str) and value in question.choice_values
+            else f"expected one of {', '.join(question.choice_values)}"
+        )
     if kind == "multiple_choice":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             return f"expected a list of choices among {', '.join(question.choice_values)}"
@@ -234,13 +245,17 @@ class CarriedAnswers:
     to_version: str | None = None
 
     def to_dict(self) -> dict:
-        return {"from_version": self.from_version, "to_version": self.to_version,
-                "answers": {k: a.to_dict() for k, a in self.answers.items()},
-                "dropped": [d.to_dict() for d in self.dropped]}
+        return {
+            "from_version": self.from_version,
+            "to_version": self.to_version,
+            "answers": {k: a.to_dict() for k, a in self.answers.items()},
+            "dropped": [d.to_dict() for d in self.dropped],
+        }
 
 
-def carry_answers(answers: Mapping[str, Any] | AnswersDocument, questionnaire: Questionnaire,
-                  from_version: str | None = None) -> CarriedAnswers:
+def carry_answers(
+    answers: Mapping[str, Any] | AnswersDocument, questionnaire: Questionnaire, from_version: str | None = None
+) -> CarriedAnswers:
     """Keep each answer whose question id still exists and whose value is still
     valid for it (a removed choice, a changed type drop it); report the rest.
 

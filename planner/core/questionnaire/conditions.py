@@ -28,11 +28,13 @@ must be plainly true to count. An answer subject whose question does not apply
 is *false* (the premise is absent), so questions that hang off an inapplicable
 question do not apply either.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 # ---------------------------------------------------------------- inventory facts
 
@@ -46,8 +48,9 @@ def _high_water(vm) -> str | None:
     if c is None:
         return None
     order = ("low", "moderate", "high")
-    return max((lvl for lvl in (c.confidentiality, c.integrity, c.availability) if lvl in order),
-               key=order.index, default=None)
+    return max(
+        (lvl for lvl in (c.confidentiality, c.integrity, c.availability) if lvl in order), key=order.index, default=None
+    )
 
 
 _NETWORK_STORAGE = {"nfs", "iscsi", "fc", "vsan"}
@@ -67,18 +70,25 @@ INVENTORY_FACTS: dict[str, tuple[str, Callable]] = {
     "shared_datastore": ("flag", lambda e: any(len(d.hosts) > 1 for d in e.datastores.values())),
     "overlay_network": ("flag", lambda e: any(n.kind == "overlay" for n in e.networks.values())),
     "migration_network": ("flag", lambda e: any(n.purpose == "migration" for n in e.networks.values())),
-    "clustered_hosts": ("flag", lambda e: len(e.hosts) > 1 and any(
-        sum(1 for h in e.hosts.values() if h.cluster == c) > 1 for c in e.clusters)),
+    "clustered_hosts": (
+        "flag",
+        lambda e: len(e.hosts) > 1 and any(sum(1 for h in e.hosts.values() if h.cluster == c) > 1 for c in e.clusters),
+    ),
     "host_count": ("count", lambda e: len(e.hosts)),
     "vm_count": ("count", lambda e: len(e.vms)),
 }
 
 _FACT_WORDS = {
-    "type1_hypervisor": "a bare-metal (type 1) hypervisor", "type2_hypervisor": "a hosted (type 2) hypervisor",
-    "internet_facing_vm": "an internet-facing VM", "high_impact_vm": "a VM categorized high",
-    "multiple_zones": "VMs in more than one zone", "virtual_appliance": "a virtual security appliance",
-    "network_storage": "network storage (NFS, iSCSI, FC, vSAN)", "shared_datastore": "a datastore shared by hosts",
-    "overlay_network": "an overlay network", "migration_network": "a migration network",
+    "type1_hypervisor": "a bare-metal (type 1) hypervisor",
+    "type2_hypervisor": "a hosted (type 2) hypervisor",
+    "internet_facing_vm": "an internet-facing VM",
+    "high_impact_vm": "a VM categorized high",
+    "multiple_zones": "VMs in more than one zone",
+    "virtual_appliance": "a virtual security appliance",
+    "network_storage": "network storage (NFS, iSCSI, FC, vSAN)",
+    "shared_datastore": "a datastore shared by hosts",
+    "overlay_network": "an overlay network",
+    "migration_network": "a migration network",
     "clustered_hosts": "a cluster of several hosts",
 }
 
@@ -112,6 +122,7 @@ class Context(Protocol):
 
 
 # ---------------------------------------------------------------- condition tree
+
 
 class Condition:
     """A parsed condition. ``evaluate`` returns True, False or None (unknown)."""
@@ -191,8 +202,8 @@ def _paren(c: Condition) -> str:
 class Test(Condition):
     """One subject, one operator (or none: truthiness)."""
 
-    subject: str            # "answer", "inventory" or "self"
-    name: str | None        # question id or fact name; None for "self"
+    subject: str  # "answer", "inventory" or "self"
+    name: str | None  # question id or fact name; None for "self"
     operator: str | None
     operand: Any = None
 
@@ -265,9 +276,12 @@ def _apply(op: str | None, value: Any, operand: Any, ctx: Context) -> bool:
     if op == "equals":
         if isinstance(value, (list, set, tuple)) and isinstance(operand, list):
             return set(value) == set(operand)
-        return value == operand and type(value) is type(operand) or (
-            isinstance(value, (int, float)) and not isinstance(value, bool)
-            and isinstance(operand, (int, float)) and value == operand)
+        return (value == operand and type(value) is type(operand)) or (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and isinstance(operand, (int, float))
+            and value == operand
+        )
     if op == "in":
         return value in operand
     if op == "includes":
@@ -287,6 +301,7 @@ def _apply(op: str | None, value: Any, operand: Any, ctx: Context) -> bool:
 
 
 # ---------------------------------------------------------------- parsing
+
 
 class ConditionSyntax:
     """Parses condition data, appending (path, message) problems.
@@ -310,7 +325,7 @@ class ConditionSyntax:
             if len(data) != 1:
                 self.problems.append((path, "all/any/not stand alone in their mapping"))
                 return None
-            (key, value), = data.items()
+            ((key, value),) = data.items()
             if key == "not":
                 inner = self.parse(value, f"{path}.not", own)
                 return Not(inner) if inner else None
@@ -329,8 +344,13 @@ class ConditionSyntax:
     def _test(self, data: dict, path: str, own) -> Test | None:
         unknown = sorted(set(data) - {"answer", "inventory", *OPERATORS})
         if unknown:
-            self.problems.append((path, f"unknown key(s) {', '.join(unknown)}; expected answer or inventory and "
-                                        f"one of {', '.join(OPERATORS)}, or all/any/not"))
+            self.problems.append(
+                (
+                    path,
+                    f"unknown key(s) {', '.join(unknown)}; expected answer or inventory and "
+                    f"one of {', '.join(OPERATORS)}, or all/any/not",
+                )
+            )
             return None
         subjects = [k for k in ("answer", "inventory") if k in data]
         operators = [k for k in OPERATORS if k in data]
@@ -358,14 +378,17 @@ class ConditionSyntax:
         else:
             name = data["inventory"]
             if name not in INVENTORY_FACTS:
-                self.problems.append((f"{path}.inventory", f"unknown inventory fact {name!r}; known: "
-                                                          f"{', '.join(INVENTORY_FACTS)}"))
+                self.problems.append(
+                    (f"{path}.inventory", f"unknown inventory fact {name!r}; known: {', '.join(INVENTORY_FACTS)}")
+                )
                 return None
             kind, choices = INVENTORY_FACTS[name][0], ()
             subject = "inventory"
         if op is not None and op not in OPERATORS_BY_KIND[kind]:
             allowed = ", ".join(sorted(OPERATORS_BY_KIND[kind])) or "none (test that it is answered)"
-            self.problems.append((f"{path}.{op}", f"operator {op} does not apply to a {kind} subject; allowed: {allowed}"))
+            self.problems.append(
+                (f"{path}.{op}", f"operator {op} does not apply to a {kind} subject; allowed: {allowed}")
+            )
             return None
         message = _check_operand(kind, choices, op, operand)
         if message:
@@ -395,8 +418,11 @@ def _check_operand(kind: str, choices: tuple[str, ...], op: str | None, operand:
     if kind in ("number", "count"):
         return None if is_number else "expected a number"
     if kind == "date":
-        return None if isinstance(operand, int) and not isinstance(operand, bool) and operand >= 0 \
+        return (
+            None
+            if isinstance(operand, int) and not isinstance(operand, bool) and operand >= 0
             else "expected a whole number of days >= 0"
+        )
     if kind == "set":
         return None if isinstance(operand, (str, int)) and not isinstance(operand, bool) else "expected a value"
     return None

@@ -7,6 +7,7 @@ half-loaded. Defaults that keep the files short are filled in here and nowhere
 else: a weak answer's rule id derives from its question id, its references and
 controls from the recommendations the question covers.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,8 +22,20 @@ import questionnaires
 from planner.core.analysis.findings import LEVELS
 
 from .conditions import ConditionSyntax
-from .model import (IMPACT_OBJECTIVES, QUESTION_TYPES, Catalog, Choice, LikelihoodFactor, MitigationRule, Phase,
-                    Question, Questionnaire, Recommendation, Section, WeakAnswer)
+from .model import (
+    IMPACT_OBJECTIVES,
+    QUESTION_TYPES,
+    Catalog,
+    Choice,
+    LikelihoodFactor,
+    MitigationRule,
+    Phase,
+    Question,
+    Questionnaire,
+    Recommendation,
+    Section,
+    WeakAnswer,
+)
 
 QUESTIONNAIRE_ID = "virtplan.questionnaire"
 CATALOG_ID = "virtplan.catalog"
@@ -30,11 +43,28 @@ CATALOG_ID = "virtplan.catalog"
 PHASES = ("initiation", "planning", "implementation", "operations", "disposition")
 #: The topology rule ids fixed by shared/spec/analysis-v1.md: what ``mitigates`` may name.
 TOPOLOGY_RULES = (
-    "ZONE-MIX-HOST", "EXPOSED-CORESIDENCY", "SEGMENT-MULTI-ZONE", "VM-BRIDGES-ZONES", "UNFILTERED-ZONE-PATH",
-    "INTERNET-VM-IN-INTERNAL-ZONE", "MGMT-NETWORK-SHARED", "MGMT-UNENCRYPTED", "DATASTORE-MULTI-ZONE",
-    "DATASTORE-UNENCRYPTED-SENSITIVE", "HOST-CPU-OVERCOMMIT", "HOST-MEMORY-OVERCOMMIT", "VM-VCPU-EXCEEDS-CORES",
-    "ANTI-AFFINITY-VIOLATION", "HYPERVISOR-OUTDATED", "HOSTED-HYPERVISOR-SERVER", "VM-CLIPBOARD-SHARING",
-    "VM-UNUSED-DEVICES", "HOST-UNUSED-HARDWARE", "HOST-NO-TIME-SYNC", "HOST-NO-REMOTE-LOGGING", "VM-UNCLASSIFIED",
+    "ZONE-MIX-HOST",
+    "EXPOSED-CORESIDENCY",
+    "SEGMENT-MULTI-ZONE",
+    "VM-BRIDGES-ZONES",
+    "UNFILTERED-ZONE-PATH",
+    "INTERNET-VM-IN-INTERNAL-ZONE",
+    "MGMT-NETWORK-SHARED",
+    "MGMT-UNENCRYPTED",
+    "DATASTORE-MULTI-ZONE",
+    "DATASTORE-UNENCRYPTED-SENSITIVE",
+    "HOST-CPU-OVERCOMMIT",
+    "HOST-MEMORY-OVERCOMMIT",
+    "VM-VCPU-EXCEEDS-CORES",
+    "ANTI-AFFINITY-VIOLATION",
+    "HYPERVISOR-OUTDATED",
+    "HOSTED-HYPERVISOR-SERVER",
+    "VM-CLIPBOARD-SHARING",
+    "VM-UNUSED-DEVICES",
+    "HOST-UNUSED-HARDWARE",
+    "HOST-NO-TIME-SYNC",
+    "HOST-NO-REMOTE-LOGGING",
+    "VM-UNCLASSIFIED",
 )
 
 _SLUG = r"[a-z][a-z0-9_]*"
@@ -73,7 +103,7 @@ def read_yaml(resource: Traversable | Path, name: str | None = None) -> Any:
     """Parse one YAML definition; a syntax error names the file and line."""
     name = name or resource.name
     try:
-        return yaml.load(resource.read_text(encoding="utf-8"), Loader=_StrictLoader)
+        return yaml.load(resource.read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506 -- a SafeLoader
     except FileNotFoundError:
         raise DefinitionError([f"{name}: file not found"]) from None
     except yaml.YAMLError as exc:
@@ -138,6 +168,7 @@ def _fail_if(problems: list[tuple[str, str]], name: str) -> None:
 
 # ------------------------------------------------------------------ catalog
 
+
 def load_catalog(source: Traversable | Path | None = None) -> Catalog:
     """The recommendation catalog from ``source`` (a catalog.yaml; default: the packaged one)."""
     resource = source if source is not None else questionnaires.definition(questionnaires.CATALOG_FILE)
@@ -183,7 +214,8 @@ def load_catalog(source: Traversable | Path | None = None) -> Catalog:
                 check.add(f"{path}.group", f"unknown group {item['group']!r}")
             src = item["source"]
             if check.mapping(src, f"{path}.source", ("publication", "section")) and not all(
-                    isinstance(src[k], str) and src[k] for k in ("publication", "section")):
+                isinstance(src[k], str) and src[k] for k in ("publication", "section")
+            ):
                 check.add(f"{path}.source", "publication and section are text")
             cited = check.string_list(item, "controls", path)
             for c in cited:
@@ -192,15 +224,23 @@ def load_catalog(source: Traversable | Path | None = None) -> Catalog:
             if not cited:
                 check.add(f"{path}.controls", "cite at least one SP 800-53 control")
             src = src if isinstance(src, dict) else {}
-            recs[rid] = Recommendation(rid, item["group"], str(src.get("publication", "")),
-                                       str(src.get("section", "")), check.text(item, "title", path),
-                                       check.text(item, "summary", path), tuple(cited))
+            recs[rid] = Recommendation(
+                rid,
+                item["group"],
+                str(src.get("publication", "")),
+                str(src.get("section", "")),
+                check.text(item, "title", path),
+                check.text(item, "summary", path),
+                tuple(cited),
+            )
     _fail_if(problems, name)
-    return Catalog(version, controls, recs, {k: dict(v) for k, v in groups.items()},
-                   dict(data.get("publications") or {}))
+    return Catalog(
+        version, controls, recs, {k: dict(v) for k, v in groups.items()}, dict(data.get("publications") or {})
+    )
 
 
 # ------------------------------------------------------------------ questionnaire
+
 
 def load_questionnaire(source: Traversable | Path | None = None) -> Questionnaire:
     """The questionnaire from the directory ``source`` (default: the packaged files).
@@ -221,14 +261,14 @@ def load_questionnaire(source: Traversable | Path | None = None) -> Questionnair
     if top["questionnaire"] != QUESTIONNAIRE_ID:
         check.add("questionnaire", f"expected {QUESTIONNAIRE_ID!r}")
     if not isinstance(top["version"], str) or not top["version"]:
-        check.add("version", "expected a quoted version string such as \"2026.1\"")
+        check.add("version", 'expected a quoted version string such as "2026.1"')
     phase_entries = top["phases"] if isinstance(top["phases"], list) else []
     if [p.get("id") if isinstance(p, dict) else None for p in phase_entries] != list(PHASES):
         check.add("phases", f"expected the five phases in order: {', '.join(PHASES)}")
     _fail_if(problems, top_name)
     catalog = load_catalog(folder.joinpath(top["catalog"]))
 
-    known: dict[str, tuple[str, tuple[str, ...]]] = {}   # question id -> (type, choices), in order
+    known: dict[str, tuple[str, tuple[str, ...]]] = {}  # question id -> (type, choices), in order
     questions: dict[str, Question] = {}
     rule_owner: dict[str, str] = {}
     phases = []
@@ -238,27 +278,38 @@ def load_questionnaire(source: Traversable | Path | None = None) -> Questionnair
         if _Checker(entry_problems).mapping(entry, f"phases[{i}]", ("id", "file")):
             file_name = entry["file"]
             try:
-                phase = _load_phase(folder.joinpath(file_name), file_name, entry["id"], catalog, known,
-                                    questions, rule_owner)
+                phase = _load_phase(
+                    folder.joinpath(file_name), file_name, entry["id"], catalog, known, questions, rule_owner
+                )
                 phases.append(phase)
             except DefinitionError as exc:
                 all_problems.extend(exc.problems)
         all_problems.extend(f"{top_name}: {p}: {m}" for p, m in entry_problems)
     categorization = top.get("categorization") or {}
-    for objective, qid in (categorization.items() if isinstance(categorization, dict) else []):
+    for objective, qid in categorization.items() if isinstance(categorization, dict) else []:
         if objective not in IMPACT_OBJECTIVES[:3]:
-            all_problems.append(f"{top_name}: categorization.{objective}: expected confidentiality, integrity or availability")
-        elif qid not in known or known[qid][0] != "single_choice" or not {"low", "moderate", "high"} <= set(known[qid][1]):
-            all_problems.append(f"{top_name}: categorization.{objective}: {qid!r} must be a single_choice question "
-                                "with choices low, moderate, high")
+            all_problems.append(
+                f"{top_name}: categorization.{objective}: expected confidentiality, integrity or availability"
+            )
+        elif (
+            qid not in known
+            or known[qid][0] != "single_choice"
+            or not {"low", "moderate", "high"} <= set(known[qid][1])
+        ):
+            all_problems.append(
+                f"{top_name}: categorization.{objective}: {qid!r} must be a single_choice question "
+                "with choices low, moderate, high"
+            )
     if all_problems:
         raise DefinitionError(all_problems)
-    return Questionnaire(QUESTIONNAIRE_ID, top["version"], top["title"], tuple(phases), catalog,
-                         dict(categorization), questions)
+    return Questionnaire(
+        QUESTIONNAIRE_ID, top["version"], top["title"], tuple(phases), catalog, dict(categorization), questions
+    )
 
 
-def _load_phase(resource, name: str, phase_id: str, catalog: Catalog, known: dict, questions: dict,
-                rule_owner: dict) -> Phase:
+def _load_phase(
+    resource, name: str, phase_id: str, catalog: Catalog, known: dict, questions: dict, rule_owner: dict
+) -> Phase:
     data = read_yaml(resource, name)
     problems: list[tuple[str, str]] = []
     check = _Checker(problems)
@@ -291,8 +342,13 @@ def _load_phase(resource, name: str, phase_id: str, catalog: Catalog, known: dic
         sections.append(Section(sid, check.text(sdata, "title", spath), tuple(qs)))
     if not isinstance(data["sections"], list) or not data["sections"]:
         check.add("sections", "expected a non-empty list of sections")
-    phase = Phase(phase_id, check.text(data, "title", ""), check.text(data, "source", ""),
-                  data.get("description", "") or "", tuple(sections))
+    phase = Phase(
+        phase_id,
+        check.text(data, "title", ""),
+        check.text(data, "source", ""),
+        data.get("description", "") or "",
+        tuple(sections),
+    )
     _fail_if(problems, name)
     return phase
 
@@ -332,14 +388,40 @@ def _question(data, path, phase_id, section_id, catalog, known, rule_owner, chec
     syntax = ConditionSyntax(known, check.problems)
     applies = syntax.parse(data["applies_when"], f"{path}.applies_when") if "applies_when" in data else None
     own = (qtype, values)
-    weak = tuple(filter(None, (
-        _weak(w, f"{path}.weak[{i}]", qid, covers, catalog, syntax, own, rule_owner, check)
-        for i, w in enumerate(_list(data, "weak", path, check)))))
-    mitigates = tuple(filter(None, (_mitigation(m, f"{path}.mitigates[{i}]", syntax, own, check)
-                                    for i, m in enumerate(_list(data, "mitigates", path, check)))))
+    weak = tuple(
+        filter(
+            None,
+            (
+                _weak(w, f"{path}.weak[{i}]", qid, covers, catalog, syntax, own, rule_owner, check)
+                for i, w in enumerate(_list(data, "weak", path, check))
+            ),
+        )
+    )
+    mitigates = tuple(
+        filter(
+            None,
+            (
+                _mitigation(m, f"{path}.mitigates[{i}]", syntax, own, check)
+                for i, m in enumerate(_list(data, "mitigates", path, check))
+            ),
+        )
+    )
     known[qid] = own
-    return Question(qid, phase_id, section_id, check.text(data, "text", path), check.text(data, "help", path), qtype,
-                    choices, minimum, maximum, tuple(covers), applies, weak, mitigates)
+    return Question(
+        qid,
+        phase_id,
+        section_id,
+        check.text(data, "text", path),
+        check.text(data, "help", path),
+        qtype,
+        choices,
+        minimum,
+        maximum,
+        tuple(covers),
+        applies,
+        weak,
+        mitigates,
+    )
 
 
 def _list(data: dict, key: str, path: str, check: _Checker) -> list:
@@ -360,9 +442,10 @@ def _choices(data: dict, path: str, qtype: str, check: _Checker) -> tuple[Choice
         check.add(f"{path}.choices", "expected a list of at least two choices")
         return ()
     out = []
-    for i, item in enumerate(raw):
-        if isinstance(item, str):
-            item = {"value": item, "label": item.replace("-", " ").replace("_", " ").capitalize()}
+    for i, given in enumerate(raw):
+        item = given
+        if isinstance(given, str):
+            item = {"value": given, "label": given.replace("-", " ").replace("_", " ").capitalize()}
         if not check.mapping(item, f"{path}.choices[{i}]", ("value", "label")):
             continue
         value = item["value"]
@@ -394,27 +477,44 @@ def _weak(data, path, qid, covers, catalog: Catalog, syntax, own, rule_owner, ch
         if check.mapping(f, fpath, ("when", "steps", "factor")):
             cond = syntax.parse(f["when"], f"{fpath}.when")
             if cond:
-                factors.append(LikelihoodFactor(cond, check.integer(f, "steps", fpath, 0),
-                                                check.text(f, "factor", fpath)))
+                factors.append(
+                    LikelihoodFactor(cond, check.integer(f, "steps", fpath, 0), check.text(f, "factor", fpath))
+                )
     references = [catalog.recommendations[r].citation for r in covers if r in catalog.recommendations]
     references += [r for r in check.string_list(data, "references", path) if r not in references]
     if "controls" in data:
         controls = check.string_list(data, "controls", path)
     else:
-        controls = list(dict.fromkeys(c for r in covers if r in catalog.recommendations
-                                      for c in catalog.recommendations[r].controls))
+        controls = list(
+            dict.fromkeys(
+                c for r in covers if r in catalog.recommendations for c in catalog.recommendations[r].controls
+            )
+        )
     for c in controls:
         if c not in catalog.controls:
             check.add(f"{path}.controls", f"{c} is not in the catalog's controls")
     objective = impact if impact in IMPACT_OBJECTIVES else "overall"
     basis = data.get("impact_basis") or (
-        f"FIPS 199 high-water mark of the plan on {objective}" if objective != "overall"
-        else "FIPS 199 high-water mark of the plan over confidentiality, integrity and availability")
+        f"FIPS 199 high-water mark of the plan on {objective}"
+        if objective != "overall"
+        else "FIPS 199 high-water mark of the plan over confidentiality, integrity and availability"
+    )
     if not when:
         return None
-    return WeakAnswer(when, rule, check.text(data, "title", path), check.level(data, "likelihood", path),
-                      check.text(data, "likelihood_basis", path), objective, steps, basis,
-                      check.text(data, "remediation", path), tuple(references), tuple(controls), tuple(factors))
+    return WeakAnswer(
+        when,
+        rule,
+        check.text(data, "title", path),
+        check.level(data, "likelihood", path),
+        check.text(data, "likelihood_basis", path),
+        objective,
+        steps,
+        basis,
+        check.text(data, "remediation", path),
+        tuple(references),
+        tuple(controls),
+        tuple(factors),
+    )
 
 
 def _mitigation(data, path, syntax, own, check: _Checker) -> MitigationRule | None:

@@ -6,11 +6,13 @@ questions defined before it (the loader enforces this), so one pass settles
 everything. The estate may be None (a plan answered before its inventory
 exists): inventory conditions are then unknown and their questions shown.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from planner.core.inventory import Estate
 from planner.core.inventory.validate import Problem
@@ -28,8 +30,13 @@ class Evaluation:
     use) and the applicability of every question.
     """
 
-    def __init__(self, questionnaire: Questionnaire, answers: Mapping[str, Any] | AnswersDocument | None,
-                 estate: Estate | None = None, as_of: dt.date | None = None):
+    def __init__(
+        self,
+        questionnaire: Questionnaire,
+        answers: Mapping[str, Any] | AnswersDocument | None,
+        estate: Estate | None = None,
+        as_of: dt.date | None = None,
+    ):
         self.questionnaire = questionnaire
         self.answers: dict[str, Answer] = as_answers(answers)
         self.estate = estate
@@ -70,15 +77,22 @@ class Evaluation:
         return self.applicable.get(qid, False) and qid in self.values
 
 
-def applicable(questionnaire: Questionnaire, answers: Mapping[str, Any] | AnswersDocument | None = None,
-               estate: Estate | None = None) -> set[str]:
+def applicable(
+    questionnaire: Questionnaire,
+    answers: Mapping[str, Any] | AnswersDocument | None = None,
+    estate: Estate | None = None,
+) -> set[str]:
     """Ids of the questions that apply to a plan with these answers and this estate."""
     ev = Evaluation(questionnaire, answers, estate)
     return {qid for qid, ok in ev.applicable.items() if ok}
 
 
-def validate_answers(questionnaire: Questionnaire, answers: Mapping[str, Any] | AnswersDocument | None,
-                     estate: Estate | None = None, partial: bool = False) -> list[Problem]:
+def validate_answers(
+    questionnaire: Questionnaire,
+    answers: Mapping[str, Any] | AnswersDocument | None,
+    estate: Estate | None = None,
+    partial: bool = False,
+) -> list[Problem]:
     """Every problem with a set of answers, each with path ``answers.<qid>``.
 
     Reports unknown question ids, values of the wrong type or outside the
@@ -99,9 +113,12 @@ def validate_answers(questionnaire: Questionnaire, answers: Mapping[str, Any] | 
         if message:
             problems.append(Problem(f"answers.{qid}", message))
         elif ev is not None and given[qid].answered and not ev.applicable[qid]:
-            problems.append(Problem(f"answers.{qid}",
-                                    f"question does not apply to this plan (it applies when "
-                                    f"{question.applies_when.describe()})"))
+            problems.append(
+                Problem(
+                    f"answers.{qid}",
+                    f"question does not apply to this plan (it applies when {question.applies_when.describe()})",
+                )
+            )
     for qid in given:
         if qid not in questionnaire.questions:
             problems.append(Problem(f"answers.{qid}", unknown_id_message(questionnaire, qid)))
@@ -109,6 +126,7 @@ def validate_answers(questionnaire: Questionnaire, answers: Mapping[str, Any] | 
 
 
 # ------------------------------------------------------------------ progress
+
 
 @dataclass(frozen=True, slots=True)
 class SectionProgress:
@@ -130,8 +148,13 @@ class PhaseProgress:
     sections: tuple[SectionProgress, ...] = ()
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "title": self.title, "answered": self.answered, "applicable": self.applicable,
-                "sections": [s.to_dict() for s in self.sections]}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "answered": self.answered,
+            "applicable": self.applicable,
+            "sections": [s.to_dict() for s in self.sections],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,12 +169,20 @@ class Progress:
         return self.answered == self.applicable
 
     def to_dict(self) -> dict:
-        return {"version": self.version, "answered": self.answered, "applicable": self.applicable,
-                "complete": self.complete, "phases": [p.to_dict() for p in self.phases]}
+        return {
+            "version": self.version,
+            "answered": self.answered,
+            "applicable": self.applicable,
+            "complete": self.complete,
+            "phases": [p.to_dict() for p in self.phases],
+        }
 
 
-def progress(questionnaire: Questionnaire, answers: Mapping[str, Any] | AnswersDocument | None = None,
-             estate: Estate | None = None) -> Progress:
+def progress(
+    questionnaire: Questionnaire,
+    answers: Mapping[str, Any] | AnswersDocument | None = None,
+    estate: Estate | None = None,
+) -> Progress:
     """Answered / applicable per section, phase and overall. An answer counts
     when its question applies and its value is valid."""
     ev = Evaluation(questionnaire, answers, estate)
@@ -161,7 +192,15 @@ def progress(questionnaire: Questionnaire, answers: Mapping[str, Any] | AnswersD
         for section in phase.sections:
             ids = [q.id for q in section.questions if ev.applicable[q.id]]
             sections.append(SectionProgress(section.id, section.title, sum(map(ev.answered, ids)), len(ids)))
-        phases.append(PhaseProgress(phase.id, phase.title, sum(s.answered for s in sections),
-                                    sum(s.applicable for s in sections), tuple(sections)))
-    return Progress(questionnaire.version, sum(p.answered for p in phases), sum(p.applicable for p in phases),
-                    tuple(phases))
+        phases.append(
+            PhaseProgress(
+                phase.id,
+                phase.title,
+                sum(s.answered for s in sections),
+                sum(s.applicable for s in sections),
+                tuple(sections),
+            )
+        )
+    return Progress(
+        questionnaire.version, sum(p.answered for p in phases), sum(p.applicable for p in phases), tuple(phases)
+    )

@@ -6,6 +6,7 @@ JSON form (no comments in JSON) carries them as informational keys that
 :func:`.answers.parse_answers_document` ignores when the file comes back.
 Both read back as valid, empty answers.
 """
+
 from __future__ import annotations
 
 import json

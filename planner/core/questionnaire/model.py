@@ -4,6 +4,7 @@ Built by :mod:`.definition` from the YAML files under ``questionnaires/`` after
 they have been validated, so every reference in them resolves. ``to_dict``
 gives the JSON the API serves as the questionnaire definition.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -33,9 +34,14 @@ class Recommendation:
         return f"{self.publication} {where} ({self.id})"
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "group": self.group, "source": {"publication": self.publication,
-                "section": self.section}, "title": self.title, "summary": self.summary,
-                "controls": list(self.controls)}
+        return {
+            "id": self.id,
+            "group": self.group,
+            "source": {"publication": self.publication, "section": self.section},
+            "title": self.title,
+            "summary": self.summary,
+            "controls": list(self.controls),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +53,14 @@ class Catalog:
     publications: dict[str, str]
 
     def to_dict(self) -> dict:
-        return {"catalog": "virtplan.catalog", "version": self.version, "publications": dict(self.publications),
-                "groups": {k: dict(v) for k, v in self.groups.items()}, "controls": dict(self.controls),
-                "recommendations": [r.to_dict() for r in self.recommendations.values()]}
+        return {
+            "catalog": "virtplan.catalog",
+            "version": self.version,
+            "publications": dict(self.publications),
+            "groups": {k: dict(v) for k, v in self.groups.items()},
+            "controls": dict(self.controls),
+            "recommendations": [r.to_dict() for r in self.recommendations.values()],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +88,7 @@ class WeakAnswer:
     title: str
     likelihood: str
     likelihood_basis: str
-    impact: str                 # one of IMPACT_OBJECTIVES
+    impact: str  # one of IMPACT_OBJECTIVES
     impact_steps: int
     impact_basis: str
     remediation: str
@@ -86,13 +97,22 @@ class WeakAnswer:
     likelihood_factors: tuple[LikelihoodFactor, ...] = ()
 
     def to_dict(self) -> dict:
-        return {"when": self.when.to_data(), "rule": self.rule, "title": self.title,
-                "likelihood": self.likelihood, "likelihood_basis": self.likelihood_basis,
-                "likelihood_factors": [{"when": f.when.to_data(), "steps": f.steps, "factor": f.factor}
-                                       for f in self.likelihood_factors],
-                "impact": self.impact, "impact_steps": self.impact_steps, "impact_basis": self.impact_basis,
-                "remediation": self.remediation, "references": list(self.references),
-                "controls": list(self.controls)}
+        return {
+            "when": self.when.to_data(),
+            "rule": self.rule,
+            "title": self.title,
+            "likelihood": self.likelihood,
+            "likelihood_basis": self.likelihood_basis,
+            "likelihood_factors": [
+                {"when": f.when.to_data(), "steps": f.steps, "factor": f.factor} for f in self.likelihood_factors
+            ],
+            "impact": self.impact,
+            "impact_steps": self.impact_steps,
+            "impact_basis": self.impact_basis,
+            "remediation": self.remediation,
+            "references": list(self.references),
+            "controls": list(self.controls),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,8 +182,13 @@ class Phase:
     sections: tuple[Section, ...]
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "title": self.title, "source": self.source, "description": self.description,
-                "sections": [s.to_dict() for s in self.sections]}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "source": self.source,
+            "description": self.description,
+            "sections": [s.to_dict() for s in self.sections],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +209,11 @@ class Questionnaire:
 
     def to_dict(self) -> dict:
         """The definition as the API serves it (``GET /api/v1/questionnaire``)."""
-        return {"questionnaire": self.id, "version": self.version, "title": self.title,
-                "categorization": dict(self.categorization), "catalog_version": self.catalog.version,
-                "phases": [p.to_dict() for p in self.phases]}
+        return {
+            "questionnaire": self.id,
+            "version": self.version,
+            "title": self.title,
+            "categorization": dict(self.categorization),
+            "catalog_version": self.catalog.version,
+            "phases": [p.to_dict() for p in self.phases],
+        }

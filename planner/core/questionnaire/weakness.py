@@ -8,11 +8,13 @@ high-water mark on the objective the weakness threatens — over the VMs of the
 inventory and the categorization answered in the Initiation phase — moved by
 the definition's ``impact_steps``; risk comes from Table I-2.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from planner.core.analysis.findings import Finding, Mitigation, ObjectRef, risk_of, shift
 from planner.core.inventory import Estate
@@ -48,9 +50,13 @@ def plan_high_water(ev: Evaluation, objective: str) -> str | None:
     return max(levels, key=_FIPS.index) if levels else None
 
 
-def weak_answer_findings(questionnaire: Questionnaire, answers: Mapping[str, Any] | AnswersDocument | None,
-                         estate: Estate | None = None, plan_id: str = "plan",
-                         as_of: dt.date | None = None) -> list[Finding]:
+def weak_answer_findings(
+    questionnaire: Questionnaire,
+    answers: Mapping[str, Any] | AnswersDocument | None,
+    estate: Estate | None = None,
+    plan_id: str = "plan",
+    as_of: dt.date | None = None,
+) -> list[Finding]:
     """One finding per applicable answered question whose answer matches a weak
     entry (the first that matches), in questionnaire order."""
     ev = Evaluation(questionnaire, answers, estate, as_of)
@@ -78,23 +84,39 @@ def weak_answer_findings(questionnaire: Questionnaire, answers: Mapping[str, Any
             impact = shift(impact, weak.impact_steps)
             factors.append(f"{weak.impact_basis}: impact {weak.impact_steps:+d} from {hwm or ASSUMED_IMPACT}")
         answer = ev.answers[qid]
-        evidence = {"question": qid, "question_text": question.text, "answer": value,
-                    "likelihood_basis": weak.likelihood_basis, "impact_basis": weak.impact_basis,
-                    "impact_objective": weak.impact}
+        evidence = {
+            "question": qid,
+            "question_text": question.text,
+            "answer": value,
+            "likelihood_basis": weak.likelihood_basis,
+            "impact_basis": weak.impact_basis,
+            "impact_objective": weak.impact,
+        }
         if answer.comment:
             evidence["comment"] = answer.comment
         if answer.evidence:
             evidence["evidence"] = answer.evidence
-        findings.append(Finding(
-            rule=weak.rule, title=weak.title, objects=[ObjectRef("plan", plan_id)],
-            likelihood=likelihood, impact=impact, risk=risk_of(likelihood, impact), factors=factors,
-            evidence=evidence, references=list(dict.fromkeys([*weak.references, *weak.controls])),
-            remediation=weak.remediation, fingerprint=fingerprint(weak.rule, qid)))
+        findings.append(
+            Finding(
+                rule=weak.rule,
+                title=weak.title,
+                objects=[ObjectRef("plan", plan_id)],
+                likelihood=likelihood,
+                impact=impact,
+                risk=risk_of(likelihood, impact),
+                factors=factors,
+                evidence=evidence,
+                references=list(dict.fromkeys([*weak.references, *weak.controls])),
+                remediation=weak.remediation,
+                fingerprint=fingerprint(weak.rule, qid),
+            )
+        )
     return findings
 
 
-def mitigations(questionnaire: Questionnaire, answers: Mapping[str, Any] | AnswersDocument | None,
-                estate: Estate | None = None) -> list[Mitigation]:
+def mitigations(
+    questionnaire: Questionnaire, answers: Mapping[str, Any] | AnswersDocument | None, estate: Estate | None = None
+) -> list[Mitigation]:
     """Each mitigation an applicable answer earns, in questionnaire order; the
     factor names the answer so the finding shows where the credit came from."""
     ev = Evaluation(questionnaire, answers, estate)

@@ -4,6 +4,7 @@
 the order of ``shared/spec/analysis-v1.md``, then the practitioner rules, then
 the gaps (facts the inventory left unknown, reported as gaps, not passes).
 """
+
 from __future__ import annotations
 
 from importlib import import_module
@@ -12,16 +13,40 @@ from .rule import Hit, Rule
 
 _MODULES = (
     # analysis-v1.md, in table order
-    "zone_mix_host", "exposed_coresidency", "segment_multi_zone", "vm_bridges_zones", "unfiltered_zone_path",
-    "internet_vm_in_internal_zone", "mgmt_network_shared", "mgmt_unencrypted", "datastore_multi_zone",
-    "datastore_unencrypted_sensitive", "host_cpu_overcommit", "host_memory_overcommit", "vm_vcpu_exceeds_cores",
-    "anti_affinity_violation", "hypervisor_outdated", "hosted_hypervisor_server", "vm_clipboard_sharing",
-    "vm_unused_devices", "host_unused_hardware", "host_no_time_sync", "host_no_remote_logging", "vm_unclassified",
+    "zone_mix_host",
+    "exposed_coresidency",
+    "segment_multi_zone",
+    "vm_bridges_zones",
+    "unfiltered_zone_path",
+    "internet_vm_in_internal_zone",
+    "mgmt_network_shared",
+    "mgmt_unencrypted",
+    "datastore_multi_zone",
+    "datastore_unencrypted_sensitive",
+    "host_cpu_overcommit",
+    "host_memory_overcommit",
+    "vm_vcpu_exceeds_cores",
+    "anti_affinity_violation",
+    "hypervisor_outdated",
+    "hosted_hypervisor_server",
+    "vm_clipboard_sharing",
+    "vm_unused_devices",
+    "host_unused_hardware",
+    "host_no_time_sync",
+    "host_no_remote_logging",
+    "vm_unclassified",
     # practitioner rules the inventory supports
-    "vm_no_nic_in_own_zone", "datastore_dedicated_zone_mix", "host_no_lockdown",
+    "vm_no_nic_in_own_zone",
+    "datastore_dedicated_zone_mix",
+    "host_no_lockdown",
     # gaps: absent = unknown
-    "mgmt_network_unknown", "mgmt_encryption_unknown", "host_settings_unknown", "hypervisor_patch_unknown",
-    "vm_settings_unknown", "datastore_encryption_unknown", "network_zone_unknown",
+    "mgmt_network_unknown",
+    "mgmt_encryption_unknown",
+    "host_settings_unknown",
+    "hypervisor_patch_unknown",
+    "vm_settings_unknown",
+    "datastore_encryption_unknown",
+    "network_zone_unknown",
 )
 
 #: Every rule, in the order the engine runs them.
@@ -30,4 +55,4 @@ RULES_BY_ID: dict[str, Rule] = {r.id: r for r in REGISTRY}
 #: The ids of analysis-v1.md's minimum set.
 SPEC_RULE_IDS: tuple[str, ...] = tuple(r.id for r in REGISTRY if r.kind == "spec")
 
-__all__ = ["Hit", "REGISTRY", "RULES_BY_ID", "Rule", "SPEC_RULE_IDS"]
+__all__ = ["REGISTRY", "RULES_BY_ID", "SPEC_RULE_IDS", "Hit", "Rule"]

@@ -1,5 +1,6 @@
 """ANTI-AFFINITY-VIOLATION: VMs of one anti-affinity group run on the same host
 (metadata: anti_affinity_violation.yaml)."""
+
 from __future__ import annotations
 
 from ..findings import ObjectRef
@@ -14,9 +15,14 @@ def detect(ctx):
                 groups.setdefault(v.anti_affinity_group, []).append(v)
         broken = {g: vms for g, vms in sorted(groups.items()) if len(vms) > 1}
         if broken:
-            yield Hit([ObjectRef("host", host.id)], {"groups": list(broken)},
-                      {"vms_by_group": {g: [v.id for v in vms] for g, vms in broken.items()}},
-                      [v for vms in broken.values() for v in vms], (), "on the host")
+            yield Hit(
+                [ObjectRef("host", host.id)],
+                {"groups": list(broken)},
+                {"vms_by_group": {g: [v.id for v in vms] for g, vms in broken.items()}},
+                [v for vms in broken.values() for v in vms],
+                (),
+                "on the host",
+            )
 
 
 RULE = Rule.beside(__file__, detect)

@@ -1,5 +1,6 @@
 """DATASTORE-DEDICATED-ZONE-MIX (practitioner): hosts dedicated to conflicting zones mount one datastore
 (metadata: datastore_dedicated_zone_mix.yaml)."""
+
 from __future__ import annotations
 
 from ..findings import ObjectRef
@@ -13,9 +14,14 @@ def detect(ctx):
         if not ctx.conflict(dedicated):
             continue
         zones = sorted(dedicated)
-        yield Hit([ObjectRef("datastore", ds.id)], {"zones": zones},
-                  {"hosts_by_zone": {z: [h for h in ds.hosts if hosts[h].dedicated_zone == z] for z in zones}},
-                  ctx.vms_on_datastore[ds.id], zones, "with disks on the datastore")
+        yield Hit(
+            [ObjectRef("datastore", ds.id)],
+            {"zones": zones},
+            {"hosts_by_zone": {z: [h for h in ds.hosts if hosts[h].dedicated_zone == z] for z in zones}},
+            ctx.vms_on_datastore[ds.id],
+            zones,
+            "with disks on the datastore",
+        )
 
 
 RULE = Rule.beside(__file__, detect)

@@ -1,4 +1,5 @@
 """DATASTORE-MULTI-ZONE: one datastore holds disks of conflicting zones (metadata: datastore_multi_zone.yaml)."""
+
 from __future__ import annotations
 
 from ..findings import ObjectRef
@@ -12,9 +13,14 @@ def detect(ctx):
         if not ctx.conflict(zones):
             continue
         zones = sorted(zones)
-        yield Hit([ObjectRef("datastore", ds.id)], {"zones": zones},
-                  {"vms_by_zone": {z: [v.id for v in vms if v.zone == z] for z in zones}},
-                  vms, zones, "with disks on the datastore")
+        yield Hit(
+            [ObjectRef("datastore", ds.id)],
+            {"zones": zones},
+            {"vms_by_zone": {z: [v.id for v in vms if v.zone == z] for z in zones}},
+            vms,
+            zones,
+            "with disks on the datastore",
+        )
 
 
 RULE = Rule.beside(__file__, detect)

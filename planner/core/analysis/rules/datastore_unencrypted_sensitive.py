@@ -1,5 +1,6 @@
 """DATASTORE-UNENCRYPTED-SENSITIVE: an unencrypted datastore holds high-confidentiality disks
 (metadata: datastore_unencrypted_sensitive.yaml)."""
+
 from __future__ import annotations
 
 from ..findings import ObjectRef
@@ -12,11 +13,20 @@ def sensitive_datastores(ctx, encrypted):
     for ds in ctx.estate.datastores.values():
         if ds.encrypted is not encrypted:
             continue
-        sensitive = [v for v in ctx.vms_on_datastore[ds.id]
-                     if v.categorization is not None and v.categorization.confidentiality == "high"]
+        sensitive = [
+            v
+            for v in ctx.vms_on_datastore[ds.id]
+            if v.categorization is not None and v.categorization.confidentiality == "high"
+        ]
         if sensitive:
-            yield Hit([ObjectRef("datastore", ds.id)], {}, {"high_confidentiality_vms": [v.id for v in sensitive]},
-                      sensitive, (), "with disks on the datastore")
+            yield Hit(
+                [ObjectRef("datastore", ds.id)],
+                {},
+                {"high_confidentiality_vms": [v.id for v in sensitive]},
+                sensitive,
+                (),
+                "with disks on the datastore",
+            )
 
 
 def detect(ctx):

@@ -1,5 +1,6 @@
 """EXPOSED-CORESIDENCY: an internet-facing VM shares a host with a high-impact VM
 (metadata: exposed_coresidency.yaml)."""
+
 from __future__ import annotations
 
 from ..context import fips_level
@@ -18,9 +19,15 @@ def detect(ctx):
         if not sensitive or (len(sensitive) == 1 and len(exposed) == 1 and sensitive[0] is exposed[0]):
             continue
         zones = sorted({v.zone for v in exposed + sensitive if v.zone is not None})
-        yield Hit([ObjectRef("host", host.id)], {},
-                  {"internet_facing_vms": [v.id for v in exposed], "high_impact_vms": [v.id for v in sensitive]},
-                  sensitive, zones, "on the host", exposure=exposed)
+        yield Hit(
+            [ObjectRef("host", host.id)],
+            {},
+            {"internet_facing_vms": [v.id for v in exposed], "high_impact_vms": [v.id for v in sensitive]},
+            sensitive,
+            zones,
+            "on the host",
+            exposure=exposed,
+        )
 
 
 RULE = Rule.beside(__file__, detect)

@@ -1,5 +1,6 @@
 """HOST-MEMORY-OVERCOMMIT: placed memory exceeds the host's memory times the ceiling
 (metadata: host_memory_overcommit.yaml)."""
+
 from __future__ import annotations
 
 from ..findings import ObjectRef
@@ -14,9 +15,14 @@ def detect(ctx):
         # A host declaring 0 GiB is exceeded by any placed memory at all.
         if (placed / host.memory_gib > ceiling) if host.memory_gib else placed > 0:
             ratio = round(placed / host.memory_gib, 2) if host.memory_gib else None
-            yield Hit([ObjectRef("host", host.id)], {},
-                      {"memory_gib_placed": placed, "memory_gib": host.memory_gib, "ratio": ratio,
-                       "ceiling": ceiling}, vms, (), "on the host")
+            yield Hit(
+                [ObjectRef("host", host.id)],
+                {},
+                {"memory_gib_placed": placed, "memory_gib": host.memory_gib, "ratio": ratio, "ceiling": ceiling},
+                vms,
+                (),
+                "on the host",
+            )
 
 
 RULE = Rule.beside(__file__, detect)

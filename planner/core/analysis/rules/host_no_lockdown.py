@@ -1,5 +1,6 @@
 """HOST-NO-LOCKDOWN (practitioner): a host allows direct local/remote logins
 (metadata: host_no_lockdown.yaml)."""
+
 from __future__ import annotations
 
 from ..findings import ObjectRef

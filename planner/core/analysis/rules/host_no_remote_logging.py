@@ -1,4 +1,5 @@
 """HOST-NO-REMOTE-LOGGING: a host keeps its logs only locally (metadata: host_no_remote_logging.yaml)."""
+
 from __future__ import annotations
 
 from ..findings import ObjectRef

@@ -1,4 +1,5 @@
 """HOST-NO-TIME-SYNC: a host does not synchronise its clock (metadata: host_no_time_sync.yaml)."""
+
 from __future__ import annotations
 
 from ..findings import ObjectRef

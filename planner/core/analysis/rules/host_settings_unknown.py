@@ -1,5 +1,6 @@
 """HOST-SETTINGS-UNKNOWN (gap): a host hardening setting the rules judge is not given
 (metadata: host_settings_unknown.yaml)."""
+
 from __future__ import annotations
 
 from ..findings import ObjectRef
@@ -14,8 +15,9 @@ def detect(ctx):
         s = host.settings
         unknown = list(JUDGED) if s is None else [name for name in JUDGED if getattr(s, name) is None]
         if unknown:
-            yield Hit([ObjectRef("host", host.id)], {"unknown": unknown}, {}, ctx.vms_on_host[host.id], (),
-                      "on the host")
+            yield Hit(
+                [ObjectRef("host", host.id)], {"unknown": unknown}, {}, ctx.vms_on_host[host.id], (), "on the host"
+            )
 
 
 RULE = Rule.beside(__file__, detect)

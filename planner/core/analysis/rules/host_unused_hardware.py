@@ -1,4 +1,5 @@
 """HOST-UNUSED-HARDWARE: a host has connected hardware it does not use (metadata: host_unused_hardware.yaml)."""
+
 from __future__ import annotations
 
 from ..findings import ObjectRef
@@ -9,8 +10,9 @@ def detect(ctx):
     for host in ctx.estate.hosts.values():
         unused = sorted({d.kind for d in host.devices if d.connected and not d.in_use})
         if unused:
-            yield Hit([ObjectRef("host", host.id)], {"devices": unused}, {}, ctx.vms_on_host[host.id], (),
-                      "on the host")
+            yield Hit(
+                [ObjectRef("host", host.id)], {"devices": unused}, {}, ctx.vms_on_host[host.id], (), "on the host"
+            )
 
 
 RULE = Rule.beside(__file__, detect)

@@ -1,5 +1,6 @@
 """HOSTED-HYPERVISOR-SERVER: a type 2 hypervisor runs a moderate- or high-impact VM
 (metadata: hosted_hypervisor_server.yaml)."""
+
 from __future__ import annotations
 
 from ..context import fips_level
@@ -14,8 +15,14 @@ def detect(ctx):
             continue
         serious = [v for v in ctx.vms_on_host[host.id] if fips_level(v, "any") in ("moderate", "high")]
         if serious:
-            yield Hit([ObjectRef("host", host.id)], {}, {"product": hv.product, "vms": [v.id for v in serious]},
-                      serious, (), "on the host")
+            yield Hit(
+                [ObjectRef("host", host.id)],
+                {},
+                {"product": hv.product, "vms": [v.id for v in serious]},
+                serious,
+                (),
+                "on the host",
+            )
 
 
 RULE = Rule.beside(__file__, detect)

@@ -1,5 +1,6 @@
 """HYPERVISOR-OUTDATED: a hypervisor patched too long ago or below the minimum version
 (metadata: hypervisor_outdated.yaml)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,16 +27,24 @@ def detect(ctx):
         reasons, evidence = [], {"product": hv.product, "version": hv.version}
         if hv.patched_on is not None and hv.patched_on < oldest:
             reasons.append("patch-age")
-            evidence.update(patched_on=hv.patched_on.isoformat(),
-                            age_days=(ctx.estate.as_of - hv.patched_on).days,
-                            max_age_days=policy.patch_max_age_days)
+            evidence.update(
+                patched_on=hv.patched_on.isoformat(),
+                age_days=(ctx.estate.as_of - hv.patched_on).days,
+                max_age_days=policy.patch_max_age_days,
+            )
         minimum = policy.min_hypervisor_versions.get(hv.product)
         if minimum is not None and hv.version is not None and version_key(hv.version) < version_key(minimum):
             reasons.append("version")
             evidence["minimum_version"] = minimum
         if reasons:
-            yield Hit([ObjectRef("host", host.id)], {"reasons": reasons}, evidence,
-                      ctx.vms_on_host[host.id], (), "on the host")
+            yield Hit(
+                [ObjectRef("host", host.id)],
+                {"reasons": reasons},
+                evidence,
+                ctx.vms_on_host[host.id],
+                (),
+                "on the host",
+            )
 
 
 RULE = Rule.beside(__file__, detect)

@@ -1,5 +1,6 @@
 """HYPERVISOR-PATCH-UNKNOWN (gap): the facts HYPERVISOR-OUTDATED needs are not given
 (metadata: hypervisor_patch_unknown.yaml)."""
+
 from __future__ import annotations
 
 from ..findings import ObjectRef
@@ -19,8 +20,9 @@ def detect(ctx):
             if hv.version is None and hv.product in minimums:
                 unknown.append("version")
         if unknown:
-            yield Hit([ObjectRef("host", host.id)], {"unknown": unknown}, {}, ctx.vms_on_host[host.id], (),
-                      "on the host")
+            yield Hit(
+                [ObjectRef("host", host.id)], {"unknown": unknown}, {}, ctx.vms_on_host[host.id], (), "on the host"
+            )
 
 
 RULE = Rule.beside(__file__, detect)

@@ -1,5 +1,6 @@
 """MGMT-ENCRYPTION-UNKNOWN (gap): whether a host's management traffic is encrypted is not given
 (metadata: mgmt_encryption_unknown.yaml)."""
+
 from __future__ import annotations
 
 from ..findings import ObjectRef

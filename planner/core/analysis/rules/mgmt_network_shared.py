@@ -1,5 +1,6 @@
 """MGMT-NETWORK-SHARED: a host's management network is not dedicated to management
 (metadata: mgmt_network_shared.yaml)."""
+
 from __future__ import annotations
 
 from ..findings import ObjectRef
@@ -21,9 +22,15 @@ def detect(ctx):
             reasons.append("guest-vms-attached")
         if not reasons:
             continue
-        yield Hit([ObjectRef("host", host.id)], {"network": net.id, "reasons": reasons},
-                  {"network_purpose": net.purpose, "guest_vms": [v.id for v in guests]},
-                  ctx.vms_on_host[host.id], (), "on the management network", exposure=guests)
+        yield Hit(
+            [ObjectRef("host", host.id)],
+            {"network": net.id, "reasons": reasons},
+            {"network_purpose": net.purpose, "guest_vms": [v.id for v in guests]},
+            ctx.vms_on_host[host.id],
+            (),
+            "on the management network",
+            exposure=guests,
+        )
 
 
 RULE = Rule.beside(__file__, detect)

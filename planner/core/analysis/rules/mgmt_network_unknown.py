@@ -1,4 +1,5 @@
 """MGMT-NETWORK-UNKNOWN (gap): a host's management network is not given (metadata: mgmt_network_unknown.yaml)."""
+
 from __future__ import annotations
 
 from ..findings import ObjectRef

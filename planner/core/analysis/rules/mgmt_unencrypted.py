@@ -1,4 +1,5 @@
 """MGMT-UNENCRYPTED: a host's management traffic is not encrypted (metadata: mgmt_unencrypted.yaml)."""
+
 from __future__ import annotations
 
 from ..findings import ObjectRef
@@ -9,8 +10,14 @@ def detect(ctx):
     for host in ctx.estate.hosts.values():
         m = host.management
         if m is not None and m.encrypted is False:
-            yield Hit([ObjectRef("host", host.id)], {}, {"management_network": m.network},
-                      ctx.vms_on_host[host.id], (), "on the host")
+            yield Hit(
+                [ObjectRef("host", host.id)],
+                {},
+                {"management_network": m.network},
+                ctx.vms_on_host[host.id],
+                (),
+                "on the host",
+            )
 
 
 RULE = Rule.beside(__file__, detect)

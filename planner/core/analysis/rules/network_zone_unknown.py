@@ -1,5 +1,6 @@
 """NETWORK-ZONE-UNKNOWN (gap): a network belongs to no zone, so zone rules cannot judge it
 (metadata: network_zone_unknown.yaml)."""
+
 from __future__ import annotations
 
 from ..findings import ObjectRef

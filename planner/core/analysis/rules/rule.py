@@ -7,11 +7,12 @@ code. We keep the words in ``<rule>.yaml`` right beside ``<rule>.py`` so a
 consultant can review them without reading Python, and the module loads them
 with :func:`Rule.beside`, so a rule is always the pair.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
 
 import yaml
 
@@ -23,8 +24,18 @@ from ..method import FACTORS, OBJECTIVES
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 #: Keys every rule's YAML must have (and may have nothing else).
-_KEYS = {"id", "title", "kind", "description", "detection", "likelihood", "impact", "false_positives",
-         "remediation", "references"}
+_KEYS = {
+    "id",
+    "title",
+    "kind",
+    "description",
+    "detection",
+    "likelihood",
+    "impact",
+    "false_positives",
+    "remediation",
+    "references",
+}
 _REFERENCE_KEYS = ("sp800_125", "sp800_125a", "sp800_125b", "sp800_53")
 _PREFIX = {"sp800_125": "SP 800-125 ", "sp800_125a": "SP 800-125A Rev. 1: ", "sp800_125b": "SP 800-125B: "}
 
@@ -55,7 +66,7 @@ class Hit:
 class Rule:
     id: str
     title: str
-    kind: str                       # "spec" (analysis-v1.md) or "practitioner"
+    kind: str  # "spec" (analysis-v1.md) or "practitioner"
     description: str
     detection: str
     base_likelihood: str
@@ -70,21 +81,31 @@ class Rule:
     detect: Callable[..., Iterator[Hit]] = field(compare=False, repr=False, default=None)
 
     @classmethod
-    def beside(cls, module_file: str, detect: Callable[..., Iterator[Hit]]) -> "Rule":
+    def beside(cls, module_file: str, detect: Callable[..., Iterator[Hit]]) -> Rule:
         """The rule whose metadata is the YAML file named like ``module_file``."""
         path = Path(module_file).with_suffix(".yaml")
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 -- a SafeLoader
         problems = _KEYS.symmetric_difference(data)
         if problems:
             raise ValueError(f"{path.name}: keys missing or unexpected: {sorted(problems)}")
         lk, im = data["likelihood"], data["impact"]
         rule = cls(
-            id=data["id"], title=data["title"], kind=data["kind"], description=_text(data["description"]),
-            detection=_text(data["detection"]), base_likelihood=lk["base"],
-            likelihood_factors=tuple(lk.get("factors") or ()), likelihood_rationale=_text(lk["rationale"]),
-            objective=im["objective"], default_impact=im["default"], impact_rationale=_text(im["rationale"]),
-            false_positives=_text(data["false_positives"]), remediation=_text(data["remediation"]),
-            references={k: list(data["references"].get(k) or ()) for k in _REFERENCE_KEYS}, detect=detect)
+            id=data["id"],
+            title=data["title"],
+            kind=data["kind"],
+            description=_text(data["description"]),
+            detection=_text(data["detection"]),
+            base_likelihood=lk["base"],
+            likelihood_factors=tuple(lk.get("factors") or ()),
+            likelihood_rationale=_text(lk["rationale"]),
+            objective=im["objective"],
+            default_impact=im["default"],
+            impact_rationale=_text(im["rationale"]),
+            false_positives=_text(data["false_positives"]),
+            remediation=_text(data["remediation"]),
+            references={k: list(data["references"].get(k) or ()) for k in _REFERENCE_KEYS},
+            detect=detect,
+        )
         rule._check(path.name)
         return rule
 
@@ -107,13 +128,19 @@ class Rule:
     def metadata(self) -> dict:
         """Everything a report's rule catalogue prints."""
         return {
-            "id": self.id, "title": self.title, "kind": self.kind, "description": self.description,
+            "id": self.id,
+            "title": self.title,
+            "kind": self.kind,
+            "description": self.description,
             "detection": self.detection,
-            "likelihood": {"base": self.base_likelihood, "factors": list(self.likelihood_factors),
-                           "rationale": self.likelihood_rationale},
-            "impact": {"objective": self.objective, "default": self.default_impact,
-                       "rationale": self.impact_rationale},
-            "false_positives": self.false_positives, "remediation": self.remediation,
+            "likelihood": {
+                "base": self.base_likelihood,
+                "factors": list(self.likelihood_factors),
+                "rationale": self.likelihood_rationale,
+            },
+            "impact": {"objective": self.objective, "default": self.default_impact, "rationale": self.impact_rationale},
+            "false_positives": self.false_positives,
+            "remediation": self.remediation,
             "references": {k: list(v) for k, v in self.references.items()},
         }
 

@@ -1,4 +1,5 @@
 """SEGMENT-MULTI-ZONE: one network carries VMs of conflicting zones (metadata: segment_multi_zone.yaml)."""
+
 from __future__ import annotations
 
 from ..findings import ObjectRef
@@ -15,9 +16,14 @@ def detect(ctx):
         if not ctx.conflict(zones):
             continue
         zones = sorted(zones)
-        yield Hit([ObjectRef("network", net.id)], {"zones": zones, "network_zone": net.zone},
-                  {"vms_by_zone": {z: [v.id for v in vms if v.zone == z] for z in zones}},
-                  vms, zones, "on the network")
+        yield Hit(
+            [ObjectRef("network", net.id)],
+            {"zones": zones, "network_zone": net.zone},
+            {"vms_by_zone": {z: [v.id for v in vms if v.zone == z] for z in zones}},
+            vms,
+            zones,
+            "on the network",
+        )
 
 
 RULE = Rule.beside(__file__, detect)

@@ -1,5 +1,6 @@
 """VM-BRIDGES-ZONES: a VM (not a filtering appliance) has NICs in conflicting zones
 (metadata: vm_bridges_zones.yaml)."""
+
 from __future__ import annotations
 
 from ..findings import ObjectRef
@@ -17,9 +18,15 @@ def detect(ctx):
             continue
         zones = sorted(zones)
         at_risk = [vm] + [v for n in nets for v in ctx.vms_on_network[n] if v is not vm]
-        yield Hit([ObjectRef("vm", vm.id)], {"zones": zones},
-                  {"networks_by_zone": {z: [n for n in nets if networks[n].zone == z] for z in zones}},
-                  at_risk, zones, "bridging the zones", exposure=[vm])
+        yield Hit(
+            [ObjectRef("vm", vm.id)],
+            {"zones": zones},
+            {"networks_by_zone": {z: [n for n in nets if networks[n].zone == z] for z in zones}},
+            at_risk,
+            zones,
+            "bridging the zones",
+            exposure=[vm],
+        )
 
 
 RULE = Rule.beside(__file__, detect)

@@ -1,5 +1,6 @@
 """VM-CLIPBOARD-SHARING: clipboard or file sharing between guest and host is on
 (metadata: vm_clipboard_sharing.yaml)."""
+
 from __future__ import annotations
 
 from ..findings import ObjectRef
@@ -11,8 +12,11 @@ def detect(ctx):
         s = vm.settings
         if s is None:
             continue
-        enabled = [name for name, on in (("clipboard_sharing", s.clipboard_sharing), ("file_sharing", s.file_sharing))
-                   if on is True]
+        enabled = [
+            name
+            for name, on in (("clipboard_sharing", s.clipboard_sharing), ("file_sharing", s.file_sharing))
+            if on is True
+        ]
         if enabled:
             yield Hit([ObjectRef("vm", vm.id)], {"enabled": enabled}, {}, [vm], (), "itself")
 

@@ -1,5 +1,6 @@
 """VM-NO-NIC-IN-OWN-ZONE (practitioner): a VM's NICs all sit on networks of other zones
 (metadata: vm_no_nic_in_own_zone.yaml)."""
+
 from __future__ import annotations
 
 from ..findings import ObjectRef
@@ -15,8 +16,14 @@ def detect(ctx):
         # Only judged when every network's zone is known (NETWORK-ZONE-UNKNOWN reports the rest).
         if vm.zone in zones or None in zones:
             continue
-        yield Hit([ObjectRef("vm", vm.id)], {"zone": vm.zone, "network_zones": sorted(zones)},
-                  {"networks": list(dict.fromkeys(n.network for n in vm.nics))}, [vm], [vm.zone, *zones], "itself")
+        yield Hit(
+            [ObjectRef("vm", vm.id)],
+            {"zone": vm.zone, "network_zones": sorted(zones)},
+            {"networks": list(dict.fromkeys(n.network for n in vm.nics))},
+            [vm],
+            [vm.zone, *zones],
+            "itself",
+        )
 
 
 RULE = Rule.beside(__file__, detect)

@@ -1,5 +1,6 @@
 """VM-SETTINGS-UNKNOWN (gap): whether a VM shares clipboard or files is not given
 (metadata: vm_settings_unknown.yaml)."""
+
 from __future__ import annotations
 
 from ..findings import ObjectRef

@@ -1,5 +1,6 @@
 """VM-UNUSED-DEVICES: a VM has a connected removable or legacy device it does not use
 (metadata: vm_unused_devices.yaml)."""
+
 from __future__ import annotations
 
 from ..findings import ObjectRef

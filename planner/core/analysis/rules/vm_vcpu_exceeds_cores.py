@@ -1,5 +1,6 @@
 """VM-VCPU-EXCEEDS-CORES: a VM has more vCPUs than its host has cores
 (metadata: vm_vcpu_exceeds_cores.yaml)."""
+
 from __future__ import annotations
 
 from ..findings import ObjectRef
@@ -10,8 +11,14 @@ def detect(ctx):
     hosts = ctx.estate.hosts
     for vm in ctx.estate.vms.values():
         if vm.host is not None and vm.vcpus > hosts[vm.host].cpu_cores:
-            yield Hit([ObjectRef("vm", vm.id)], {"host": vm.host},
-                      {"vcpus": vm.vcpus, "cpu_cores": hosts[vm.host].cpu_cores}, [vm], (), "")
+            yield Hit(
+                [ObjectRef("vm", vm.id)],
+                {"host": vm.host},
+                {"vcpus": vm.vcpus, "cpu_cores": hosts[vm.host].cpu_cores},
+                [vm],
+                (),
+                "",
+            )
 
 
 RULE = Rule.beside(__file__, detect)

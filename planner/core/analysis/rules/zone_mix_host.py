@@ -1,4 +1,5 @@
 """ZONE-MIX-HOST: VMs of conflicting zones share a host (metadata: zone_mix_host.yaml)."""
+
 from __future__ import annotations
 
 from ..findings import ObjectRef
@@ -20,7 +21,7 @@ def detect(ctx):
         if strangers:
             identity["dedicated_zone"] = dedicated
             evidence["vms_outside_dedicated_zone"] = strangers
-        involved = zones + [dedicated] if dedicated is not None else zones
+        involved = [*zones, dedicated] if dedicated is not None else zones
         yield Hit([ObjectRef("host", host.id)], identity, evidence, vms, involved, "on the host")
 
 
