@@ -28,7 +28,10 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("no sqlalchemy.url in the Alembic configuration; run migrations with `virtplan db upgrade`")
+    engine = make_engine(url)
     with engine.connect() as conn:
         _configure(connection=conn)
         with context.begin_transaction():

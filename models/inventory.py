@@ -31,9 +31,9 @@ from .base import Base, JSONType
 ID = String(200)
 
 
-def _object_table_args(table: str, *refs: tuple[str, str]):
+def _object_table_args(table: str, *refs: tuple[str, str]) -> tuple[UniqueConstraint | Index, ...]:
     """Unique key per plan, plus an index for each reference (see the module docstring)."""
-    args = [UniqueConstraint("plan_id", "ext_id")]
+    args: list[UniqueConstraint | Index] = [UniqueConstraint("plan_id", "ext_id")]
     for column, _target in refs:
         args.append(Index(f"ix_{table}_{column}", "plan_id", column))
     return tuple(args)

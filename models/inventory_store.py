@@ -325,7 +325,10 @@ def _bulk_insert(session: Session, table, rows: list[dict]) -> None:
     columns = list(rows[0])
     json_columns = {c for c in columns if isinstance(table.c[c].type, JSON)}
     names = ", ".join(f'"{c}"' for c in columns)
-    cursor = connection.connection.driver_connection.cursor()
+    driver = connection.connection.driver_connection
+    if driver is None:  # only after the connection was invalidated, which a live transaction rules out
+        raise RuntimeError("the database connection was invalidated during the write")
+    cursor = driver.cursor()
     with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in rows:
             copy.write_row([Jsonb(row[c]) if c in json_columns else row[c] for c in columns])

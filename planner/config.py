@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ENVIRONMENTS = ("production", "development", "testing")
 DEFAULT_MAX_CONTENT_LENGTH = 64 * 1024 * 1024
@@ -41,7 +43,7 @@ class Settings:
     report_memory_mb: int = 2048
 
     @classmethod
-    def from_env(cls, environ: dict | None = None, **overrides) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         environ = os.environ if environ is None else environ
         env = overrides.pop("env", None) or environ.get("VIRTPLAN_ENV", "production")
         if env not in ENVIRONMENTS:
@@ -77,7 +79,7 @@ class Settings:
         return cls(env, url, secret, instance, limit, queue, workers, timeout, memory)
 
 
-def _number(overrides: dict, environ, key: str, kind: type, default, low, high):
+def _number(overrides: dict[str, Any], environ: Mapping[str, str], key: str, kind: type, default, low, high):
     """``key`` from the overrides, else ``VIRTPLAN_<KEY>``, else ``default``; checked against [low, high]."""
     name = f"VIRTPLAN_{key.upper()}"
     raw = overrides.pop(key, None)

@@ -80,7 +80,13 @@ class ThreadJobQueue:
         # atexit holds only a weak reference, so a discarded queue (tests
         # create many apps) can still be collected.
         ref = weakref.ref(self)
-        atexit.register(lambda: (q := ref()) is not None and q.shutdown())
+
+        def shutdown_if_alive() -> None:
+            queue = ref()
+            if queue is not None:
+                queue.shutdown()
+
+        atexit.register(shutdown_if_alive)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> None:
         if self._closed:

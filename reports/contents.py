@@ -200,7 +200,7 @@ def build(report: PlanReport, register_limit: int = REGISTER_LIMIT) -> Contents:
         by_risk[e.finding.risk] += 1
     fips = _fips199(estate, report)
     zones, hosts_by_zone = _zones(estate)
-    rest = Counter()
+    rest: Counter[tuple[str, str, str]] = Counter()
     for e in register[register_limit:]:
         rest[(e.finding.rule, e.finding.title, e.finding.risk)] += 1
     register_rest = [
@@ -271,8 +271,8 @@ def _posture(by_risk: dict[str, int]) -> str:
 def _fips199(estate: Any, report: PlanReport) -> dict:
     """FIPS 199 high-water mark per objective and overall, over every categorized VM
     and the categorization stated in the questionnaire (Initiation phase)."""
-    marks = {o: None for o in OBJECTIVES}
-    vm_marks = Counter()
+    marks: dict[str, str | None] = {o: None for o in OBJECTIVES}
+    vm_marks: Counter[str] = Counter()
     uncategorized = 0
     rank = {lvl: i for i, lvl in enumerate(FIPS_LEVELS)}
     for vm in estate.vms.values():
@@ -285,16 +285,18 @@ def _fips199(estate: Any, report: PlanReport) -> dict:
             level = getattr(c, o)
             if level not in rank:  # "n/a" for confidentiality
                 continue
-            if marks[o] is None or rank[level] > rank[marks[o]]:
+            mark = marks[o]
+            if mark is None or rank[level] > rank[mark]:
                 marks[o] = level
             if vm_worst is None or rank[level] > rank[vm_worst]:
                 vm_worst = level
         vm_marks[vm_worst or "low"] += 1
     stated = {o: report.answer(f"initiation.categorization.{o}") for o in OBJECTIVES}
     for o, level in stated.items():
-        if level in rank and (marks[o] is None or rank[level] > rank[marks[o]]):
+        mark = marks[o]
+        if level in rank and (mark is None or rank[level] > rank[mark]):
             marks[o] = level
-    present = [m for m in marks.values() if m]
+    present = [m for m in marks.values() if m is not None]
     overall = max(present, key=rank.__getitem__) if present else None
     # FIPS 199: never below low once anything is categorized.
     return {
@@ -308,14 +310,14 @@ def _fips199(estate: Any, report: PlanReport) -> dict:
 
 def _zones(estate: Any) -> tuple[list[dict], dict]:
     """Zones by trust level, with what each holds; and the zones each host serves."""
-    vms_per_zone = Counter()
+    vms_per_zone: Counter[str | None] = Counter()
     host_zones: dict[str, Counter] = defaultdict(Counter)
     for vm in estate.vms.values():
         vms_per_zone[vm.zone] += 1
         if vm.host is not None:
             host_zones[vm.host][vm.zone] += 1
     nets_per_zone = Counter(n.zone for n in estate.networks.values())
-    hosts_per_zone = Counter()
+    hosts_per_zone: Counter[str | None] = Counter()
     for hz in host_zones.values():
         for z in hz:
             hosts_per_zone[z] += 1

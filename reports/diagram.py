@@ -90,14 +90,14 @@ def layout(estate: Any) -> Diagram:
     zones = sorted(estate.zones.values(), key=lambda z: (z.trust_level, z.id))
     zone_ids = [z.id for z in zones]
     # Which zones each host serves (by the VMs on it, or its dedicated zone).
-    served: dict[str, set] = defaultdict(set)
-    vms_on = Counter()
+    served: dict[str, set[str]] = defaultdict(set)
+    vms_on: Counter[str] = Counter()
     for vm in estate.vms.values():
         if vm.host is not None:
             vms_on[vm.host] += 1
             if vm.zone is not None:
                 served[vm.host].add(vm.zone)
-    zone_hosts: dict[str, list] = defaultdict(list)
+    zone_hosts: dict[str | None, list[Any]] = defaultdict(list)
     shared_hosts = []
     for h in estate.hosts.values():
         zs = served.get(h.id) or ({h.dedicated_zone} if h.dedicated_zone else set())
@@ -109,7 +109,7 @@ def layout(estate: Any) -> Diagram:
             shared_hosts.append((h, zs))
         else:
             zone_hosts[None].append(h)
-    zone_nets: dict[str, list] = defaultdict(list)
+    zone_nets: dict[str | None, list[Any]] = defaultdict(list)
     for n in estate.networks.values():
         zone_nets[n.zone].append(n)
 
@@ -233,8 +233,8 @@ def layout(estate: Any) -> Diagram:
         d.texts.append(Box(MARGIN, row_y + 10, 0, 0, "Hosts shared by zones of different trust", kind="caption"))
         if len(shared_hosts) > SHARED_HOST_LIMIT:
             d.summarised = True
-            zs = set().union(*(z for _, z in shared_hosts))
-            shown = [
+            zs = set[str]().union(*(z for _, z in shared_hosts))
+            shared_cards: list[tuple[str, str, set[str]]] = [
                 (
                     f"{len(shared_hosts)} hosts serve several zones",
                     f"{sum(vms_on[h.id] for h, _ in shared_hosts)} VMs",
@@ -242,9 +242,9 @@ def layout(estate: Any) -> Diagram:
                 )
             ]
         else:
-            shown = [(h.name or h.id, f"{vms_on[h.id]} VMs · {len(z)} zones", z) for h, z in shared_hosts]
-        sw = min(170, (WIDTH - 2 * MARGIN - 8 * (min(len(shown), 6) - 1)) / min(len(shown), 6))
-        for i, (label, sub, zs) in enumerate(shown):
+            shared_cards = [(h.name or h.id, f"{vms_on[h.id]} VMs · {len(z)} zones", z) for h, z in shared_hosts]
+        sw = min(170, (WIDTH - 2 * MARGIN - 8 * (min(len(shared_cards), 6) - 1)) / min(len(shared_cards), 6))
+        for i, (label, sub, zs) in enumerate(shared_cards):
             bx = MARGIN + (i % 6) * (sw + 8)
             by = y + (i // 6) * (ITEM_H + 2 * GAP) + GAP
             box = Box(bx, by, sw, ITEM_H, fit(label, sw * 0.55), fit(sub, sw * 0.45, 5.0), "shared")
@@ -252,7 +252,7 @@ def layout(estate: Any) -> Diagram:
             for zid in sorted(z for z in zs if z in zone_anchor):
                 zx, _, zbottom = zone_anchor[zid]
                 d.lines.append(Line(box.x + box.w / 2, box.y, zx, zbottom, "shared"))
-        row_y = y + ((len(shown) - 1) // 6 + 1) * (ITEM_H + 2 * GAP) + GAP
+        row_y = y + ((len(shared_cards) - 1) // 6 + 1) * (ITEM_H + 2 * GAP) + GAP
     d.height = row_y + MARGIN
     return d
 

@@ -90,7 +90,7 @@ def to_oscal(c: Contents) -> dict:
     overall = c.fips199["overall"]
     objectives = c.fips199["objectives"]
 
-    components = [
+    components: list[dict[str, Any]] = [
         {
             "uuid": this_system,
             "type": "this-system",
@@ -145,17 +145,17 @@ def to_oscal(c: Contents) -> dict:
                 "implementation-status": {"state": "partial" if open_entries else "implemented"},
             }
         ]
-        seen = set()
+        seen: set[str] = set()
         for e in entries:
             for o in e.finding.objects:
-                cu = component_of.get((o.kind, o.id))
-                if cu is None or cu in seen:
+                component = component_of.get((o.kind, o.id))
+                if component is None or component in seen:
                     continue
-                seen.add(cu)
+                seen.add(component)
                 state = "planned" if e.triage.status not in CLOSED_STATES else "implemented"
                 by_components.append(
                     {
-                        "component-uuid": cu,
+                        "component-uuid": component,
                         "uuid": uid(seed, "by-component", ctl["id"], o.kind, o.id),
                         "description": _token_text(f"{e.ref} {e.finding.title}. {e.finding.remediation}"),
                         "implementation-status": {"state": state},

@@ -7,7 +7,7 @@ says what was expected; clients can show them as they are.
 from __future__ import annotations
 
 from flask import Response, json
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -53,6 +53,6 @@ def from_http_exception(error: HTTPException) -> Response:
         errors = _flatten(data["messages"])
     detail = data.get("message") or error.description
     headers = dict(data.get("headers") or {})
-    if error.code == 405 and error.valid_methods:
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
         headers["Allow"] = ", ".join(error.valid_methods)
     return problem(error.code or 500, error.name, detail, errors, headers)

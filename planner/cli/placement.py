@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 
 import click
 
@@ -20,7 +21,7 @@ from .analysis import bulk_allocation
 from .inventory import load_or_exit
 
 
-def _columns(rows: list[tuple[str, ...]]) -> list[str]:
+def _columns(rows: Sequence[tuple[str, ...]]) -> list[str]:
     """Aligned columns; the last column is left ragged."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     return ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=False)) + "  " + r[-1] for r in rows]
@@ -59,7 +60,7 @@ def render_table(result: Placement) -> str:
                 + [(p["host"], ",".join(p["vms"]), p["reason"]) for p in result.pinned_violations]
             ),
         ]
-    if result.findings_before is not None:
+    if result.findings_before is not None and result.findings_after is not None:
         before, after = result.findings_before["by_rule"], result.findings_after["by_rule"]
         rules = sorted(set(before) | set(after))
         lines += [

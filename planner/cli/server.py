@@ -54,7 +54,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     with sessions() as session:
         access = load_demo(session)
         session.commit()
-        organization_id = session.scalar(select(Plan.organization_id).where(Plan.id == access.plan_id))
+        organization_id = session.scalars(select(Plan.organization_id).where(Plan.id == access.plan_id)).one()
     click.echo("rendering the demo's PDF security plan…", err=True)
     render_demo_report(sessions, access.plan_id, organization_id)
     engine.dispose()

@@ -24,9 +24,10 @@ drops.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -131,7 +132,10 @@ def current_answers(session: Session, plan: Plan) -> dict[str, Answer]:
     return _current(plan, _rows(session, plan), questionnaire())[0]
 
 
-def _ordered(answers: dict[str, Answer], q: Questionnaire) -> dict[str, Answer]:
+_Row = TypeVar("_Row")
+
+
+def _ordered(answers: Mapping[str, _Row], q: Questionnaire) -> dict[str, _Row]:
     """In questionnaire order (then any ids the questionnaire does not know, sorted)."""
     index = {qid: i for i, qid in enumerate(q.questions)}
     return dict(sorted(answers.items(), key=lambda kv: (index.get(kv[0], len(index)), kv[0])))
@@ -358,14 +362,14 @@ def patch_answer(
             "the answer is invalid; nothing was stored",
             [{"path": "", "message": "expected an object with value, comment and evidence"}],
         )
-    problems = [
+    shape_problems = [
         {"path": key, "message": f"unknown key; expected {', '.join(PATCH_KEYS)}"}
         for key in sorted(set(body) - set(PATCH_KEYS), key=str)
     ]
     if "value" not in body:
-        problems.append({"path": "value", "message": "required (null clears the answer)"})
-    if problems:
-        raise Invalid("the answer is invalid; nothing was stored", problems)
+        shape_problems.append({"path": "value", "message": "required (null clears the answer)"})
+    if shape_problems:
+        raise Invalid("the answer is invalid; nothing was stored", shape_problems)
     try:
         change = parse_answers_document({"answers": {question_id: body}}).answers
     except AnswersError as exc:

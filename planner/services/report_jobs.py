@@ -18,9 +18,10 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -140,10 +141,14 @@ def abandon_report(session: Session, row: Report, message: str) -> None:
 def recover_interrupted(session: Session) -> int:
     """Mark jobs a stopped process left ``queued`` or ``running`` as failed
     (run once at start; the caller commits). Returns how many."""
-    result = session.execute(
-        update(Report)
-        .where(Report.state.in_(("queued", "running")))
-        .values(state="failed", error=INTERRUPTED, finished_at=utcnow())
+    # A DML statement's result is a CursorResult (Session.execute is typed for the general case).
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Report)
+            .where(Report.state.in_(("queued", "running")))
+            .values(state="failed", error=INTERRUPTED, finished_at=utcnow())
+        ),
     )
     return result.rowcount or 0
 
@@ -195,10 +200,13 @@ def run_report_job(
 def _claim(session_factory: Callable[[], Session], report_id: int) -> str | None:
     """queued -> running, atomically; the job's format, or None if it is not queued."""
     with session_factory() as session:
-        claimed = session.execute(
-            update(Report)
-            .where(Report.id == report_id, Report.state == "queued")
-            .values(state="running", started_at=utcnow())
+        claimed = cast(
+            CursorResult[Any],
+            session.execute(
+                update(Report)
+                .where(Report.id == report_id, Report.state == "queued")
+                .values(state="running", started_at=utcnow())
+            ),
         )
         if claimed.rowcount != 1:
             session.rollback()

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cached_property
+from typing import Protocol
+
+import networkx as nx
 
 from planner.core.inventory.estate import Estate, Vm
 
@@ -29,6 +32,13 @@ def fips_level(vm: Vm, objective: str) -> str | None:
         return max(levels, key=_FIPS_RANK.__getitem__) if levels else None
     value = getattr(c, objective)
     return value if value in _FIPS_RANK else None
+
+
+class ZonePolicy(Protocol):
+    """What the zone-conflict test reads; the placement ledger borrows the test, so it has these too."""
+
+    forbid: bool
+    trust: dict[str, int]
 
 
 class AnalysisContext:
@@ -68,7 +78,7 @@ class AnalysisContext:
         self.filtering_vms = {a.vm for a in estate.appliances.values() if a.vm is not None and a.filtering}
 
     # -- zones ---------------------------------------------------------------
-    def conflict(self, zones: Iterable[str | None]) -> bool:
+    def conflict(self: ZonePolicy, zones: Iterable[str | None]) -> bool:
         """Do these zones conflict under the policy? (None = unknown, ignored.)
 
         forbid: any two differ. adjacent: some two trust levels differ by more
@@ -102,7 +112,7 @@ class AnalysisContext:
 
     # -- network reachability ------------------------------------------------
     @cached_property
-    def joins(self):
+    def joins(self) -> nx.Graph[str]:
         """Networks and the non-filtering appliances joining them (see graph.joins_graph)."""
         return joins_graph(self.estate)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from planner.core.inventory.estate import Estate
 
@@ -20,7 +21,7 @@ from .rules import REGISTRY, Rule
 from .scoring import fingerprint, score
 
 
-def _order(f: Finding):
+def _order(f: Finding) -> tuple[int, str, list[tuple[str, str]], str]:
     return (-level_index(f.risk), f.rule, [(o.kind, o.id) for o in f.objects], f.fingerprint)
 
 
@@ -35,7 +36,7 @@ class Analysis:
     findings: list[Finding]
     scopes: list[tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, dict[str, int]]:
         """Counts by risk (all five levels), by zone, by host and by rule; keys sorted."""
         by_risk = {level: 0 for level in reversed(LEVELS)}
         by_zone: dict[str, int] = {}
@@ -55,7 +56,7 @@ class Analysis:
             "by_rule": dict(sorted(by_rule.items())),
         }
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The contract's shape: ``{"findings": [...], "summary": {...}}``."""
         return {"findings": [f.to_dict() for f in self.findings], "summary": self.summary()}
 
@@ -69,8 +70,8 @@ def _scope(f: Finding, ctx: AnalysisContext) -> tuple[tuple[str, ...], tuple[str
     zone: itself. Plan-level findings touch none.
     """
     e = ctx.estate
-    zones: set[str] = set()
-    hosts: set[str] = set()
+    zones: set[str | None] = set()
+    hosts: set[str | None] = set()
     for o in f.objects:
         if o.kind == "host" and o.id in e.hosts:
             hosts.add(o.id)
@@ -91,9 +92,7 @@ def _scope(f: Finding, ctx: AnalysisContext) -> tuple[tuple[str, ...], tuple[str
             zones.update(e.networks[n].zone for n in e.appliances[o.id].networks)
         elif o.kind == "zone" and o.id in e.zones:
             zones.add(o.id)
-    zones.discard(None)
-    hosts.discard(None)
-    return tuple(sorted(zones)), tuple(sorted(hosts))
+    return tuple(sorted(z for z in zones if z is not None)), tuple(sorted(h for h in hosts if h is not None))
 
 
 def run_rule(rule: Rule, ctx: AnalysisContext, mitigations: Iterable[Mitigation] = ()) -> list[Finding]:

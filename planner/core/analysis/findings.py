@@ -10,6 +10,7 @@ a user's triage survives re-analysis. The JSON shape is the contract in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 #: The five SP 800-30 levels, lowest first, as the contract spells them.
 LEVELS = ("very-low", "low", "moderate", "high", "very-high")
@@ -52,7 +53,7 @@ class ObjectRef:
     kind: str
     id: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str]:
         return {"kind": self.kind, "id": self.id}
 
 
@@ -78,12 +79,12 @@ class Finding:
     impact: str
     risk: str
     factors: list[str] = field(default_factory=list)
-    evidence: dict = field(default_factory=dict)
+    evidence: dict[str, Any] = field(default_factory=dict)
     references: list[str] = field(default_factory=list)
     remediation: str = ""
     fingerprint: str = ""
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "rule": self.rule,
             "title": self.title,

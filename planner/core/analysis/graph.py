@@ -35,9 +35,9 @@ def node_key(kind: str, oid: str) -> str:
     return f"{kind}:{oid}"
 
 
-def joins_graph(estate: Estate) -> nx.Graph:
+def joins_graph(estate: Estate) -> nx.Graph[str]:
     """Networks joined through non-filtering appliances (filtering ones are left out)."""
-    g = nx.Graph()
+    g: nx.Graph[str] = nx.Graph()
     for a in estate.appliances.values():
         if a.filtering or not a.networks:
             continue
@@ -50,7 +50,7 @@ def joins_graph(estate: Estate) -> nx.Graph:
     return g
 
 
-def network_segments(estate: Estate, g: nx.Graph | None = None) -> list[list[str]]:
+def network_segments(estate: Estate, g: nx.Graph[str] | None = None) -> list[list[str]]:
     """Groups of two or more networks joined without crossing a filtering appliance.
 
     Each group lists network ids in document order; groups are ordered by
@@ -59,7 +59,7 @@ def network_segments(estate: Estate, g: nx.Graph | None = None) -> list[list[str
     """
     g = joins_graph(estate) if g is None else g
     order = {nid: i for i, nid in enumerate(estate.networks)}
-    groups = []
+    groups: list[list[str]] = []
     for comp in nx.connected_components(g):
         nets = sorted((g.nodes[k]["id"] for k in comp if g.nodes[k]["kind"] == "network"), key=order.__getitem__)
         if len(nets) >= 2:
@@ -68,15 +68,15 @@ def network_segments(estate: Estate, g: nx.Graph | None = None) -> list[list[str
     return groups
 
 
-def join_path(g: nx.Graph, a: str, b: str) -> list[dict]:
+def join_path(g: nx.Graph[str], a: str, b: str) -> list[dict[str, str]]:
     """The shortest join path between networks ``a`` and ``b`` as object refs (deterministic)."""
     path = _shortest_path(g, node_key("network", a), node_key("network", b))
     return [{"kind": g.nodes[k]["kind"], "id": g.nodes[k]["id"]} for k in path]
 
 
-def _shortest_path(g: nx.Graph, source: str, target: str) -> list[str]:
+def _shortest_path(g: nx.Graph[str], source: str, target: str) -> list[str]:
     """Breadth-first shortest path visiting neighbours in sorted order, so ties resolve the same way."""
-    parent = {source: None}
+    parent: dict[str, str | None] = {source: None}
     frontier = [source]
     while frontier and target not in parent:
         nxt = []
@@ -86,21 +86,22 @@ def _shortest_path(g: nx.Graph, source: str, target: str) -> list[str]:
                     parent[nb] = node
                     nxt.append(nb)
         frontier = nxt
-    path, node = [], target
-    while node is not None:
-        path.append(node)
-        node = parent[node]
+    path: list[str] = []
+    step: str | None = target
+    while step is not None:
+        path.append(step)
+        step = parent[step]
     return path[::-1]
 
 
-def _attrs(**values) -> dict:
+def _attrs(**values: object) -> dict[str, object]:
     """Node/edge attributes without absent values (GraphML has no null)."""
     return {k: v for k, v in values.items() if v is not None}
 
 
-def build_graph(estate: Estate) -> nx.MultiDiGraph:
+def build_graph(estate: Estate) -> nx.MultiDiGraph[str]:
     """The whole estate as a typed multigraph (see module docstring). Deterministic order."""
-    g = nx.MultiDiGraph()
+    g: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     segment_of = {nid: i for i, nets in enumerate(network_segments(estate)) for nid in nets}
     for z in estate.zones.values():
         g.add_node(
@@ -182,7 +183,7 @@ def build_graph(estate: Estate) -> nx.MultiDiGraph:
     return g
 
 
-def to_graphml(g: nx.MultiDiGraph) -> str:
+def to_graphml(g: nx.MultiDiGraph[str]) -> str:
     """GraphML text; same graph, same bytes."""
     out = io.StringIO()
     for line in nx.generate_graphml(g, prettyprint=True):
@@ -191,7 +192,7 @@ def to_graphml(g: nx.MultiDiGraph) -> str:
     return out.getvalue()
 
 
-def to_node_link_json(g: nx.MultiDiGraph) -> str:
+def to_node_link_json(g: nx.MultiDiGraph[str]) -> str:
     """Node-link JSON (``nodes``, ``edges``), keys sorted; same graph, same bytes."""
     data = nx.node_link_data(g, edges="edges")
     return json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False) + "\n"

@@ -9,7 +9,29 @@ methodology section of a report and the findings cannot drift apart.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from .findings import LEVELS
+
+
+class Factor(TypedDict):
+    """A likelihood factor: how far it moves the level, when it applies, what the finding says."""
+
+    steps: int
+    when: str
+    wording: str
+
+
+class Methodology(TypedDict):
+    """The method as data (see :func:`methodology`)."""
+
+    paragraphs: list[str]
+    likelihood_scale: dict[str, str]
+    impact_scale: dict[str, str]
+    fips199_to_impact: dict[str, str]
+    factors: dict[str, Factor]
+    impact_wording: dict[str, str]
+
 
 #: SP 800-30 Rev. 1 Appendices G and H: what each level means for us (our words).
 LIKELIHOOD_SCALE = {
@@ -35,7 +57,7 @@ OBJECTIVES = ("confidentiality", "integrity", "availability", "any")
 
 #: Likelihood factors a rule may list in its metadata (``likelihood.factors``).
 #: ``steps`` moves the level; ``wording`` is the sentence the finding lists.
-FACTORS = {
+FACTORS: dict[str, Factor] = {
     "internet_exposure": {
         "steps": 1,
         "when": "an internet-facing VM is among the VMs the finding involves",
@@ -76,13 +98,13 @@ METHOD_TEXT = (
 )
 
 
-def methodology() -> dict:
+def methodology() -> Methodology:
     """The method as data, for reports: paragraphs, scales and factor wording."""
     return {
         "paragraphs": list(METHOD_TEXT),
         "likelihood_scale": dict(LIKELIHOOD_SCALE),
         "impact_scale": dict(IMPACT_SCALE),
         "fips199_to_impact": dict(FIPS199_TO_IMPACT),
-        "factors": {name: dict(f) for name, f in FACTORS.items()},
+        "factors": {name: f.copy() for name, f in FACTORS.items()},
         "impact_wording": dict(IMPACT_WORDING),
     }

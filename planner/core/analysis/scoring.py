@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from .context import AnalysisContext
 from .findings import Finding, Mitigation, ObjectRef, risk_of, shift
@@ -24,7 +25,7 @@ from .method import FACTORS, FIPS199_TO_IMPACT, IMPACT_WORDING
 from .rules.rule import Hit, Rule
 
 
-def fingerprint(rule: str, objects: Iterable[ObjectRef], identity: dict) -> str:
+def fingerprint(rule: str, objects: Iterable[ObjectRef], identity: dict[str, Any]) -> str:
     refs = sorted(f"{o.kind}:{o.id}" for o in objects)
     payload = json.dumps([rule, refs, identity], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
@@ -33,7 +34,7 @@ def fingerprint(rule: str, objects: Iterable[ObjectRef], identity: dict) -> str:
 def impact_of(rule: Rule, hit: Hit, ctx: AnalysisContext) -> tuple[str, str]:
     """(impact level, the sentence explaining it)."""
     fips, vm, count = ctx.high_water(hit.at_risk, rule.objective)
-    if fips is None:
+    if fips is None or vm is None:  # vm holds the level whenever there is one
         impact = rule.default_impact
         return impact, IMPACT_WORDING["uncategorized"].format(impact=impact)
     impact = FIPS199_TO_IMPACT[fips]
@@ -47,7 +48,7 @@ def likelihood_of(
     rule: Rule, hit: Hit, ctx: AnalysisContext, mitigations: Sequence[Mitigation]
 ) -> tuple[str, list[str]]:
     """(likelihood level, the factor sentences that moved it), in the order applied."""
-    level, factors = rule.base_likelihood, []
+    level, factors = rule.base_likelihood, list[str]()
     for name in rule.likelihood_factors:
         spec = FACTORS[name]
         if name == "internet_exposure":

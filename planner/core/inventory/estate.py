@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(slots=True)
@@ -175,10 +176,10 @@ class Estate:
     appliances: dict[str, Appliance]
     datastores: dict[str, Datastore]
     vms: dict[str, Vm]
-    source: dict | None = None
+    source: dict[str, Any] | None = None
 
 
-def _devices(items: list[dict]) -> list[Device]:
+def _devices(items: list[dict[str, Any]]) -> list[Device]:
     return [Device(d["kind"], d["connected"], d["in_use"]) for d in items]
 
 
@@ -186,7 +187,7 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-def estate_from_document(doc: dict, today: dt.date | None = None) -> Estate:
+def estate_from_document(doc: dict[str, Any], today: dt.date | None = None) -> Estate:
     """Typed objects from a normalized, validated document."""
     p = doc["policy"]
     policy = Policy(

@@ -19,15 +19,28 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from marshmallow import Schema, fields
+
 from . import schema as s
 from .validate import InventoryError, Problem, _Problems, compile_schema, validate_document
 
 _PATCH_KEYS = {"schema", "as_of", "source", "policy", "delete", *s.COLLECTIONS}
-_OBJECT_SCHEMAS = {name: s.InventorySchema._declared_fields[name].inner.nested for name in s.COLLECTIONS}
+
+
+def _object_schema(collection: str) -> type[Schema]:
+    """The schema of one collection's objects: the ``Nested`` in ``InventorySchema``'s ``List``."""
+    field = s.InventorySchema._declared_fields[collection]
+    inner = field.inner if isinstance(field, fields.List) else None
+    if isinstance(inner, fields.Nested) and isinstance(inner.nested, type):
+        return inner.nested
+    raise TypeError(f"InventorySchema.{collection} is not a list of nested objects")  # pragma: no cover
+
+
+_OBJECT_SCHEMAS = {name: _object_schema(name) for name in s.COLLECTIONS}
 _PATH = re.compile(r"^(\w+)\[(\d+)\](.*)$")
 
 
-def apply_patch(current: dict, patch: Any) -> dict:
+def apply_patch(current: dict[str, Any], patch: Any) -> dict[str, Any]:
     """Merge ``patch`` into the normalized document ``current``; return the new normalized document.
 
     Raises :class:`InventoryError` with every problem; ``current`` is not modified.
@@ -41,7 +54,7 @@ def apply_patch(current: dict, patch: Any) -> dict:
     if "schema" in patch and patch["schema"] != s.SCHEMA_ID:
         problems.add("schema", f"expected {s.SCHEMA_ID!r}, got {patch['schema']!r}")
 
-    upserts: dict[str, list[dict]] = {}
+    upserts: dict[str, list[Any]] = {}
     for name in s.COLLECTIONS:
         items = patch.get(name, [])
         if type(items) is not list:
@@ -59,7 +72,7 @@ def apply_patch(current: dict, patch: Any) -> dict:
                 seen.setdefault(item["id"], i)
         upserts[name] = items
 
-    deletes: dict[str, set] = {}
+    deletes: dict[str, set[str]] = {}
     raw_delete = patch.get("delete", {})
     if type(raw_delete) is not dict:
         problems.add("delete", "expected an object mapping collection names to arrays of ids")
@@ -84,10 +97,10 @@ def apply_patch(current: dict, patch: Any) -> dict:
     if problems:
         raise InventoryError(problems.finish())
 
-    merged: dict = {"schema": s.SCHEMA_ID}
+    merged: dict[str, Any] = {"schema": s.SCHEMA_ID}
     for key in ("as_of", "source", "policy"):
         merged[key] = patch[key] if key in patch else current[key]
-    origins: dict[str, list] = {}
+    origins: dict[str, list[str]] = {}
     for name in s.COLLECTIONS:
         by_id = {o["id"]: (i, o) for i, o in enumerate(upserts.get(name, []))}
         gone = deletes.get(name, set())
@@ -114,7 +127,7 @@ def apply_patch(current: dict, patch: Any) -> dict:
         raise InventoryError([_relocate(p, origins) for p in exc.problems]) from None
 
 
-def _relocate(problem: Problem, origins: dict[str, list]) -> Problem:
+def _relocate(problem: Problem, origins: dict[str, list[str]]) -> Problem:
     """Rewrite a merged-document path into a patch path (or a stored object's)."""
     m = _PATH.match(problem.path)
     if not m or m.group(1) not in origins:

@@ -12,6 +12,8 @@ Unknown fields are rejected everywhere except under ``tags``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import RAISE, Schema, fields, validate
 
 SCHEMA_ID = "virtplan.inventory/v1"
@@ -41,20 +43,20 @@ ID_LENGTH = validate.Length(min=1, max=200)
 VERSION_PATTERN = r"^[0-9]+(\.[0-9]+)*$"
 
 
-def _id(**kw):
+def _id(**kw: Any) -> fields.String:
     return fields.String(required=True, validate=ID_LENGTH, **kw)
 
 
-def _ref(**kw):
+def _ref(**kw: Any) -> fields.String:
     """A reference to another object's id; ``null`` means absent."""
     return fields.String(load_default=None, allow_none=True, validate=ID_LENGTH, **kw)
 
 
-def _name():
+def _name() -> fields.String:
     return fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
-def _tags():
+def _tags() -> fields.Dict:
     return fields.Dict(
         keys=fields.String(validate=validate.Length(min=1, max=200)),
         values=fields.String(validate=validate.Length(max=2000)),
@@ -62,7 +64,7 @@ def _tags():
     )
 
 
-def _unknown_bool():
+def _unknown_bool() -> fields.Boolean:
     """A protection whose absence means "unknown" (reported as a gap)."""
     return fields.Boolean(load_default=None, allow_none=True)
 

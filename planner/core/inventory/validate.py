@@ -20,9 +20,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from marshmallow import Schema, fields, validate
 
@@ -39,7 +39,7 @@ class Problem:
     path: str
     message: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str]:
         return {"path": self.path, "message": self.message}
 
     def __str__(self) -> str:
@@ -56,7 +56,7 @@ class InventoryError(ValueError):
         super().__init__(f"invalid inventory: {head}{more}")
 
 
-class _Problems(list):
+class _Problems(list[Problem]):
     """A list of problems that stops growing at MAX_PROBLEMS, counting the rest."""
 
     dropped = 0
@@ -76,14 +76,23 @@ class _Problems(list):
 
 _INVALID = object()
 
+
+class _ProblemSink(Protocol):
+    """Where a checker reports: :class:`_Problems`, or :class:`_Silent` on the fast path."""
+
+    def add(self, path: str, message: str) -> None: ...
+
+
 #: A JSON path, built lazily: "" for the document, else (parent path, key).
 #: Rendering it only when a problem is found keeps valid documents fast.
 Path = Any
-Checker = Callable[[Any, Path, "_Problems"], Any]
+Checker = Callable[[Any, Path, _ProblemSink], Any]
+#: One of a field's validators, compiled: an error message or None.
+Rule = Callable[[Any], str | None]
 
 
 def render_path(path: Path) -> str:
-    parts = []
+    parts: list[str] = []
     while path != "":
         path, key = path
         parts.append(f"[{key}]" if type(key) is int else f".{key}")
@@ -108,65 +117,78 @@ def _type_name(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def _value_rules(field: fields.Field) -> tuple[Callable[[Any], str | None], ...]:
+def _value_rules(field: fields.Field[Any]) -> tuple[Rule, ...]:
     """Turn a field's marshmallow validators into checks returning an error or None."""
-    rules = []
+    rules: list[Rule] = []
     for v in field.validators:
         if isinstance(v, validate.Length):
             lo, hi = v.min, v.max
 
-            def rule(x, lo=lo, hi=hi):
+            def length(x: Any, lo: int | None = lo, hi: int | None = hi) -> str | None:
                 n = len(x)
                 if (lo is not None and n < lo) or (hi is not None and n > hi):
                     if hi is None:
                         return f"expected at least {lo} characters, got {n}"
                     return f"expected {lo or 0} to {hi} characters, got {n}"
                 return None
+
+            rules.append(length)
         elif isinstance(v, validate.OneOf):
             choices = frozenset(v.choices)
             shown = ", ".join(str(c) for c in v.choices)
 
-            def rule(x, choices=choices, shown=shown):
+            def one_of(x: Any, choices: frozenset[Any] = choices, shown: str = shown) -> str | None:
                 if x in choices and type(x) is not bool:
                     return None
                 return f"expected one of: {shown}; got {_describe(x)}"
+
+            rules.append(one_of)
         elif isinstance(v, validate.Equal):
 
-            def rule(x, want=v.comparable):
+            def equal(x: Any, want: Any = v.comparable) -> str | None:
                 return None if x == want else f"expected {want!r}, got {_describe(x)}"
+
+            rules.append(equal)
         elif isinstance(v, validate.Range):
             lo, hi, lo_in, hi_in = v.min, v.max, v.min_inclusive, v.max_inclusive
-            parts = []
+            parts: list[str] = []
             if lo is not None:
                 parts.append(f"{'≥' if lo_in else '>'} {lo}")
             if hi is not None:
                 parts.append(f"{'≤' if hi_in else '<'} {hi}")
             wanted = " and ".join(parts)
 
-            def rule(x, lo=lo, hi=hi, lo_in=lo_in, hi_in=hi_in, wanted=wanted):
+            def in_range(
+                x: Any, lo: Any = lo, hi: Any = hi, lo_in: bool = lo_in, hi_in: bool = hi_in, wanted: str = wanted
+            ) -> str | None:
                 if lo is not None and (x < lo if lo_in else x <= lo):
                     return f"expected a value {wanted}, got {x}"
                 if hi is not None and (x > hi if hi_in else x >= hi):
                     return f"expected a value {wanted}, got {x}"
                 return None
+
+            rules.append(in_range)
         elif isinstance(v, validate.Regexp):
             pattern = re.compile(v.regex.pattern)
 
-            def rule(x, pattern=pattern):
+            def matches(x: Any, pattern: re.Pattern[Any] = pattern) -> str | None:
                 if pattern.match(x):
                     return None
                 return f"expected text matching {pattern.pattern}, got {_describe(x)}"
+
+            rules.append(matches)
         else:  # pragma: no cover - a schema author added a validator we do not compile
             raise TypeError(f"cannot compile validator {v!r} on field {field.name}")
-        rules.append(rule)
     return tuple(rules)
 
 
-def _scalar(types: tuple[type, ...], expected: str, rules: tuple, convert=None) -> Checker:
+def _scalar(
+    types: tuple[type, ...], expected: str, rules: tuple[Rule, ...], convert: Callable[[Any], Any] | None = None
+) -> Checker:
     """A checker for a JSON scalar of one of ``types``, then the field's rules."""
     accepted = frozenset(types)
 
-    def check(value, path, problems):
+    def check(value: Any, path: Path, problems: _ProblemSink) -> Any:
         if type(value) not in accepted or (type(value) is float and not math.isfinite(value)):
             problems.add(render_path(path), f"expected {expected}, got {_type_name(value)}")
             return _INVALID
@@ -184,7 +206,7 @@ def _scalar(types: tuple[type, ...], expected: str, rules: tuple, convert=None) 
     return check
 
 
-def _date(value, path, problems):
+def _date(value: Any, path: Path, problems: _ProblemSink) -> Any:
     if type(value) is str and len(value) == 10:
         try:
             dt.date.fromisoformat(value)
@@ -195,7 +217,7 @@ def _date(value, path, problems):
     return _INVALID
 
 
-def _datetime(value, path, problems):
+def _datetime(value: Any, path: Path, problems: _ProblemSink) -> Any:
     if type(value) is str:
         try:
             dt.datetime.fromisoformat(value)
@@ -207,11 +229,11 @@ def _datetime(value, path, problems):
 
 
 def _list_of(inner: Checker) -> Checker:
-    def check(value, path, problems):
+    def check(value: Any, path: Path, problems: _ProblemSink) -> Any:
         if type(value) is not list:
             problems.add(render_path(path), f"expected an array, got {_type_name(value)}")
             return _INVALID
-        out = []
+        out: list[Any] = []
         ok = True
         for i, item in enumerate(value):
             r = inner(item, (path, i), problems)
@@ -225,7 +247,7 @@ def _list_of(inner: Checker) -> Checker:
 
 
 def _dict_of(keys: Checker, values: Checker) -> Checker:
-    def check(value, path, problems):
+    def check(value: Any, path: Path, problems: _ProblemSink) -> Any:
         if type(value) is not dict:
             problems.add(render_path(path), f"expected an object, got {_type_name(value)}")
             return _INVALID
@@ -239,11 +261,11 @@ def _dict_of(keys: Checker, values: Checker) -> Checker:
     return check
 
 
-def _with_rules(base: Checker, rules: tuple) -> Checker:
+def _with_rules(base: Checker, rules: tuple[Rule, ...]) -> Checker:
     if not rules:
         return base
 
-    def check(value, path, problems):
+    def check(value: Any, path: Path, problems: _ProblemSink) -> Any:
         out = base(value, path, problems)
         if out is not _INVALID:
             for rule in rules:
@@ -256,7 +278,7 @@ def _with_rules(base: Checker, rules: tuple) -> Checker:
     return check
 
 
-def compile_field(field: fields.Field) -> Checker:
+def compile_field(field: fields.Field[Any]) -> Checker:
     """The checker for one marshmallow field's value (not its presence)."""
     rules = _value_rules(field)
     if isinstance(field, fields.Nested):
@@ -265,6 +287,8 @@ def compile_field(field: fields.Field) -> Checker:
     if isinstance(field, fields.List):
         return _with_rules(_list_of(compile_field(field.inner)), rules)
     if isinstance(field, fields.Dict):
+        if field.key_field is None or field.value_field is None:  # pragma: no cover - a schema author's omission
+            raise TypeError(f"cannot compile {field!r}: a Dict needs keys= and values= (free-form data is unchecked)")
         return _with_rules(_dict_of(compile_field(field.key_field), compile_field(field.value_field)), rules)
     if isinstance(field, fields.Boolean):
         return _scalar((bool,), "true or false", rules)
@@ -296,7 +320,7 @@ def compile_schema(schema_cls: type[Schema]) -> Checker:
     )
     known = frozenset(declared)
 
-    def check(value, path, problems):
+    def check(value: Any, path: Path, problems: _ProblemSink) -> Any:
         if type(value) is not dict:
             problems.add(render_path(path), f"expected an object, got {_type_name(value)}")
             return _INVALID
@@ -306,7 +330,7 @@ def compile_schema(schema_cls: type[Schema]) -> Checker:
             for key in value:
                 if key not in known:
                     problems.add(render_path((path, key)), "unknown field (free-form data belongs under tags)")
-        out = {}
+        out: dict[str, Any] = {}
         get = value.get
         for name, checker, required, allow_none, default, default_callable in plan:
             v = get(name, _MISSING)
@@ -353,11 +377,11 @@ class _Silent:
     """A problems sink for checkers the fast path borrows (it never reports)."""
 
     @staticmethod
-    def add(path, message):
+    def add(path: str, message: str) -> None:
         pass
 
 
-def _inline_test(field: fields.Field, var: str, ns: dict, tag: str) -> tuple[str, str] | None:
+def _inline_test(field: fields.Field[Any], var: str, ns: dict[str, Any], tag: str) -> tuple[str, str] | None:
     """(condition, value expression) testing a scalar field inline, or None if it has no fast form."""
     if isinstance(field, (fields.Nested, fields.List, fields.Dict, fields.Date, fields.DateTime)):
         return None
@@ -395,24 +419,24 @@ def _inline_test(field: fields.Field, var: str, ns: dict, tag: str) -> tuple[str
     return " and ".join(conds), value
 
 
-def _fast_field(field: fields.Field) -> Callable[[Any], Any]:
+def _fast_field(field: fields.Field[Any]) -> Callable[[Any], Any]:
     """A silent checker for one field's (non-null) value: normalized value or _INVALID."""
     if isinstance(field, fields.Nested) and not field.validators:
         return _fast_schema(field.nested if isinstance(field.nested, type) else type(field.nested))
     if isinstance(field, fields.List) and not field.validators:
         inner = _fast_field(field.inner)
 
-        def check_list(value):
+        def check_list(value: Any) -> Any:
             if type(value) is not list:
                 return _INVALID
             out = [inner(x) for x in value]
             return _INVALID if _INVALID in out else out
 
         return check_list
-    if isinstance(field, fields.Dict) and not field.validators:
+    if isinstance(field, fields.Dict) and not field.validators and field.key_field and field.value_field:
         keys, values = _fast_field(field.key_field), _fast_field(field.value_field)
 
-        def check_dict(value):
+        def check_dict(value: Any) -> Any:
             if type(value) is not dict:
                 return _INVALID
             for k, x in value.items():
@@ -421,13 +445,14 @@ def _fast_field(field: fields.Field) -> Callable[[Any], Any]:
             return dict(value)
 
         return check_dict
-    ns: dict = {"_isfinite": math.isfinite, "_INVALID": _INVALID}
+    ns: dict[str, Any] = {"_isfinite": math.isfinite, "_INVALID": _INVALID}
     inline = _inline_test(field, "v", ns, "r")
     if inline is not None:
         cond, value = inline
         # Code generated from our own schema's fields, never from input.
         exec(f"def check(v):\n    return {value} if {cond} else _INVALID\n", ns)  # noqa: S102
-        return ns["check"]
+        check: Callable[[Any], Any] = ns["check"]
+        return check
     full = compile_field(field)
     return lambda value: full(value, "", _Silent)
 
@@ -440,7 +465,7 @@ def _fast_schema(schema_cls: type[Schema]) -> Callable[[Any], Any]:
     if schema_cls in _fast_compiled:
         return _fast_compiled[schema_cls]
     declared = schema_cls._declared_fields
-    ns: dict = {
+    ns: dict[str, Any] = {
         "_INVALID": _INVALID,
         "_MISSING": _MISSING,
         "_isfinite": math.isfinite,
@@ -488,14 +513,15 @@ def _fast_schema(schema_cls: type[Schema]) -> Callable[[Any], Any]:
             lines.append(f"        out[{key}] = r")
     lines.append("    return out")
     exec("\n".join(lines) + "\n", ns)  # noqa: S102 -- generated from the schema, never from input
-    _fast_compiled[schema_cls] = ns["check"]
-    return ns["check"]
+    check: Callable[[Any], Any] = ns["check"]
+    _fast_compiled[schema_cls] = check
+    return check
 
 
 _fast_document = _fast_schema(s.InventorySchema)
 
 
-def _objects(doc: Any, coll: str) -> list:
+def _objects(doc: Any, coll: str) -> list[Any]:
     items = doc.get(coll) if type(doc) is dict else None
     return items if type(items) is list else []
 
@@ -507,7 +533,7 @@ def _check_identities(doc: Any, problems: _Problems) -> None:
     input then), so a caller sees reference problems and field problems in
     one answer; whatever is not a well-formed id is skipped here.
     """
-    ids: dict[str, set] = {}
+    ids: dict[str, Collection[str]] = {}
     for coll in s.COLLECTIONS:
         seen: dict[str, int] = {}
         for i, obj in enumerate(_objects(doc, coll)):
@@ -524,12 +550,12 @@ def _check_identities(doc: Any, problems: _Problems) -> None:
         if type(value) is str and value not in ids[target]:
             problems.add(path, f"no {target[:-1]} with id {_describe(value)} in {target}")
 
-    def each(coll: str):
+    def each(coll: str) -> Iterator[tuple[int, dict[str, Any]]]:
         for i, obj in enumerate(_objects(doc, coll)):
             if type(obj) is dict:
                 yield i, obj
 
-    def listed(obj: dict, key: str) -> list:
+    def listed(obj: dict[str, Any], key: str) -> list[Any]:
         items = obj.get(key)
         return items if type(items) is list else []
 
@@ -559,7 +585,7 @@ def _check_identities(doc: Any, problems: _Problems) -> None:
                 check(f"vms[{i}].disks[{j}].datastore", disk.get("datastore"), "datastores")
 
 
-def _fill_defaults(doc: dict) -> None:
+def _fill_defaults(doc: dict[str, Any]) -> None:
     """Defaults that depend on other fields (the schema cannot state them)."""
     if doc["policy"] is None:
         doc["policy"] = {k: (dict(v) if isinstance(v, dict) else v) for k, v in s.POLICY_DEFAULTS.items()}
@@ -568,7 +594,7 @@ def _fill_defaults(doc: dict) -> None:
             a["filtering"] = a["kind"] in s.FILTERING_BY_DEFAULT
 
 
-def validate_document(document: Any) -> dict:
+def validate_document(document: Any) -> dict[str, Any]:
     """Check ``document`` against the contract; return it normalized.
 
     Raises :class:`InventoryError` listing every problem found (up to
@@ -583,8 +609,9 @@ def validate_document(document: Any) -> dict:
     _check_identities(document if doc is _INVALID else doc, problems)
     if problems or doc is _INVALID:
         raise InventoryError(problems.finish())
-    _fill_defaults(doc)
-    return doc
+    normalized: dict[str, Any] = doc  # the checkers' output for a valid document is always an object
+    _fill_defaults(normalized)
+    return normalized
 
 
 def problems_of(document: Any) -> list[Problem]:

@@ -89,15 +89,34 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Any, TypedDict
 
 from planner.core.analysis import analyze
 from planner.core.inventory.estate import Estate
 
 from . import reasons
-from .advisor import Advisor
+from .advisor import Advisor, PinnedViolation
 from .ledger import Ledger
 
-__all__ = ["Placement", "advise", "apply_placement"]
+__all__ = ["Conflict", "Move", "PinnedViolation", "Placement", "Unplaced", "advise", "apply_placement"]
+
+
+class Unplaced(TypedDict):
+    vm: str
+    reason: str
+
+
+#: ``from`` is a Python keyword, hence the functional form.
+Move = TypedDict("Move", {"vm": str, "from": str | None, "to": str, "reason": str})
+
+
+class Conflict(TypedDict):
+    """A host still mixing zones, the VMs that do not belong, and why they stay."""
+
+    host: str
+    zones: list[str]
+    vms: list[str]
+    reason: str
 
 
 @dataclass(slots=True)
@@ -111,14 +130,14 @@ class Placement:
     """
 
     placement: dict[str, str]
-    unplaced: list[dict]
-    moves: list[dict]
-    findings_before: dict | None = None
-    findings_after: dict | None = None
-    conflicts: list[dict] = field(default_factory=list)
-    pinned_violations: list[dict] = field(default_factory=list)
+    unplaced: list[Unplaced]
+    moves: list[Move]
+    findings_before: dict[str, dict[str, int]] | None = None
+    findings_after: dict[str, dict[str, int]] | None = None
+    conflicts: list[Conflict] = field(default_factory=list)
+    pinned_violations: list[PinnedViolation] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "placement": dict(self.placement),
             "unplaced": [dict(u) for u in self.unplaced],
@@ -157,14 +176,15 @@ def advise(estate: Estate, *, findings: bool = True) -> Placement:
     left = advisor.place_all()
     vms, hosts = ledger.vms, ledger.hosts
 
-    placement = {vm.id: hosts[ledger.where[v]].id for v, vm in enumerate(vms) if ledger.where[v] is not None}
-    unplaced = []
+    placement = {vm.id: hosts[i].id for v, vm in enumerate(vms) if (i := ledger.where[v]) is not None}
+    unplaced: list[Unplaced] = []
     for v in sorted(left):
         why = reasons.unplaced(ledger, v)
-        if ledger.origin[v] is not None:
-            why = f"removed from {hosts[ledger.origin[v]].id} ({advisor.why[v]}); {why}"
+        origin = ledger.origin[v]
+        if origin is not None:
+            why = f"removed from {hosts[origin].id} ({advisor.why[v]}); {why}"
         unplaced.append({"vm": vms[v].id, "reason": why})
-    moves = []
+    moves: list[Move] = []
     for v, vm in enumerate(vms):
         to, was = ledger.where[v], ledger.origin[v]
         if to is None or to == was:
@@ -173,19 +193,19 @@ def advise(estate: Estate, *, findings: bool = True) -> Placement:
         if ledger.is_misfit[v]:
             why += f"; no conflict-free host has room for it, and {hosts[to].id} mixes zones already"
         moves.append({"vm": vm.id, "from": None if was is None else hosts[was].id, "to": hosts[to].id, "reason": why})
-    conflicts = []
+    conflicts: list[Conflict] = []
     for h in sorted(ledger.mixed):
         residents = sorted(ledger.residents[h])
         strays = [v for v in residents if ledger.is_misfit[v]]
-        why = [reasons.stays_mixed(ledger, v) for v in strays[:3]]
+        stay_reasons = [reasons.stays_mixed(ledger, v) for v in strays[:3]]
         if len(strays) > 3:
-            why.append(f"and {len(strays) - 3} more")
+            stay_reasons.append(f"and {len(strays) - 3} more")
         conflicts.append(
             {
                 "host": hosts[h].id,
-                "zones": sorted({ledger.zone[v] for v in residents if ledger.zone[v] is not None}),
+                "zones": sorted({z for v in residents if (z := ledger.zone[v]) is not None}),
                 "vms": [vms[v].id for v in strays],
-                "reason": "; ".join(why),
+                "reason": "; ".join(stay_reasons),
             }
         )
     result = Placement(placement, unplaced, moves, conflicts=conflicts, pinned_violations=advisor.pinned_violations)

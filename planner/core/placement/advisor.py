@@ -8,6 +8,9 @@ module is its code, pass by pass: :meth:`Advisor.settle` (keep what may stay),
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypedDict
+
 from .ledger import EMPTY, Ledger
 from .reasons import number
 
@@ -16,7 +19,19 @@ from .reasons import number
 REPAIR_SWEEPS = 3
 
 
-def _size(ledger: Ledger):
+class PinnedViolation(TypedDict):
+    """A hard constraint that pinned VMs break on their own (they stay regardless)."""
+
+    host: str
+    vms: list[str]
+    reason: str
+
+
+#: Does a VM of this zone (None: no zone) take the colour a host is given?
+ColourTest = Callable[[str | None], bool]
+
+
+def _size(ledger: Ledger) -> Callable[[int], tuple[float, int, int]]:
     return lambda v: (-ledger.mem[v], -ledger.cpu[v], v)
 
 
@@ -27,7 +42,7 @@ class Advisor:
         self.why: dict[int, str] = {}
         #: VMs that must get a host (evicted on a hard constraint, or never placed).
         self.homeless: list[int] = []
-        self.pinned_violations: list[dict] = []
+        self.pinned_violations: list[PinnedViolation] = []
         #: Description of the zones each host serves after settling ("dmz", "trust 2-3").
         self.colour_text: list[str | None] = [None] * len(ledger.hosts)
 
@@ -54,17 +69,19 @@ class Advisor:
             if vms:
                 self._settle_host(i, vms)
 
-    def _colour(self, i: int, vms: list[int]):
+    def _colour(self, i: int, vms: list[int]) -> tuple[ColourTest, str | None]:
         """A test "is this zone the host's colour", and its description."""
         ld = self.ledger
         d = ld.dedicated[i]
         if d is not None:
             return (lambda z: z == d), d
-        score: dict = {}
+        # Candidate colours: zones (forbid) or the low end of a trust window (adjacent).
+        score: dict[str | int, tuple[int, int]] = {}
         for v in vms:
             z = ld.zone[v]
             if z is None:
                 continue
+            cands: tuple[str | int, ...]
             if ld.forbid:
                 cands = (z,)
             else:
@@ -76,7 +93,7 @@ class Advisor:
         if not score:
             return (lambda z: True), None
         best = min(score, key=lambda c: (-score[c][0], -score[c][1], c))
-        if ld.forbid:
+        if isinstance(best, str):  # policy forbid
             return (lambda z: z is None or z == best), best
         return (lambda z: z is None or best <= ld.trust[z] <= best + 1), f"trust levels {best}-{best + 1}"
 
@@ -92,9 +109,11 @@ class Advisor:
         self._pinned_checks(i, pinned)
         first_of: dict[str, int] = {}
         for v in pinned:
-            if ld.group[v] is not None:
-                first_of.setdefault(ld.group[v], v)
-        fit, misfit = [], []
+            g = ld.group[v]
+            if g is not None:
+                first_of.setdefault(g, v)
+        fit: list[int] = []
+        misfit: list[int] = []
         for v in vms:
             if ld.pinned[v]:
                 continue
@@ -110,7 +129,7 @@ class Advisor:
             else:
                 misfit.append(v)
                 self.why[v] = f"zone {z} conflicts with {'zone' if ld.forbid else 'the'} {colour} on {host}"
-        kept = []
+        kept: list[int] = []
         for v in fit + misfit:
             g = ld.group[v]
             if g is not None and g in first_of:
@@ -128,7 +147,7 @@ class Advisor:
                 (v for v in kept if v not in misfits), key=size
             )
             ceiling = self._ceiling_text(i, cpu, mem)
-            dropped = set()
+            dropped: set[int] = set()
             for v in order:
                 if not self._over(i, cpu, mem):
                     break
@@ -157,7 +176,10 @@ class Advisor:
         """Record what the pinned VMs of host ``i`` break on their own (they stay regardless)."""
         ld = self.ledger
         host, d = ld.hosts[i].id, ld.dedicated[i]
-        ids = lambda vs: [ld.vms[v].id for v in vs]  # noqa: E731
+
+        def ids(vs: list[int]) -> list[str]:
+            return [ld.vms[v].id for v in vs]
+
         if d is not None:
             strangers = [v for v in pinned if ld.zone[v] != d]
             if strangers:
@@ -170,8 +192,9 @@ class Advisor:
                 )
         groups: dict[str, list[int]] = {}
         for v in pinned:
-            if ld.group[v] is not None:
-                groups.setdefault(ld.group[v], []).append(v)
+            g = ld.group[v]
+            if g is not None:
+                groups.setdefault(g, []).append(v)
         for g, members in sorted(groups.items()):
             if len(members) > 1:
                 self.pinned_violations.append(
@@ -215,8 +238,8 @@ class Advisor:
         work = self.homeless + [
             v for v in range(len(ld.vms)) if ld.is_misfit[v] and not ld.pinned[v] and ld.where[v] is not None
         ]
-        quota, opened = self._quotas(), {}
-        left = []
+        quota, opened = self._quotas(), dict[str, int]()
+        left: list[int] = []
         for v in sorted(set(work), key=_size(ld)):
             here, z = ld.where[v], ld.zone[v]
             if here is not None:
@@ -297,30 +320,31 @@ class Advisor:
             if not changed:
                 break
 
-    def _options(self, h: int) -> list[tuple[tuple, list[int], list[int], str]]:
+    def _options(self, h: int) -> list[tuple[tuple[int, int, str], list[int], list[int], str]]:
         """(cost, VMs that stay, VMs that leave, colour text) for each colour host ``h`` could take."""
         ld = self.ledger
         residents = list(ld.residents[h])
         d = ld.dedicated[h]
+        tests: list[tuple[ColourTest, str]]
         if d is not None:
             tests = [((lambda z: z == d), d)]
         elif ld.forbid:
-            zones = sorted({ld.zone[v] for v in residents if ld.zone[v] is not None})
-            tests = [((lambda z, c=c: z is None or z == c), c) for c in zones]
+            zones = sorted({z for v in residents if (z := ld.zone[v]) is not None})
+
+            def zone_test(c: str) -> ColourTest:
+                return lambda z: z is None or z == c
+
+            tests = [(zone_test(c), c) for c in zones]
         else:
             lows = sorted(
-                {
-                    t
-                    for v in residents
-                    if ld.zone[v] is not None
-                    for t in (ld.trust[ld.zone[v]] - 1, ld.trust[ld.zone[v]])
-                }
+                {t for v in residents if (z := ld.zone[v]) is not None for t in (ld.trust[z] - 1, ld.trust[z])}
             )
-            tests = [
-                ((lambda z, lo=lo: z is None or lo <= ld.trust[z] <= lo + 1), f"trust levels {lo}-{lo + 1}")
-                for lo in lows
-            ]
-        out = []
+
+            def window_test(lo: int) -> ColourTest:
+                return lambda z: z is None or lo <= ld.trust[z] <= lo + 1
+
+            tests = [(window_test(lo), f"trust levels {lo}-{lo + 1}") for lo in lows]
+        out: list[tuple[tuple[int, int, str], list[int], list[int], str]] = []
         for test, text in tests:
             stay = [v for v in residents if test(ld.zone[v])]
             leave = [v for v in residents if not test(ld.zone[v])]
@@ -340,7 +364,7 @@ class Advisor:
                 ld.remove(v)
             for v in stay:
                 ld.place(v, h, False)
-            reasons = {}
+            reasons: dict[int, str] = {}
             for v in sorted(leave, key=_size(ld)):
                 i = self.find_clean(v, exclude=h)
                 if i is None:

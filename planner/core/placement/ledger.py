@@ -33,7 +33,13 @@ from planner.core.inventory.estate import Estate
 #: high-impact co-residency before settling for the roomiest (bounds the work).
 EXPOSURE_LOOKAHEAD = 16
 
-EMPTY = ("e",)
+#: A heap class of hosts: ("d", zone) dedicated, ("z", zone) serving a zone
+#: (forbid), ("r", low, high) serving a trust range (adjacent), EMPTY.
+HostClass = tuple[str | int, ...]
+#: A heap entry: (-freeness, host index, the host's version when filed).
+HeapEntry = tuple[float, int, int]
+
+EMPTY: HostClass = ("e",)
 
 
 class Ledger:
@@ -75,7 +81,7 @@ class Ledger:
         self.n_high = [0] * nh
         self.residents: list[dict[int, None]] = [{} for _ in range(nh)]
         self.version = [0] * nh
-        self.heaps: dict[tuple, list] = {}
+        self.heaps: dict[HostClass, list[HeapEntry]] = {}
         self._journal: list[tuple[str, int, int, bool]] = []
         self._journal_on = False
         self._tick = count()
@@ -143,7 +149,7 @@ class Ledger:
         """Would VM ``v`` on host ``i`` make an internet-facing / high-impact pair?"""
         return (self.exposed[v] and self.n_high[i] > 0) or (self.high[v] and self.n_exposed[i] > 0)
 
-    def key(self, i: int) -> tuple:
+    def key(self, i: int) -> HostClass:
         """The heap class of host ``i`` (see the module docstring)."""
         d = self.dedicated[i]
         if d is not None:
@@ -157,7 +163,7 @@ class Ledger:
         levels = [self.trust[z] for z in fz]
         return ("r", min(levels), max(levels))
 
-    def keys_for(self, v: int) -> list[tuple]:
+    def keys_for(self, v: int) -> list[HostClass]:
         """The classes of hosts VM ``v`` can join as a fit (empty hosts apart)."""
         z = self.zone[v]
         if z is None:
@@ -194,6 +200,8 @@ class Ledger:
 
     def remove(self, v: int) -> None:
         i, misfit = self.where[v], self.is_misfit[v]
+        if i is None:
+            raise ValueError(f"VM {self.vms[v].id} is not placed; there is nothing to remove")
         self.where[v] = None
         self.is_misfit[v] = False
         self.used_cpu[i] -= self.cpu[v]
@@ -242,7 +250,7 @@ class Ledger:
         self._journal_on = False
 
     # -- looking for a host --------------------------------------------------------
-    def best_in(self, v: int, keys: Iterable[tuple], exclude: int | None = None) -> int | None:
+    def best_in(self, v: int, keys: Iterable[HostClass], exclude: int | None = None) -> int | None:
         """The best host of the given classes VM ``v`` may join, or None.
 
         Best: adds no exposed co-residency (among the first

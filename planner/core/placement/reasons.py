@@ -38,7 +38,7 @@ def no_room(ledger: Ledger, v: int, candidates: Sequence[int], where: str, none:
         return none or f"no {where}"
     open_ = [i for i in candidates if ledger.dedicated[i] is None or ledger.dedicated[i] == zone]
     if not open_:
-        zones = sorted({ledger.dedicated[i] for i in candidates})
+        zones = sorted({d for i in candidates if (d := ledger.dedicated[i]) is not None})
         subject = "the VM has no zone and" if zone is None else f"zone {zone}:"
         return f"{subject} every {where} is dedicated to another zone ({', '.join(zones)})"
     large = [

@@ -59,7 +59,7 @@ class Answer:
     def answered(self) -> bool:
         return self.value is not None and not (isinstance(self.value, str) and not self.value.strip())
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         out = {"value": self.value}
         for key in ANSWER_KEYS[1:]:
             if getattr(self, key) is not None:
@@ -73,7 +73,7 @@ class AnswersDocument:
     version: str | None = None
     plan: str | None = None
 
-    def to_dict(self, questionnaire_id: str = "virtplan.questionnaire") -> dict:
+    def to_dict(self, questionnaire_id: str = "virtplan.questionnaire") -> dict[str, Any]:
         return {
             "questionnaire": questionnaire_id,
             "version": self.version,
@@ -231,7 +231,7 @@ class DroppedAnswer:
     id: str
     reason: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "reason": self.reason}
 
 
@@ -244,7 +244,7 @@ class CarriedAnswers:
     from_version: str | None = None
     to_version: str | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "from_version": self.from_version,
             "to_version": self.to_version,

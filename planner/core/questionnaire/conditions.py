@@ -36,14 +36,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from planner.core.inventory.estate import Estate, Vm
+
 # ---------------------------------------------------------------- inventory facts
 
 
-def _hosts_of_type(kind: int) -> Callable:
+#: An inventory fact, computed from the estate.
+Fact = Callable[[Estate], Any]
+
+
+def _hosts_of_type(kind: int) -> Fact:
     return lambda e: any(h.hypervisor is not None and h.hypervisor.type == kind for h in e.hosts.values())
 
 
-def _high_water(vm) -> str | None:
+def _high_water(vm: Vm) -> str | None:
     c = vm.categorization
     if c is None:
         return None
@@ -57,7 +63,7 @@ _NETWORK_STORAGE = {"nfs", "iscsi", "fc", "vsan"}
 
 #: Inventory facts a condition may test: name -> (kind, function of the Estate).
 #: kind "flag" is a bool, "set" a set of strings or numbers, "count" an integer.
-INVENTORY_FACTS: dict[str, tuple[str, Callable]] = {
+INVENTORY_FACTS: dict[str, tuple[str, Fact]] = {
     "type1_hypervisor": ("flag", _hosts_of_type(1)),
     "type2_hypervisor": ("flag", _hosts_of_type(2)),
     "hypervisor_products": ("set", lambda e: {h.hypervisor.product for h in e.hosts.values() if h.hypervisor}),
@@ -144,53 +150,53 @@ class Condition:
 class All(Condition):
     parts: tuple[Condition, ...]
 
-    def evaluate(self, ctx, own=None):
+    def evaluate(self, ctx: Context, own: Any = None) -> bool | None:
         values = [p.evaluate(ctx, own) for p in self.parts]
         return False if False in values else (None if None in values else True)
 
-    def to_data(self):
+    def to_data(self) -> dict[str, Any]:
         return {"all": [p.to_data() for p in self.parts]}
 
-    def describe(self):
+    def describe(self) -> str:
         return " and ".join(_paren(p) for p in self.parts)
 
-    def answer_refs(self):
-        return set().union(*(p.answer_refs() for p in self.parts))
+    def answer_refs(self) -> set[str]:
+        return set[str]().union(*(p.answer_refs() for p in self.parts))
 
 
 @dataclass(frozen=True, slots=True)
 class Any_(Condition):
     parts: tuple[Condition, ...]
 
-    def evaluate(self, ctx, own=None):
+    def evaluate(self, ctx: Context, own: Any = None) -> bool | None:
         values = [p.evaluate(ctx, own) for p in self.parts]
         return True if True in values else (None if None in values else False)
 
-    def to_data(self):
+    def to_data(self) -> dict[str, Any]:
         return {"any": [p.to_data() for p in self.parts]}
 
-    def describe(self):
+    def describe(self) -> str:
         return " or ".join(_paren(p) for p in self.parts)
 
-    def answer_refs(self):
-        return set().union(*(p.answer_refs() for p in self.parts))
+    def answer_refs(self) -> set[str]:
+        return set[str]().union(*(p.answer_refs() for p in self.parts))
 
 
 @dataclass(frozen=True, slots=True)
 class Not(Condition):
     part: Condition
 
-    def evaluate(self, ctx, own=None):
+    def evaluate(self, ctx: Context, own: Any = None) -> bool | None:
         value = self.part.evaluate(ctx, own)
         return None if value is None else not value
 
-    def to_data(self):
+    def to_data(self) -> dict[str, Any]:
         return {"not": self.part.to_data()}
 
-    def describe(self):
+    def describe(self) -> str:
         return f"not {_paren(self.part)}"
 
-    def answer_refs(self):
+    def answer_refs(self) -> set[str]:
         return self.part.answer_refs()
 
 
@@ -203,11 +209,11 @@ class Test(Condition):
     """One subject, one operator (or none: truthiness)."""
 
     subject: str  # "answer", "inventory" or "self"
-    name: str | None  # question id or fact name; None for "self"
+    name: str  # question id or fact name; "" for "self"
     operator: str | None
     operand: Any = None
 
-    def evaluate(self, ctx, own=None):
+    def evaluate(self, ctx: Context, own: Any = None) -> bool | None:
         if self.subject == "inventory":
             value = ctx.fact(self.name)
             if value is None:
@@ -223,14 +229,14 @@ class Test(Condition):
                 return None
         return _apply(self.operator, value, self.operand, ctx)
 
-    def to_data(self):
-        out = {} if self.subject == "self" else {self.subject: self.name}
+    def to_data(self) -> dict[str, Any]:
+        out: dict[str, Any] = {} if self.subject == "self" else {self.subject: self.name}
         if self.operator:
             out[self.operator] = self.operand
         return out
 
-    def describe(self):
-        who = {"self": "the answer", "answer": f"the answer to {self.name}"}.get(self.subject)
+    def describe(self) -> str:
+        who = {"self": "the answer", "answer": f"the answer to {self.name}"}.get(self.subject, "")
         if self.subject == "inventory":
             words = _FACT_WORDS.get(self.name)
             if self.operator is None and words:
@@ -240,7 +246,7 @@ class Test(Condition):
             return f"{who} is given"
         return f"{who} {self.operator.replace('_', ' ')} {_show(self.operand)}"
 
-    def answer_refs(self):
+    def answer_refs(self) -> set[str]:
         return {self.name} if self.subject == "answer" else set()
 
 
@@ -287,13 +293,13 @@ def _apply(op: str | None, value: Any, operand: Any, ctx: Context) -> bool:
     if op == "includes":
         return operand in value
     if op == "greater_than":
-        return value > operand
+        return bool(value > operand)
     if op == "less_than":
-        return value < operand
+        return bool(value < operand)
     if op == "at_least":
-        return value >= operand
+        return bool(value >= operand)
     if op == "at_most":
-        return value <= operand
+        return bool(value <= operand)
     if op == "older_than_days":
         day = as_date(value)
         return day is not None and (ctx.as_of - day).days > operand
@@ -335,13 +341,20 @@ class ConditionSyntax:
             return self._combine(All if key == "all" else Any_, value, f"{path}.{key}", own)
         return self._test(data, path, own)
 
-    def _combine(self, kind, items, path, own):
+    def _combine(
+        self,
+        kind: type[All] | type[Any_],
+        items: list[Any],
+        path: str,
+        own: tuple[str, tuple[str, ...]] | None,
+    ) -> Condition | None:
         parts = [self.parse(item, f"{path}[{i}]", own) for i, item in enumerate(items)]
         if not items:
             self.problems.append((path, "expected at least one condition"))
-        return kind(tuple(parts)) if parts and all(parts) else None
+        parsed = [p for p in parts if p is not None]
+        return kind(tuple(parsed)) if parts and len(parsed) == len(parts) else None
 
-    def _test(self, data: dict, path: str, own) -> Test | None:
+    def _test(self, data: dict[str, Any], path: str, own: tuple[str, tuple[str, ...]] | None) -> Test | None:
         unknown = sorted(set(data) - {"answer", "inventory", *OPERATORS})
         if unknown:
             self.problems.append(
@@ -367,7 +380,7 @@ class ConditionSyntax:
                 self.problems.append((path, "a test of the question's own answer needs an operator"))
                 return None
             kind, choices = own
-            subject, name = "self", None
+            subject, name = "self", ""
         elif subjects[0] == "answer":
             name = data["answer"]
             if name not in self.questions:

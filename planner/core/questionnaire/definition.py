@@ -86,8 +86,8 @@ class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that refuses duplicate keys instead of silently keeping the last."""
 
 
-def _mapping_without_duplicates(loader, node, deep=False):
-    seen = set()
+def _mapping_without_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
@@ -132,33 +132,34 @@ class _Checker:
             self.add(f"{path}.{key}".lstrip("."), f"unknown key; expected {', '.join(required + optional)}")
         return all(k in data for k in required)
 
-    def text(self, data: dict, key: str, path: str, default: str | None = None) -> str:
+    def text(self, data: dict[str, Any], key: str, path: str, default: str | None = None) -> str:
         value = data.get(key, default)
         if not isinstance(value, str) or not value.strip():
             self.add(f"{path}.{key}".lstrip("."), "expected non-empty text")
             return ""
         return " ".join(value.split()) if "\n" not in value.strip() else value.strip()
 
-    def string_list(self, data: dict, key: str, path: str) -> list[str]:
+    def string_list(self, data: dict[str, Any], key: str, path: str) -> list[str]:
         value = data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             self.add(f"{path}.{key}".lstrip("."), "expected a list of strings")
             return []
         return value
 
-    def integer(self, data: dict, key: str, path: str, default: int) -> int:
+    def integer(self, data: dict[str, Any], key: str, path: str, default: int) -> int:
         value = data.get(key, default)
         if not isinstance(value, int) or isinstance(value, bool):
             self.add(f"{path}.{key}".lstrip("."), "expected a whole number")
             return default
         return value
 
-    def level(self, data: dict, key: str, path: str) -> str:
+    def level(self, data: dict[str, Any], key: str, path: str) -> str:
         value = data.get(key)
         if value not in LEVELS:
             self.add(f"{path}.{key}".lstrip("."), f"expected one of {', '.join(LEVELS)}")
             return "moderate"
-        return value
+        level: str = value
+        return level
 
 
 def _fail_if(problems: list[tuple[str, str]], name: str) -> None:
@@ -180,7 +181,10 @@ def load_catalog(source: Traversable | Path | None = None) -> Catalog:
         _fail_if(problems, name)
     if data["catalog"] != CATALOG_ID:
         check.add("catalog", f"expected {CATALOG_ID!r}")
-    version = data["version"] if isinstance(data["version"], str) else (check.add("version", "expected a string") or "")
+    version = data["version"]
+    if not isinstance(version, str):
+        check.add("version", "expected a string")
+        version = ""
     controls: dict[str, str] = {}
     if not isinstance(data["controls"], dict):
         check.add("controls", "expected a mapping of control id to official title")
@@ -307,8 +311,18 @@ def load_questionnaire(source: Traversable | Path | None = None) -> Questionnair
     )
 
 
+#: The questions a condition may reference so far: id -> (type, choice values).
+_Known = dict[str, tuple[str, tuple[str, ...]]]
+
+
 def _load_phase(
-    resource, name: str, phase_id: str, catalog: Catalog, known: dict, questions: dict, rule_owner: dict
+    resource: Traversable | Path,
+    name: str,
+    phase_id: str,
+    catalog: Catalog,
+    known: _Known,
+    questions: dict[str, Question],
+    rule_owner: dict[str, str],
 ) -> Phase:
     data = read_yaml(resource, name)
     problems: list[tuple[str, str]] = []
@@ -359,7 +373,16 @@ _WEAK_KEYS = ("when", "title", "likelihood", "likelihood_basis", "impact", "reme
 _WEAK_OPTIONAL = ("rule", "likelihood_factors", "impact_steps", "impact_basis", "references", "controls")
 
 
-def _question(data, path, phase_id, section_id, catalog, known, rule_owner, check: _Checker) -> Question | None:
+def _question(
+    data: Any,
+    path: str,
+    phase_id: str,
+    section_id: str,
+    catalog: Catalog,
+    known: _Known,
+    rule_owner: dict[str, str],
+    check: _Checker,
+) -> Question | None:
     if not check.mapping(data, path, _QUESTION_KEYS, _QUESTION_OPTIONAL):
         return None
     qid = data["id"]
@@ -424,7 +447,7 @@ def _question(data, path, phase_id, section_id, catalog, known, rule_owner, chec
     )
 
 
-def _list(data: dict, key: str, path: str, check: _Checker) -> list:
+def _list(data: dict[str, Any], key: str, path: str, check: _Checker) -> list[Any]:
     value = data.get(key, [])
     if not isinstance(value, list):
         check.add(f"{path}.{key}", "expected a list")
@@ -432,7 +455,7 @@ def _list(data: dict, key: str, path: str, check: _Checker) -> list:
     return value
 
 
-def _choices(data: dict, path: str, qtype: str, check: _Checker) -> tuple[Choice, ...]:
+def _choices(data: dict[str, Any], path: str, qtype: str, check: _Checker) -> tuple[Choice, ...]:
     raw = data.get("choices")
     if qtype not in ("single_choice", "multiple_choice"):
         if raw is not None:
@@ -441,7 +464,7 @@ def _choices(data: dict, path: str, qtype: str, check: _Checker) -> tuple[Choice
     if not isinstance(raw, list) or len(raw) < 2:
         check.add(f"{path}.choices", "expected a list of at least two choices")
         return ()
-    out = []
+    out: list[Choice] = []
     for i, given in enumerate(raw):
         item = given
         if isinstance(given, str):
@@ -458,7 +481,17 @@ def _choices(data: dict, path: str, qtype: str, check: _Checker) -> tuple[Choice
     return tuple(out)
 
 
-def _weak(data, path, qid, covers, catalog: Catalog, syntax, own, rule_owner, check: _Checker) -> WeakAnswer | None:
+def _weak(
+    data: Any,
+    path: str,
+    qid: str,
+    covers: list[str],
+    catalog: Catalog,
+    syntax: ConditionSyntax,
+    own: tuple[str, tuple[str, ...]],
+    rule_owner: dict[str, str],
+    check: _Checker,
+) -> WeakAnswer | None:
     if not check.mapping(data, path, _WEAK_KEYS, _WEAK_OPTIONAL):
         return None
     when = syntax.parse(data["when"], f"{path}.when", own)
@@ -517,7 +550,9 @@ def _weak(data, path, qid, covers, catalog: Catalog, syntax, own, rule_owner, ch
     )
 
 
-def _mitigation(data, path, syntax, own, check: _Checker) -> MitigationRule | None:
+def _mitigation(
+    data: Any, path: str, syntax: ConditionSyntax, own: tuple[str, tuple[str, ...]], check: _Checker
+) -> MitigationRule | None:
     if not check.mapping(data, path, ("rule", "when", "factor"), ("steps",)):
         return None
     if data["rule"] not in TOPOLOGY_RULES:

@@ -112,7 +112,7 @@ def validate_answers(
         message = value_problem(question, value)
         if message:
             problems.append(Problem(f"answers.{qid}", message))
-        elif ev is not None and given[qid].answered and not ev.applicable[qid]:
+        elif ev is not None and given[qid].answered and not ev.applicable[qid] and question.applies_when is not None:
             problems.append(
                 Problem(
                     f"answers.{qid}",
@@ -135,7 +135,7 @@ class SectionProgress:
     answered: int
     applicable: int
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "answered": self.answered, "applicable": self.applicable}
 
 
@@ -147,7 +147,7 @@ class PhaseProgress:
     applicable: int
     sections: tuple[SectionProgress, ...] = ()
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "title": self.title,
@@ -168,7 +168,7 @@ class Progress:
     def complete(self) -> bool:
         return self.answered == self.applicable
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "version": self.version,
             "answered": self.answered,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from typing import Any
 
 from .model import Question, Questionnaire
 
@@ -75,11 +76,11 @@ def blank_answers_yaml(questionnaire: Questionnaire) -> str:
     return "\n".join(out) + "\n"
 
 
-def blank_answers_document(questionnaire: Questionnaire) -> dict:
+def blank_answers_document(questionnaire: Questionnaire) -> dict[str, Any]:
     """The JSON form: informational text, type and choices beside each null value."""
-    answers = {}
+    answers: dict[str, dict[str, Any]] = {}
     for q in questionnaire.questions.values():
-        entry = {"text": q.text, "type": q.type}
+        entry: dict[str, Any] = {"text": q.text, "type": q.type}
         if q.choices:
             entry["choices"] = [c.value for c in q.choices]
         entry.update({"value": None, "comment": None, "evidence": None})

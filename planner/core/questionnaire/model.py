@@ -8,6 +8,7 @@ gives the JSON the API serves as the questionnaire definition.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .conditions import Condition
 
@@ -33,7 +34,7 @@ class Recommendation:
         where = f"§{self.section}" if self.section[:1].isdigit() else self.section
         return f"{self.publication} {where} ({self.id})"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "group": self.group,
@@ -49,10 +50,10 @@ class Catalog:
     version: str
     controls: dict[str, str]
     recommendations: dict[str, Recommendation]
-    groups: dict[str, dict]
+    groups: dict[str, dict[str, Any]]
     publications: dict[str, str]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "catalog": "virtplan.catalog",
             "version": self.version,
@@ -96,7 +97,7 @@ class WeakAnswer:
     controls: tuple[str, ...]
     likelihood_factors: tuple[LikelihoodFactor, ...] = ()
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "when": self.when.to_data(),
             "rule": self.rule,
@@ -124,7 +125,7 @@ class MitigationRule:
     steps: int
     factor: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, "when": self.when.to_data(), "steps": self.steps, "factor": self.factor}
 
 
@@ -148,8 +149,8 @@ class Question:
     def choice_values(self) -> tuple[str, ...]:
         return tuple(c.value for c in self.choices)
 
-    def to_dict(self) -> dict:
-        out = {"id": self.id, "text": self.text, "help": self.help, "type": self.type}
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "text": self.text, "help": self.help, "type": self.type}
         if self.choices:
             out["choices"] = [{"value": c.value, "label": c.label} for c in self.choices]
         if self.minimum is not None:
@@ -169,7 +170,7 @@ class Section:
     title: str
     questions: tuple[Question, ...]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "questions": [q.to_dict() for q in self.questions]}
 
 
@@ -181,7 +182,7 @@ class Phase:
     description: str
     sections: tuple[Section, ...]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "title": self.title,
@@ -207,7 +208,7 @@ class Questionnaire:
     def question(self, qid: str) -> Question:
         return self.questions[qid]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The definition as the API serves it (``GET /api/v1/questionnaire``)."""
         return {
             "questionnaire": self.id,

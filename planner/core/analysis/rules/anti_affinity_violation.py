@@ -3,13 +3,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from planner.core.inventory.estate import Vm
+
+from ..context import AnalysisContext
 from ..findings import ObjectRef
 from .rule import Hit, Rule
 
 
-def detect(ctx):
+def detect(ctx: AnalysisContext) -> Iterator[Hit]:
     for host in ctx.estate.hosts.values():
-        groups: dict[str, list] = {}
+        groups: dict[str, list[Vm]] = {}
         for v in ctx.vms_on_host[host.id]:
             if v.anti_affinity_group is not None:
                 groups.setdefault(v.anti_affinity_group, []).append(v)

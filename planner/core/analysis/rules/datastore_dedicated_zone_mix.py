@@ -3,17 +3,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import AnalysisContext
 from ..findings import ObjectRef
 from .rule import Hit, Rule
 
 
-def detect(ctx):
+def detect(ctx: AnalysisContext) -> Iterator[Hit]:
     hosts = ctx.estate.hosts
     for ds in ctx.estate.datastores.values():
-        dedicated = {hosts[h].dedicated_zone for h in ds.hosts} - {None}
-        if not ctx.conflict(dedicated):
+        zones = sorted({z for h in ds.hosts if (z := hosts[h].dedicated_zone) is not None})
+        if not ctx.conflict(zones):
             continue
-        zones = sorted(dedicated)
         yield Hit(
             [ObjectRef("datastore", ds.id)],
             {"zones": zones},

@@ -3,11 +3,14 @@ whether it is encrypted (metadata: datastore_encryption_unknown.yaml)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import AnalysisContext
 from .datastore_unencrypted_sensitive import sensitive_datastores
-from .rule import Rule
+from .rule import Hit, Rule
 
 
-def detect(ctx):
+def detect(ctx: AnalysisContext) -> Iterator[Hit]:
     return sensitive_datastores(ctx, None)
 
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import AnalysisContext
 from ..findings import ObjectRef
 from .rule import Hit, Rule
 
 
-def detect(ctx):
+def detect(ctx: AnalysisContext) -> Iterator[Hit]:
     for ds in ctx.estate.datastores.values():
         vms = ctx.vms_on_datastore[ds.id]
-        zones = {v.zone for v in vms if v.zone is not None}
-        if not ctx.conflict(zones):
+        present = {v.zone for v in vms if v.zone is not None}
+        if not ctx.conflict(present):
             continue
-        zones = sorted(zones)
+        zones = sorted(present)
         yield Hit(
             [ObjectRef("datastore", ds.id)],
             {"zones": zones},

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import AnalysisContext
 from ..findings import ObjectRef
 from .rule import Hit, Rule
 
 
-def sensitive_datastores(ctx, encrypted):
+def sensitive_datastores(ctx: AnalysisContext, encrypted: bool | None) -> Iterator[Hit]:
     """Hits for datastores whose ``encrypted`` is exactly ``encrypted`` (False, or None: unknown)
     and that hold a disk of a high-confidentiality VM."""
     for ds in ctx.estate.datastores.values():
@@ -29,7 +32,7 @@ def sensitive_datastores(ctx, encrypted):
             )
 
 
-def detect(ctx):
+def detect(ctx: AnalysisContext) -> Iterator[Hit]:
     return sensitive_datastores(ctx, False)
 
 

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import AnalysisContext
 from ..findings import ObjectRef
 from .rule import Hit, Rule
 
 
-def detect(ctx):
+def detect(ctx: AnalysisContext) -> Iterator[Hit]:
     ceiling = ctx.policy.max_cpu_overcommit
     for host in ctx.estate.hosts.values():
         vms = ctx.vms_on_host[host.id]

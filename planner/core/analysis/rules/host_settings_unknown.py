@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import AnalysisContext
 from ..findings import ObjectRef
 from .rule import Hit, Rule
 
@@ -10,7 +13,7 @@ from .rule import Hit, Rule
 JUDGED = ("time_sync", "remote_logging", "lockdown")
 
 
-def detect(ctx):
+def detect(ctx: AnalysisContext) -> Iterator[Hit]:
     for host in ctx.estate.hosts.values():
         s = host.settings
         unknown = list(JUDGED) if s is None else [name for name in JUDGED if getattr(s, name) is None]

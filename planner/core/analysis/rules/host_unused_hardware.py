@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import AnalysisContext
 from ..findings import ObjectRef
 from .rule import Hit, Rule
 
 
-def detect(ctx):
+def detect(ctx: AnalysisContext) -> Iterator[Hit]:
     for host in ctx.estate.hosts.values():
         unused = sorted({d.kind for d in host.devices if d.connected and not d.in_use})
         if unused:

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
-from ..context import fips_level
+from collections.abc import Iterator
+
+from ..context import AnalysisContext, fips_level
 from ..findings import ObjectRef
 from .rule import Hit, Rule
 
 
-def detect(ctx):
+def detect(ctx: AnalysisContext) -> Iterator[Hit]:
     for host in ctx.estate.hosts.values():
         hv = host.hypervisor
         if hv is None or hv.type != 2:

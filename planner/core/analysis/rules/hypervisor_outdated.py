@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from typing import Any
 
+from ..context import AnalysisContext
 from ..findings import ObjectRef
 from .rule import Hit, Rule
 
@@ -17,14 +20,15 @@ def version_key(version: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-def detect(ctx):
+def detect(ctx: AnalysisContext) -> Iterator[Hit]:
     policy = ctx.policy
     oldest = ctx.estate.as_of - dt.timedelta(days=policy.patch_max_age_days)
     for host in ctx.estate.hosts.values():
         hv = host.hypervisor
         if hv is None:
             continue
-        reasons, evidence = [], {"product": hv.product, "version": hv.version}
+        reasons: list[str] = []
+        evidence: dict[str, Any] = {"product": hv.product, "version": hv.version}
         if hv.patched_on is not None and hv.patched_on < oldest:
             reasons.append("patch-age")
             evidence.update(

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import AnalysisContext
 from ..findings import ObjectRef
 from .rule import Hit, Rule
 
 
-def detect(ctx):
+def detect(ctx: AnalysisContext) -> Iterator[Hit]:
     trust = ctx.trust
     for vm in ctx.estate.vms.values():
         if vm.internet_facing and vm.zone is not None and trust[vm.zone] >= 2:

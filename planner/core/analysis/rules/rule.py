@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from planner.core.inventory.estate import Vm
 
+from ..context import AnalysisContext
 from ..findings import LEVELS, ObjectRef
 from ..method import FACTORS, OBJECTIVES
 
@@ -54,12 +56,16 @@ class Hit:
     """
 
     objects: list[ObjectRef]
-    identity: dict
-    evidence: dict = field(default_factory=dict)
+    identity: dict[str, Any]
+    evidence: dict[str, Any] = field(default_factory=dict)
     at_risk: Sequence[Vm] = ()
     zones: Sequence[str] = ()
     where: str = "involved"
     exposure: Sequence[Vm] | None = None
+
+
+#: A rule's detection: the hits it finds in an analysed estate.
+Detector = Callable[[AnalysisContext], Iterator[Hit]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +83,11 @@ class Rule:
     impact_rationale: str
     false_positives: str
     remediation: str
-    references: dict
-    detect: Callable[..., Iterator[Hit]] = field(compare=False, repr=False, default=None)
+    references: dict[str, list[str]]
+    detect: Detector = field(compare=False, repr=False)
 
     @classmethod
-    def beside(cls, module_file: str, detect: Callable[..., Iterator[Hit]]) -> Rule:
+    def beside(cls, module_file: str, detect: Detector) -> Rule:
         """The rule whose metadata is the YAML file named like ``module_file``."""
         path = Path(module_file).with_suffix(".yaml")
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 -- a SafeLoader
@@ -125,7 +131,7 @@ class Rule:
         out = [f"{_PREFIX[k]}{ref}" for k in _REFERENCE_KEYS[:3] for ref in self.references[k]]
         return out + list(self.references["sp800_53"])
 
-    def metadata(self) -> dict:
+    def metadata(self) -> dict[str, Any]:
         """Everything a report's rule catalogue prints."""
         return {
             "id": self.id,

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import AnalysisContext
 from ..findings import ObjectRef
 from .rule import Hit, Rule
 
 
-def detect(ctx):
+def detect(ctx: AnalysisContext) -> Iterator[Hit]:
     filtering = ctx.filtering_vms
     for net in ctx.estate.networks.values():
         vms = [v for v in ctx.vms_on_network[net.id] if v.id not in filtering]
-        zones = {v.zone for v in vms if v.zone is not None}
+        present = {v.zone for v in vms if v.zone is not None}
         if net.zone is not None:
-            zones.add(net.zone)
-        if not ctx.conflict(zones):
+            present.add(net.zone)
+        if not ctx.conflict(present):
             continue
-        zones = sorted(zones)
+        zones = sorted(present)
         yield Hit(
             [ObjectRef("network", net.id)],
             {"zones": zones, "network_zone": net.zone},

@@ -3,19 +3,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import AnalysisContext
 from ..findings import ObjectRef
 from ..graph import join_path
 from .rule import Hit, Rule
 
 
-def detect(ctx):
+def detect(ctx: AnalysisContext) -> Iterator[Hit]:
     networks = ctx.estate.networks
     for segment in ctx.segments:
-        zoned = [n for n in segment if networks[n].zone is not None]
-        for i, a in enumerate(zoned):
-            za = networks[a].zone
-            for b in zoned[i + 1 :]:
-                zb = networks[b].zone
+        zoned = [(n, z) for n in segment if (z := networks[n].zone) is not None]
+        for i, (a, za) in enumerate(zoned):
+            for b, zb in zoned[i + 1 :]:
                 if not ctx.conflict((za, zb)):
                     continue
                 at_risk = ctx.vms_on_network[a] + ctx.vms_on_network[b]

@@ -3,20 +3,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import AnalysisContext
 from ..findings import ObjectRef
 from .rule import Hit, Rule
 
 
-def detect(ctx):
+def detect(ctx: AnalysisContext) -> Iterator[Hit]:
     networks, filtering = ctx.estate.networks, ctx.filtering_vms
     for vm in ctx.estate.vms.values():
         if len(vm.nics) < 2 or vm.id in filtering:
             continue
         nets = list(dict.fromkeys(n.network for n in vm.nics))
-        zones = {networks[n].zone for n in nets} - {None}
+        zones = sorted({z for n in nets if (z := networks[n].zone) is not None})
         if not ctx.conflict(zones):
             continue
-        zones = sorted(zones)
         at_risk = [vm] + [v for n in nets for v in ctx.vms_on_network[n] if v is not vm]
         yield Hit(
             [ObjectRef("vm", vm.id)],

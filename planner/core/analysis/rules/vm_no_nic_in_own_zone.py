@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import AnalysisContext
 from ..findings import ObjectRef
 from .rule import Hit, Rule
 
 
-def detect(ctx):
+def detect(ctx: AnalysisContext) -> Iterator[Hit]:
     networks = ctx.estate.networks
     for vm in ctx.estate.vms.values():
         if vm.zone is None or not vm.nics:
@@ -16,12 +19,13 @@ def detect(ctx):
         # Only judged when every network's zone is known (NETWORK-ZONE-UNKNOWN reports the rest).
         if vm.zone in zones or None in zones:
             continue
+        network_zones = sorted(z for z in zones if z is not None)
         yield Hit(
             [ObjectRef("vm", vm.id)],
-            {"zone": vm.zone, "network_zones": sorted(zones)},
+            {"zone": vm.zone, "network_zones": network_zones},
             {"networks": list(dict.fromkeys(n.network for n in vm.nics))},
             [vm],
-            [vm.zone, *zones],
+            [vm.zone, *network_zones],
             "itself",
         )
 

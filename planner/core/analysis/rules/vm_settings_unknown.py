@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import AnalysisContext
 from ..findings import ObjectRef
 from .rule import Hit, Rule
 
 JUDGED = ("clipboard_sharing", "file_sharing")
 
 
-def detect(ctx):
+def detect(ctx: AnalysisContext) -> Iterator[Hit]:
     for vm in ctx.estate.vms.values():
         s = vm.settings
         if s is not None and s.clipboard_sharing is not None and s.file_sharing is not None:

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import AnalysisContext
 from ..findings import ObjectRef
 from .rule import Hit, Rule
 
@@ -10,7 +13,7 @@ from .rule import Hit, Rule
 RISKY_KINDS = frozenset({"optical", "floppy", "serial", "parallel", "usb"})
 
 
-def detect(ctx):
+def detect(ctx: AnalysisContext) -> Iterator[Hit]:
     for vm in ctx.estate.vms.values():
         if not vm.devices:
             continue

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..context import AnalysisContext
 from ..findings import ObjectRef
 from .rule import Hit, Rule
 
 
-def detect(ctx):
+def detect(ctx: AnalysisContext) -> Iterator[Hit]:
     hosts = ctx.estate.hosts
     for vm in ctx.estate.vms.values():
         if vm.host is not None and vm.vcpus > hosts[vm.host].cpu_cores:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
+from ..context import AnalysisContext
 from ..findings import ObjectRef
 from .rule import Hit, Rule
 
 
-def detect(ctx):
+def detect(ctx: AnalysisContext) -> Iterator[Hit]:
     for host in ctx.estate.hosts.values():
         vms = ctx.vms_on_host[host.id]
         if not vms:
@@ -16,8 +20,8 @@ def detect(ctx):
         strangers = [v.id for v in vms if dedicated is not None and v.zone is not None and v.zone != dedicated]
         if not strangers and not ctx.conflict(zones):
             continue
-        identity = {"zones": zones}
-        evidence = {"vms_by_zone": {z: [v.id for v in vms if v.zone == z] for z in zones}}
+        identity: dict[str, Any] = {"zones": zones}
+        evidence: dict[str, Any] = {"vms_by_zone": {z: [v.id for v in vms if v.zone == z] for z in zones}}
         if strangers:
             identity["dedicated_zone"] = dedicated
             evidence["vms_outside_dedicated_zone"] = strangers
