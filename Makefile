@@ -22,10 +22,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## lint: the gates every landing passes: ruff lint and format check
+## lint: the gates every landing passes: ruff lint and format check, mypy (strict on planner/core)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 ## bench: the benchmarks under bench/ (see bench/README.md)
 bench: $(STAMP)
