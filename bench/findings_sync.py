@@ -4,8 +4,8 @@ estate with about 1,500 findings, on SQLite or PostgreSQL.
 Measures, in one process: the first run (every finding inserted), a re-run
 of the unchanged plan (every finding still firing), and a run after half of
 the planted host faults are fixed (hundreds resolved). Each run is split into
-reading and assessing the plan (:func:`assess_plan`: the stored inventory,
-the estate, the rules) and syncing the findings (:func:`sync_findings`, with
+reading and assessing the plan (the stored inventory, the estate, the rules,
+:func:`planner.core.assessment.assess`) and syncing the findings (:func:`sync_findings`, with
 its commit and its number of SQL statements).
 
     python bench/findings_sync.py                      # SQLite in a temporary file
@@ -25,7 +25,10 @@ from synthetic import generate
 
 from models import AnalysisRun
 from models.database import make_engine, make_session_factory
+from models.inventory_store import read_inventory
 from planner.cli.database import upgrade_database
+from planner.core.assessment import assess
+from planner.core.inventory import estate_from_document
 from planner.services import accounts, analysis, plans
 from planner.services.accounts import Caller
 
@@ -59,7 +62,8 @@ def main() -> None:
 
     def measure(label: str) -> None:
         t0 = time.perf_counter()
-        result = analysis.assess_plan(session, plan)
+        estate = estate_from_document(read_inventory(session, plan))
+        result = assess(estate, plan_id=str(plan.id))
         t1 = time.perf_counter()
         run = AnalysisRun(plan_id=plan.id, inventory_version=plan.inventory_version, requested_by="bench", summary={})
         session.add(run)

@@ -69,7 +69,7 @@ def child_stages(path: str) -> dict:
         estate = load_estate(read_document(path))
         times["read, validate, estate"] = time.perf_counter() - t
         t = time.perf_counter()
-        result = advise(estate, findings=False)
+        result = advise(estate)
         times["advise (placement only)"] = time.perf_counter() - t
         t = time.perf_counter()
         analyze(estate).summary()

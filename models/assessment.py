@@ -44,8 +44,13 @@ class AnalysisRun(Base):
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     requested_by: Mapped[str | None] = mapped_column(String(200))
+    #: The answers the run assessed, as their ETag (changes with every answer change).
+    answers_version: Mapped[str | None] = mapped_column(String(80))
     #: The analysis summary (by_risk, by_zone, by_host, by_rule) and change counts.
     summary: Mapped[dict] = mapped_column(JSONType, default=dict)
+    #: The placement advice made at the same time, counted with the same answers
+    #: (planner.core.assessment.kept_advice); None for runs made before it was kept.
+    placement: Mapped[dict | None] = mapped_column(JSONType)
 
 
 class Finding(Base):
@@ -53,6 +58,7 @@ class Finding(Base):
     __table_args__ = (
         UniqueConstraint("plan_id", "fingerprint"),
         Index("ix_findings_plan_id_rule", "plan_id", "rule"),
+        Index("ix_findings_plan_id_order_key", "plan_id", "order_key"),
         CheckConstraint("status IN ('open', 'accepted', 'mitigated', 'false-positive', 'transferred')", name="status"),
     )
 
@@ -69,6 +75,8 @@ class Finding(Base):
     evidence: Mapped[dict] = mapped_column(JSONType)
     references: Mapped[list] = mapped_column(JSONType)
     remediation: Mapped[str] = mapped_column(Text)
+    #: planner.core.analysis.finding_order of the content: every list of findings sorts by it.
+    order_key: Mapped[bytes] = mapped_column(LargeBinary)
     #: Triage, set by people: survives re-analysis.
     status: Mapped[str] = mapped_column(String(20), default="open")
     justification: Mapped[str | None] = mapped_column(Text)
@@ -170,6 +178,8 @@ class Report(Base):
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     inventory_version: Mapped[int] = mapped_column(Integer)
+    #: The stored analysis run the report shows (its findings, triage and placement advice).
+    analysis_run_id: Mapped[int | None] = mapped_column(ForeignKey("analysis_runs.id", ondelete="SET NULL"))
     plan_version: Mapped[str | None] = mapped_column(String(40))
     media_type: Mapped[str | None] = mapped_column(String(100))
     filename: Mapped[str | None] = mapped_column(String(300))

@@ -1,12 +1,13 @@
 """Reports: the security plan of an analysed estate, in every format a client asks for.
 
-Build a :class:`PlanReport` (the estate, its analysis, answers and triage) and
-call :func:`render` for bytes, or :func:`generate` for bytes with their media
-type, file name and SHA-256 — what the API stores. :func:`render_isolated`
+Build a :class:`PlanReport` (a plan's :class:`~planner.core.assessment.Assessment`
+and the document's name, organization, version and date) and call
+:func:`render` for bytes, or :func:`generate` for bytes with their media type,
+file name and SHA-256 — what the API stores. :func:`render_isolated`
 (and ``generate(..., isolated=True)``) renders in a child process under a time
 and memory limit: the call a background job should make.
 
-    report = PlanReport(name="Payments", organization="Acme", estate=estate, analysis=analyze(estate))
+    report = PlanReport(name="Payments", organization="Acme", assessment=assessment(estate, answers))
     pdf = render(report, "pdf")
 """
 

@@ -17,7 +17,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from planner.core import fips199
 from planner.core.analysis.findings import LEVELS, level_index, risk_of
+from planner.core.assessment import CLOSED
 from planner.core.questionnaire import DefinitionError, Evaluation, default_questionnaire
 
 from .plan import PlanReport, Triage
@@ -34,10 +36,8 @@ MIXED_HOSTS_LIMIT = 40
 TOP_RISKS = 5
 
 LEVEL_LABELS = {"very-low": "Very low", "low": "Low", "moderate": "Moderate", "high": "High", "very-high": "Very high"}
-FIPS_LEVELS = ("low", "moderate", "high")
-OBJECTIVES = ("confidentiality", "integrity", "availability")
-#: Triage states that take a finding off the list of risks still to treat.
-CLOSED_STATES = ("mitigated", "false-positive")
+#: Triage states that take a finding off the list of risks still present.
+CLOSED_STATES = CLOSED
 
 #: SP 800-18 Rev. 1 system identification: (question id, label), in the outline's order.
 IDENTIFICATION = (
@@ -170,21 +170,9 @@ class Contents:
         return len(self.register) > self.register_limit
 
 
-def sort_key(finding: Any) -> tuple:
-    """Worst first: risk, likelihood, impact; then rule and objects, so ties are stable."""
-    return (
-        -level_index(finding.risk),
-        -level_index(finding.likelihood),
-        -level_index(finding.impact),
-        finding.rule,
-        tuple((o.kind, o.id) for o in finding.objects),
-        finding.fingerprint,
-    )
-
-
 def build(report: PlanReport, register_limit: int = REGISTER_LIMIT) -> Contents:
     estate = report.estate
-    findings = sorted(report.findings, key=sort_key)
+    findings = report.findings  # in the core's finding order
     width = max(3, len(str(len(findings))))
     register = [
         Entry(
@@ -271,41 +259,8 @@ def _posture(by_risk: dict[str, int]) -> str:
 def _fips199(estate: Any, report: PlanReport) -> dict:
     """FIPS 199 high-water mark per objective and overall, over every categorized VM
     and the categorization stated in the questionnaire (Initiation phase)."""
-    marks: dict[str, str | None] = {o: None for o in OBJECTIVES}
-    vm_marks: Counter[str] = Counter()
-    uncategorized = 0
-    rank = {lvl: i for i, lvl in enumerate(FIPS_LEVELS)}
-    for vm in estate.vms.values():
-        c = vm.categorization
-        if c is None:
-            uncategorized += 1
-            continue
-        vm_worst = None
-        for o in OBJECTIVES:
-            level = getattr(c, o)
-            if level not in rank:  # "n/a" for confidentiality
-                continue
-            mark = marks[o]
-            if mark is None or rank[level] > rank[mark]:
-                marks[o] = level
-            if vm_worst is None or rank[level] > rank[vm_worst]:
-                vm_worst = level
-        vm_marks[vm_worst or "low"] += 1
-    stated = {o: report.answer(f"initiation.categorization.{o}") for o in OBJECTIVES}
-    for o, level in stated.items():
-        mark = marks[o]
-        if level in rank and (mark is None or rank[level] > rank[mark]):
-            marks[o] = level
-    present = [m for m in marks.values() if m is not None]
-    overall = max(present, key=rank.__getitem__) if present else None
-    # FIPS 199: never below low once anything is categorized.
-    return {
-        "objectives": {o: (marks[o] or ("low" if overall else None)) for o in OBJECTIVES},
-        "overall": overall,
-        "vms_by_level": {lvl: vm_marks[lvl] for lvl in FIPS_LEVELS},
-        "uncategorized": uncategorized,
-        "stated": {o: v for o, v in stated.items() if v in rank},
-    }
+    stated = {o: report.answer(f"initiation.categorization.{o}") for o in fips199.OBJECTIVES}
+    return fips199.categorize(estate.vms.values(), stated).to_dict()
 
 
 def _zones(estate: Any) -> tuple[list[dict], dict]:

@@ -31,7 +31,9 @@ class RenderMemoryError(RenderError):
 
 def _out_of_memory(exc: BaseException | None) -> bool:
     """A MemoryError, or a library failing to map memory (dlopen, mmap: ENOMEM;
-    an ImportError "failed to map segment from shared object"), anywhere in the chain."""
+    an ImportError "failed to map segment from shared object"; a C extension
+    whose failed allocation surfaces as "error return without exception set"),
+    anywhere in the chain."""
     while exc is not None:
         text = str(exc).lower()
         if (
@@ -39,6 +41,7 @@ def _out_of_memory(exc: BaseException | None) -> bool:
             or (isinstance(exc, OSError) and exc.errno == errno.ENOMEM)
             or "cannot allocate memory" in text
             or "failed to map segment" in text
+            or (isinstance(exc, SystemError) and "error return without exception set" in text)
         ):
             return True
         exc = exc.__cause__ or exc.__context__

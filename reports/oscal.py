@@ -17,6 +17,8 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
+from planner.core import fips199
+
 from .contents import CLOSED_STATES, Contents
 
 OSCAL_VERSION = "1.2.1"
@@ -235,17 +237,11 @@ def to_oscal(c: Contents) -> dict:
 
 def _information_types(c: Contents) -> list[dict]:
     seed = c.report.seed
-    marks: dict[str, dict[str, str]] = {}
-    rank = {"low": 0, "moderate": 1, "high": 2}
+    zones: dict[str, list] = defaultdict(list)
     for vm in c.report.estate.vms.values():
-        if vm.categorization is None:
-            continue
-        m = marks.setdefault(vm.zone or "", {})
-        for o in ("confidentiality", "integrity", "availability"):
-            level = getattr(vm.categorization, o)
-            current = m.get(o)
-            if level in rank and (current is None or rank[level] > rank[current]):
-                m[o] = level
+        if vm.categorization is not None:
+            zones[vm.zone or ""].append(vm)
+    marks = {zone: fips199.categorize(vms).objectives for zone, vms in zones.items()}
     labels = {z["id"]: z["label"] for z in c.zones}
     types = []
     for zone in sorted(marks):

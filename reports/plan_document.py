@@ -42,9 +42,6 @@ def _estate(estate: Any) -> dict:
 
 def to_document(c: Contents) -> dict:
     r = c.report
-    analysis = (
-        r.analysis.to_dict() if hasattr(r.analysis, "to_dict") else {"findings": [f.to_dict() for f in r.findings]}
-    )
     return {
         "schema": SCHEMA,
         "plan": {
@@ -52,6 +49,7 @@ def to_document(c: Contents) -> dict:
             "organization": r.organization,
             "version": r.version,
             "id": r.seed,
+            "analysis_run": r.analysis_run,
             "generated": r.generated.isoformat(),
             "marking": c.marking,
         },
@@ -65,7 +63,7 @@ def to_document(c: Contents) -> dict:
             "top_risks": [e.ref for e in c.top_risks],
         },
         "register": [e.to_dict() for e in c.register],
-        "analysis": _plain(analysis),
+        "analysis": _plain(r.assessment.analysis()),
         "zones": c.zones,
         "placement_matrix": {k: v for k, v in c.matrix.items()},
         "lifecycle": [

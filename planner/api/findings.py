@@ -122,8 +122,16 @@ class AnalysisRunSchema(Schema):
     started_at = fields.DateTime()
     finished_at = fields.DateTime(allow_none=True)
     requested_by = fields.String(allow_none=True)
+    answers_version = fields.String(allow_none=True, metadata={"description": "the ETag of the answers assessed"})
     summary = fields.Dict(metadata={"description": "findings, by_risk, by_zone, by_host, by_rule, changes"})
     changes = fields.Nested(AnalysisChangesSchema)
+    placement = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "the placement advice made with this run: moves, unplaced, conflicts, "
+            "pinned_violations, placed (count), findings_before and findings_after counted like summary"
+        },
+    )
 
 
 # --- query arguments ----------------------------------------------------------

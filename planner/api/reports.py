@@ -69,6 +69,9 @@ class ReportSchema(Schema):
     error = fields.String(allow_none=True, metadata={"description": "why the job failed"})
     version = fields.String(allow_none=True, metadata={"description": "the version label asked for"})
     inventory_version = fields.Integer(metadata={"description": "the inventory version the report shows"})
+    analysis_run = fields.Integer(
+        allow_none=True, metadata={"description": "the stored analysis run whose findings, triage and advice it shows"}
+    )
     requested_by = fields.String(allow_none=True)
     created_at = fields.DateTime()
     started_at = fields.DateTime(allow_none=True)
@@ -93,6 +96,7 @@ def report_body(row) -> dict:
         "error": row.error,
         "version": row.plan_version,
         "inventory_version": row.inventory_version,
+        "analysis_run": row.analysis_run_id,
         "requested_by": row.requested_by,
         "created_at": row.requested_at,
         "started_at": row.started_at,

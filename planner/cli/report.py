@@ -1,9 +1,11 @@
 """``virtplan report``: the security plan of an inventory file, no server or database.
 
 Loads and validates the inventory (and the questionnaire answers, if given),
-assesses it the way the API does (:func:`planner.core.assessment.assess`), and
-writes the plan in one format. The
-format follows ``--format``, else the extension of ``-o``, else PDF.
+assesses it through the same core call the stored analysis runs use
+(:func:`planner.core.assessment.assessment`: findings, then placement advice
+counted with the answers), and writes the plan in one format: ``--format``,
+else the one the ending of ``-o`` names (a mismatch, or an ending that names
+none, exits 2).
 Exit codes: 0 written, 2 invalid inventory/answers/options, 1 rendering failed.
 """
 
@@ -15,13 +17,43 @@ from pathlib import Path
 
 import click
 
-from planner.core.assessment import assess
-from planner.core.placement import advise
+from planner.core.assessment import assessment
+from planner.core.questionnaire import ORGANIZATION, SYSTEM_NAME, answered_text, as_answers
 
 from .inventory import load_or_exit
 from .questionnaire import answers_or_exit, questionnaire_or_exit
 
-_EXTENSIONS = {".pdf": "pdf", ".html": "html", ".htm": "html", ".json": "json", ".csv": "csv", ".xlsx": "xlsx"}
+#: Output file endings and the formats each one may hold, the one it implies first
+#: (the first ending that matches wins: OSCAL is JSON too).
+SUFFIXES = {
+    ".oscal.json": ("oscal",),
+    ".oscal": ("oscal",),
+    ".pdf": ("pdf",),
+    ".html": ("html",),
+    ".htm": ("html",),
+    ".json": ("json", "oscal"),
+    ".csv": ("csv",),
+    ".xlsx": ("xlsx",),
+}
+
+
+def format_of(output: str, fmt: str | None) -> str:
+    """The format to write: ``--format``, else the one ``output``'s ending names;
+    exits 2 when they disagree or when neither says (no silent PDF in a .oscal file)."""
+    name = output.lower()
+    allowed = next((f for suffix, f in SUFFIXES.items() if name.endswith(suffix)), None)
+    if output == "-":
+        return fmt or "pdf"
+    if fmt is None and allowed is None:
+        known = ", ".join(SUFFIXES)
+        click.echo(
+            f"{output}: cannot tell the format from the file name (known endings: {known}); add --format", err=True
+        )
+        sys.exit(2)
+    if fmt is not None and allowed is not None and fmt not in allowed:
+        click.echo(f"{output}: the file name says {allowed[0]} but --format says {fmt}; make them agree", err=True)
+        sys.exit(2)
+    return fmt or allowed[0]
 
 
 @click.command("report")
@@ -34,10 +66,14 @@ _EXTENSIONS = {".pdf": "pdf", ".html": "html", ".htm": "html", ".json": "json", 
     "--format",
     "fmt",
     type=click.Choice(["pdf", "html", "json", "csv", "xlsx", "oscal"]),
-    help="Default: from the extension of --output, else pdf.",
+    help="Default: from the ending of --output (.pdf .html .json .csv .xlsx .oscal.json); pdf for '-'.",
 )
 @click.option("--name", help="Plan name (default: the system name answered, else the inventory file name).")
-@click.option("--organization", default=None, help="Organization the plan is for.")
+@click.option(
+    "--organization",
+    default=None,
+    help="Organization responsible for the system (default: the one answered under system identification).",
+)
 @click.option("--plan-version", default="1", show_default=True, help="Version printed on the plan.")
 @click.option(
     "--placement/--no-placement", default=True, show_default=True, help="Include the placement advisor's proposal."
@@ -58,30 +94,20 @@ def report_command(
     """
     import reports
 
-    if fmt is None:
-        fmt = "oscal" if output.endswith(".oscal.json") else _EXTENSIONS.get(Path(output).suffix.lower(), "pdf")
+    fmt = format_of(output, fmt)
     estate = load_or_exit(inventory)
     questionnaire, answers = (None, None)
     if answers_path:
         questionnaire, answers = questionnaire_or_exit(), answers_or_exit(answers_path, estate)
-    answer_values = {} if answers is None else answers.answers
-    system_name = answer_values.get("initiation.identification.system_name")
-    plan_name = (
-        name
-        or (system_name.value if system_name is not None and system_name.answered else None)
-        or Path(inventory).stem
-    )
-    analysis = assess(estate, answers=answers, questionnaire=questionnaire, plan_id=plan_name)
+    answered = as_answers(answers)
+    plan_name = name or answered_text(answered, SYSTEM_NAME) or Path(inventory).stem
+    assessed = assessment(estate, answers, questionnaire, plan_id=plan_name, placement=placement)
     plan = reports.PlanReport(
         name=plan_name,
-        organization=organization or "Organization not stated",
-        estate=estate,
-        analysis=analysis,
+        organization=organization or answered_text(answered, ORGANIZATION) or "",
+        assessment=assessed,
         version=plan_version,
         generated=dt.datetime.now(dt.UTC).replace(microsecond=0),
-        questionnaire=questionnaire,
-        answers=answers,
-        placement=advise(estate).to_dict() if placement else None,
     )
     try:
         data = reports.render(plan, fmt)
@@ -97,7 +123,10 @@ def report_command(
         except OSError as exc:
             click.echo(f"{output}: cannot write: {exc.strerror}", err=True)
             sys.exit(1)
-        click.echo(f"{output}: {fmt} security plan, {len(analysis.findings)} findings, {len(data):,} bytes", err=True)
+        count = len(assessed.findings)
+        click.echo(
+            f"{output}: {fmt} security plan, {count} finding{'s' if count != 1 else ''}, {len(data):,} bytes", err=True
+        )
 
 
 COMMANDS = [report_command]

@@ -26,20 +26,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, delete, exists, func, insert, select, update
+from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from models import TRIAGE_STATUSES, AnalysisRun, Finding, FindingEvent, FindingObject, Plan
 from models.base import utcnow
 from models.inventory_store import read_inventory
-from planner.core.analysis import LEVELS, Analysis
+from planner.core.analysis import LEVELS, finding_order
 from planner.core.analysis import Finding as CoreFinding
 from planner.core.analysis.findings import OBJECT_KINDS
-from planner.core.assessment import assess
+from planner.core.assessment import assessment
 from planner.core.inventory import estate_from_document
 
 from .accounts import Caller
-from .answers import current_answers
+from .answers import answers_etag, current_answers, questionnaire
 from .errors import Invalid, NotFound
 from .plans import get_plan
 
@@ -56,6 +56,8 @@ CONTENT = (
     "references",
     "remediation",
 )
+#: What a finding row stores of it beside the contract's fields: its place in the one order of findings.
+STORED = (*CONTENT, "order_key")
 CHANGE_KINDS = ("new", "still", "reopened", "resolved")
 MAX_JUSTIFICATION = 10_000
 _CHUNK = 1000
@@ -104,35 +106,41 @@ def _object_rows(plan_id: int, finding_id: int, objects: list[dict]) -> list[dic
     return [{"finding_id": finding_id, "plan_id": plan_id, "kind": k, "ext_id": i} for k, i in seen]
 
 
-def assess_plan(session: Session, plan: Plan) -> Analysis:
-    """The assessment of the plan as stored: its inventory and its answers."""
-    estate = estate_from_document(read_inventory(session, plan))
-    return assess(estate, current_answers(session, plan) or None, plan_id=str(plan.id))
+def answers_version(session: Session, plan: Plan) -> str:
+    """What a run records of the answers it assessed: their ETag (it changes with
+    every answer change and with the questionnaire version)."""
+    return answers_etag(session, plan, questionnaire()).strip('"')
 
 
 def run_analysis(session: Session, caller: Caller, plan_id: int) -> tuple[AnalysisRun, dict[str, int]]:
-    """Assess the plan as stored and sync its findings; returns (run, changes).
+    """Assess the plan as stored — findings, then the placement advice counted
+    with the same answers (:func:`planner.core.assessment.assessment`) — keep
+    both with a new run and sync the findings; returns (run, changes).
 
     ``changes`` counts findings by what happened to them: new, still (firing
     before and now), reopened, resolved. The caller commits.
     """
     started = utcnow()
     plan = get_plan(session, caller, plan_id, for_update=True)
-    result = assess_plan(session, plan)
+    q = questionnaire()
+    estate = estate_from_document(read_inventory(session, plan))
+    result = assessment(estate, current_answers(session, plan) or None, q, plan_id=str(plan.id))
     run = AnalysisRun(
         plan_id=plan.id,
         inventory_version=plan.inventory_version,
         questionnaire_version=plan.questionnaire_version,
+        answers_version=answers_version(session, plan),
         started_at=started,
         requested_by=caller.label or None,
         summary={},
+        placement=_plain(result.placement),
     )
     session.add(run)
     session.flush()
     counts = sync_findings(session, run, result.findings)
     run.summary = {
         "findings": counts["new"] + counts["still"] + counts["reopened"],
-        **result.summary(),
+        **result.summary,
         "changes": counts,
     }
     run.finished_at = utcnow()
@@ -166,12 +174,14 @@ def sync_findings(session: Session, run: AnalysisRun, findings: Iterable[CoreFin
     for f in findings:
         # One row per fingerprint; the engine never emits two, this only keeps
         # a duplicate from failing the whole run on the unique constraint.
-        fresh.setdefault(f.fingerprint, _plain({k: v for k, v in f.to_dict().items() if k != "fingerprint"}))
+        if f.fingerprint not in fresh:
+            content = _plain({k: v for k, v in f.to_dict().items() if k != "fingerprint"})
+            fresh[f.fingerprint] = {**content, "order_key": finding_order(f)}
 
     stored = {
         r.fingerprint: r
         for r in session.execute(
-            select(Finding.id, Finding.fingerprint, Finding.resolved, *(getattr(Finding, c) for c in CONTENT)).where(
+            select(Finding.id, Finding.fingerprint, Finding.resolved, *(getattr(Finding, c) for c in STORED)).where(
                 Finding.plan_id == plan_id
             )
         )
@@ -197,7 +207,7 @@ def sync_findings(session: Session, run: AnalysisRun, findings: Iterable[CoreFin
             )
             counts["new"] += 1
             continue
-        changed = {c: content[c] for c in CONTENT if getattr(row, c) != content[c]}
+        changed = {c: content[c] for c in STORED if getattr(row, c) != content[c]}
         if row.resolved:
             changed.update(resolved=False, resolved_at=None)
             events.append(event(row.id, "reopened"))
@@ -258,8 +268,6 @@ def latest_run(session: Session, caller: Caller, plan_id: int) -> AnalysisRun:
 
 # --- reading findings ---------------------------------------------------------
 
-_RISK_RANK = case({level: i for i, level in enumerate(LEVELS)}, value=Finding.risk, else_=-1)
-
 
 def _check_choices(values: Iterable[str] | None, allowed: tuple[str, ...], path: str) -> list[str] | None:
     if values is None:
@@ -286,7 +294,8 @@ def list_findings(
     offset: int = 0,
     limit: int = 100,
 ) -> tuple[list[Finding], int]:
-    """The plan's findings, highest risk first, then by rule and age; and their total.
+    """The plan's findings in the one order of findings (worst first,
+    :func:`planner.core.analysis.finding_order`), and their total.
 
     ``risk``, ``rule`` and ``status`` each take one value or several (any of
     them matches); ``object`` is ``"kind:id"``; ``resolved`` False (the
@@ -317,7 +326,7 @@ def list_findings(
         )
     total = session.scalar(select(func.count()).select_from(Finding).where(*where)) or 0
     findings = session.scalars(
-        select(Finding).where(*where).order_by(_RISK_RANK.desc(), Finding.rule, Finding.id).offset(offset).limit(limit)
+        select(Finding).where(*where).order_by(Finding.order_key, Finding.id).offset(offset).limit(limit)
     ).all()
     return list(findings), total
 

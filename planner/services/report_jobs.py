@@ -3,10 +3,12 @@ exactly as generated.
 
 A request records a job (``queued``) and returns; :func:`run_report_job`,
 run by a job queue (:mod:`planner.jobs`) with nothing but a session factory
-and the job's id, claims it (``running``), reads the plan, assesses it the
-way the CLI does, renders it in a child process under a time and memory
-limit, and stores the bytes with their SHA-256 — or records ``failed`` with a
-message a user can act on. Every write is one short transaction, so a job is
+and the job's id, claims it (``running``), reads the plan's assessment from its
+stored analysis run (:func:`planner.services.assessment.current_plan_assessment`:
+the run is made first, once, when the latest one is out of date — never a
+second analysis of its own), renders it in a child process under a time and
+memory limit, and stores the bytes with their SHA-256 and the run they show —
+or records ``failed`` with a message a user can act on. Every write is one short transaction, so a job is
 never seen half-stored, and no transaction stays open while rendering.
 
 Reads are scoped to the caller's organization like plans
@@ -26,15 +28,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 import reports
-from models import Finding, Plan, Report
+from models import Plan, Report
 from models.base import utcnow
-from models.inventory_store import read_inventory
-from planner.core.assessment import assess
-from planner.core.inventory import estate_from_document
-from planner.core.questionnaire import default_questionnaire
 
 from .accounts import Caller
-from .answers import current_answers
+from .assessment import current_plan_assessment
 from .errors import Conflict, Invalid, NotFound
 from .plans import get_plan
 
@@ -44,8 +42,6 @@ MAX_VERSION = 40
 MAX_ERROR = 500
 INTERRUPTED = "interrupted: the server stopped before the report was finished; request it again"
 INTERNAL = "the report could not be generated because of an internal error (details are in the server log)"
-#: Reading the plan is retried when its inventory changes meanwhile.
-SNAPSHOT_ATTEMPTS = 3
 
 
 class JobError(Exception):
@@ -187,7 +183,7 @@ def run_report_job(
         _fail(session_factory, report_id, INTERNAL)
         return
     try:
-        _store(session_factory, report_id, rendered, inventory_version)
+        _store(session_factory, report_id, rendered, inventory_version, plan_report.analysis_run)
     except SQLAlchemyError:
         log.exception("report %s: cannot store the result", report_id)
         _fail(
@@ -217,62 +213,41 @@ def _claim(session_factory: Callable[[], Session], report_id: int) -> str | None
 
 
 def _plan_report(session_factory: Callable[[], Session], report_id: int) -> tuple[reports.PlanReport, int]:
-    """The plan as it stands now, analysed: (PlanReport, the inventory version it shows)."""
+    """The plan's assessment from its stored analysis run — analysed first, once,
+    when the latest run does not show the current inventory and answers — as a
+    PlanReport; and the inventory version it shows."""
     with session_factory() as session:
         row = session.get(Report, report_id)
-        if row is None:
+        plan = session.get(Plan, row.plan_id) if row is not None else None
+        if row is None or plan is None:
             raise JobError("the plan was deleted")
-        for _attempt in range(SNAPSHOT_ATTEMPTS):
-            plan = session.get(Plan, row.plan_id, populate_existing=True)
-            if plan is None:
-                raise JobError("the plan was deleted")
-            version = plan.inventory_version
-            document = read_inventory(session, plan)
-            answers = current_answers(session, plan)
-            triage = _triage(session, plan.id)
-            organization = plan.organization.name
-            # Under READ COMMITTED each query sees the latest commit: make sure
-            # the inventory did not change between the first and the last read.
-            if session.scalar(select(Plan.inventory_version).where(Plan.id == plan.id)) == version:
-                break
-            session.rollback()
-        else:
-            raise JobError("the inventory kept changing while the report was being prepared; request it again")
-        name, plan_id = plan.name, plan.id
-        label = row.plan_version or f"inventory v{version}"
-
-    questionnaire = default_questionnaire()
-    estate = estate_from_document(document)  # stored documents are normalized
-    # The same plan_id as planner.services.analysis, so fingerprints (and triage) match.
-    analysis = assess(estate, answers=answers or None, questionnaire=questionnaire, plan_id=str(plan_id))
+        # The job acts for whoever asked, within the plan's organization.
+        caller = Caller(plan.organization_id, frozenset({"read", "write"}), None, row.requested_by or "report job")
+        try:
+            found = current_plan_assessment(session, caller, plan.id)
+        except NotFound:
+            raise JobError("the plan was deleted") from None
+        except Conflict:
+            raise JobError("the plan kept changing while the report was being prepared; request it again") from None
+        label = row.plan_version or f"inventory v{found.inventory_version}"
+        session.commit()
     return reports.PlanReport(
-        name=name,
-        organization=organization,
-        estate=estate,
-        analysis=analysis,
+        name=found.name,
+        organization=found.organization,
+        assessment=found.assessment,
         version=label,
         generated=utcnow().replace(microsecond=0),
-        questionnaire=questionnaire,
-        answers=answers,
-        triage=triage,
-        plan_id=str(plan_id),
-    ), version
-
-
-def _triage(session: Session, plan_id: int) -> dict[str, reports.Triage]:
-    rows = session.execute(
-        select(Finding.fingerprint, Finding.status, Finding.justification, Finding.status_by, Finding.status_at).where(
-            Finding.plan_id == plan_id
-        )
-    ).all()
-    return {
-        fingerprint: reports.Triage(status, justification or "", by, at)
-        for fingerprint, status, justification, by, at in rows
-    }
+        plan_id=str(found.plan_id),
+        analysis_run=found.run_id,
+    ), found.inventory_version
 
 
 def _store(
-    session_factory: Callable[[], Session], report_id: int, rendered: reports.RenderedReport, inventory_version: int
+    session_factory: Callable[[], Session],
+    report_id: int,
+    rendered: reports.RenderedReport,
+    inventory_version: int,
+    analysis_run: int | None,
 ) -> None:
     with session_factory() as session:
         row = session.get(Report, report_id)
@@ -281,7 +256,7 @@ def _store(
         row.state, row.error = "succeeded", None
         row.content, row.size, row.sha256 = rendered.content, len(rendered.content), rendered.sha256
         row.media_type, row.filename = rendered.media_type, download_name(rendered.filename, row.id, row.format)
-        row.inventory_version, row.finished_at = inventory_version, utcnow()
+        row.inventory_version, row.analysis_run_id, row.finished_at = inventory_version, analysis_run, utcnow()
         session.commit()
 
 

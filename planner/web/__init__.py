@@ -11,14 +11,14 @@ import secrets
 from functools import wraps
 
 from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session, url_for
-from sqlalchemy import select
 
-from models import TRIAGE_STATUSES, AnalysisRun
 from planner import database
 from planner.api.reports import download_response, start_report
-from planner.core.placement import advise
+from planner.core.analysis.findings import TRIAGE_STATUSES
+from planner.core.assessment import UNDECIDED
+from planner.core.questionnaire import progress
 from planner.services import analysis as analysis_service
-from planner.services import answers as answers_service
+from planner.services import assessment as assessment_service
 from planner.services import plans as plan_service
 from planner.services import report_jobs as report_service
 from planner.services.accounts import authenticate_user, caller_for_user
@@ -92,9 +92,6 @@ def plans():
     return render_template("plans.html", plans=items, total=total)
 
 
-#: Placement advice is computed on the page only for estates up to this many
-#: VMs; larger ones get it from ``virtplan place`` or the PDF report.
-PLACEMENT_ON_PAGE_MAX_VMS = 2000
 FINDINGS_ON_PAGE = 200
 
 
@@ -107,24 +104,22 @@ def plan(plan_id: int):
     except NotFound:
         abort(404)
     counts = plan_service.plan_counts(db, item)
-    findings, total = analysis_service.list_findings(db, g.caller, plan_id, limit=FINDINGS_ON_PAGE)
-    run = db.scalar(select(AnalysisRun).where(AnalysisRun.plan_id == item.id).order_by(AnalysisRun.id.desc()))
-    placement = None
-    if 0 < counts["vms"] <= PLACEMENT_ON_PAGE_MAX_VMS:
-        placement = advise(answers_service.plan_estate(db, item)).to_dict()
+    # Every figure on the page comes from the plan's one assessment (the stored run).
+    found = assessment_service.plan_assessment(db, g.caller, plan_id)
+    a = found.assessment
     report_rows, _n = report_service.list_reports(db, g.caller, plan_id, 0, 20)
     return render_template(
         "plan.html",
         plan=item,
         counts=counts,
         etag=plan_service.etag(item),
-        progress=answers_service.plan_progress(db, item),
-        findings=findings,
-        findings_total=total,
-        run=run,
+        progress=progress(a.questionnaire, a.answers, a.estate).to_dict(),
+        found=found,
+        findings=a.findings[:FINDINGS_ON_PAGE],
+        by_risk=a.by_risk,
+        undecided=a.by_risk_in(UNDECIDED),
         statuses=TRIAGE_STATUSES,
-        placement=placement,
-        placement_limit=PLACEMENT_ON_PAGE_MAX_VMS,
+        placement=a.placement,
         reports=report_rows,
         formats=list(FORMATS),
         can_write=g.caller.can("write"),

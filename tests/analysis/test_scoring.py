@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import pytest
 from analysis_estates import clean_document, find, findings_of
+from hypothesis import given
+from hypothesis import strategies as st
 
-from planner.core.analysis import LEVELS, Finding, Mitigation, ObjectRef, analyze, methodology, risk_of, shift
+from planner.core.analysis import (
+    LEVELS,
+    Finding,
+    Mitigation,
+    ObjectRef,
+    analyze,
+    finding_order,
+    methodology,
+    risk_of,
+    shift,
+)
 from planner.core.analysis.method import FACTORS, IMPACT_WORDING
 from planner.core.inventory import load_estate
 
@@ -103,7 +115,7 @@ def test_summary_counts_every_level_and_scopes():
     assert set(result.to_dict()) == {"findings", "summary"}
 
 
-def test_order_is_risk_desc_then_rule_then_objects_and_extra_findings_join():
+def test_order_is_risk_likelihood_impact_desc_then_rule_then_objects_and_extra_findings_join():
     extra = Finding(
         "Q-PATCH-PROCESS",
         "No patch process",
@@ -115,7 +127,44 @@ def test_order_is_risk_desc_then_rule_then_objects_and_extra_findings_join():
         {"question": "PD-1"},
     )
     result = analyze(load_estate(_mixed_host()), extra_findings=[extra])
-    keys = [(-LEVELS.index(f.risk), f.rule, [(o.kind, o.id) for o in f.objects]) for f in result.findings]
+    keys = [
+        (
+            -LEVELS.index(f.risk),
+            -LEVELS.index(f.likelihood),
+            -LEVELS.index(f.impact),
+            f.rule,
+            [(o.kind, o.id) for o in f.objects],
+        )
+        for f in result.findings
+    ]
     assert keys == sorted(keys)
+    assert [finding_order(f) for f in result.findings] == sorted(finding_order(f) for f in result.findings)
     assert result.findings[0].rule == "Q-PATCH-PROCESS" and len(result.findings[0].fingerprint) == 64
     assert result.summary()["by_rule"]["Q-PATCH-PROCESS"] == 1
+
+
+_level = st.sampled_from(LEVELS)
+_text = st.text(st.characters(min_codepoint=2, max_codepoint=0x2FFF), min_size=1, max_size=8)
+_finding = st.builds(
+    lambda rule, objects, lk, im, fp: Finding(rule, "t", objects, lk, im, risk_of(lk, im), fingerprint=fp),
+    _text,
+    st.lists(st.builds(ObjectRef, st.sampled_from(("host", "vm", "network")), _text), max_size=3),
+    _level,
+    _level,
+    st.text("0123456789abcdef", min_size=4, max_size=4),
+)
+
+
+@given(st.lists(_finding, max_size=12))
+def test_finding_order_bytes_sort_as_the_tuple_of_risk_likelihood_impact_rule_objects_fingerprint(findings):
+    def as_tuple(f):
+        return (
+            -LEVELS.index(f.risk),
+            -LEVELS.index(f.likelihood),
+            -LEVELS.index(f.impact),
+            f.rule,
+            [(o.kind, o.id) for o in f.objects],
+            f.fingerprint,
+        )
+
+    assert sorted(findings, key=finding_order) == sorted(findings, key=as_tuple)

@@ -10,7 +10,7 @@ from planner.core.placement import advise
 
 def run(*args, **kw):
     e = estate(*args, **kw)
-    r = advise(e, findings=False)
+    r = advise(e)
     assert broken_constraints(e, r.placement) == []
     return r
 

@@ -9,6 +9,8 @@ from click.testing import CliRunner
 from placement_estates import broken_constraints, document, host, vm
 
 from planner.cli import main
+from planner.core.analysis import analyze
+from planner.core.assessment import placement_advice
 from planner.core.inventory import load_estate, read_document
 from planner.core.placement import advise
 
@@ -18,7 +20,9 @@ DEMO = Path(__file__).resolve().parents[2] / "planner" / "demo" / "estate.json"
 def test_demo_estate_placement():
     e = load_estate(read_document(DEMO))
     r = advise(e)
-    before, after = r.findings_before["by_rule"], r.findings_after["by_rule"]
+    counted = placement_advice(e, analyze(e))
+    before, after = counted["findings_before"]["by_rule"], counted["findings_after"]["by_rule"]
+    assert counted["moves"] == r.moves
     assert broken_constraints(e, r.placement) == []
     assert r.unplaced == [] and len(r.placement) == len(e.vms)
     # The two VMs without a host get one.
@@ -41,8 +45,9 @@ def test_demo_zone_conflict_gone_when_room_allows():
     # The demo's zones and groups on enough hosts: no conflict, no co-residency left.
     doc = json.loads(DEMO.read_text(encoding="utf-8"))
     doc["hosts"] += [dict(doc["hosts"][2], id=f"esx-spare-{i}", name=None) for i in range(4)]
-    r = advise(load_estate(doc))
-    after = r.findings_after["by_rule"]
+    e = load_estate(doc)
+    r = advise(e)
+    after = placement_advice(e, analyze(e))["findings_after"]["by_rule"]
     assert r.conflicts == [] and r.unplaced == []
     for rule in ("ZONE-MIX-HOST", "EXPOSED-CORESIDENCY", "ANTI-AFFINITY-VIOLATION"):
         assert after.get(rule, 0) == 0, rule
@@ -74,7 +79,7 @@ def test_place_table_is_readable(tmp_path):
     doc = document([host("h1", memory=8)], [vm("a1", "h1"), vm("big", None, memory=64)])
     r = CliRunner().invoke(main, ["place", _write(tmp_path, doc)])
     assert r.exit_code == 0, r.output
-    assert r.output.startswith("1 VMs placed, 0 moves, 1 unplaced")
+    assert r.output.startswith("1 VM placed, 0 moves, 1 unplaced")
     assert "UNPLACED" in r.output and "big" in r.output and "FINDINGS" in r.output
 
 

@@ -62,7 +62,7 @@ FAST = settings(max_examples=80, deadline=None, suppress_health_check=[HealthChe
 @given(documents())
 def test_hard_constraints_hold_and_every_vm_is_accounted_for(doc):
     e = load_estate(doc)
-    r = advise(e, findings=False)
+    r = advise(e)
     assert broken_constraints(e, r.placement) == []
     unplaced = [u["vm"] for u in r.unplaced]
     assert sorted(list(r.placement) + unplaced) == sorted(e.vms)
@@ -88,8 +88,8 @@ def test_hard_constraints_hold_and_every_vm_is_accounted_for(doc):
 @FAST
 @given(documents())
 def test_deterministic(doc):
-    one = advise(load_estate(json.loads(json.dumps(doc))), findings=False).to_dict()
-    two = advise(load_estate(json.loads(json.dumps(doc))), findings=False).to_dict()
+    one = advise(load_estate(json.loads(json.dumps(doc)))).to_dict()
+    two = advise(load_estate(json.loads(json.dumps(doc)))).to_dict()
     assert json.dumps(one) == json.dumps(two)
 
 
@@ -108,6 +108,6 @@ def test_a_clean_estate_is_left_alone(doc):
     )
     groups = [(v.host, v.anti_affinity_group) for v in e.vms.values() if v.anti_affinity_group]
     clean = clean and len(groups) == len(set(groups)) and all(v.host is not None for v in e.vms.values())
-    r = advise(e, findings=False)
+    r = advise(e)
     if clean:
         assert r.moves == [] and r.unplaced == [] and r.conflicts == [] and r.placement == current

@@ -120,7 +120,7 @@ def test_worked_example_is_valid_and_complete(demo_estate):
         qid.rsplit(".", 1)[1]: a.value for qid, a in doc.answers.items() if qid.startswith("initiation.identification.")
     }
     assert identification["operational_status"] == "major-modification"
-    assert len(identification) == 10
+    assert len(identification) == 11
 
 
 def test_worked_example_end_to_end(demo_estate):

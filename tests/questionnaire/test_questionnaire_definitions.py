@@ -10,6 +10,7 @@ import pytest
 
 import questionnaires
 from planner.core.questionnaire import (
+    IDENTIFICATION,
     PHASES,
     TOPOLOGY_RULES,
     DefinitionError,
@@ -50,6 +51,7 @@ def test_identification_and_scope_ids_fixed(q):
     section = next(s for s in q.phases[0].sections if s.id == "identification")
     expected = {
         "system_name": "text",
+        "organization": "text",
         "system_owner": "text",
         "authorizing_official": "text",
         "operational_status": "single_choice",
@@ -63,6 +65,8 @@ def test_identification_and_scope_ids_fixed(q):
     assert {q_.id: q_.type for q_ in section.questions} == {
         f"initiation.identification.{k}": v for k, v in expected.items()
     }
+    # The report and the CLI read exactly these (planner.core.questionnaire.identification).
+    assert [q_.id for q_ in section.questions] == [qid for qid, _label in IDENTIFICATION]
     assert q.questions["initiation.identification.operational_status"].choice_values == (
         "operational",
         "under-development",

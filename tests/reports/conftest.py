@@ -6,7 +6,7 @@ import pytest
 from report_estates import GENERATED, TrapServer, hostile_answers, hostile_document, hostile_strings
 
 import reports
-from planner.core.analysis import analyze
+from planner.core.assessment import assessment
 from planner.core.inventory import load_estate
 
 
@@ -21,18 +21,15 @@ def trap():
 def hostile_plan(trap) -> reports.PlanReport:
     """The hostile estate analysed, with answers and one triaged finding."""
     estate = load_estate(hostile_document(trap))
-    analysis = analyze(estate)
+    plain = assessment(estate, hostile_answers(trap), placement=False)
     s = hostile_strings(trap)
-    first = sorted(analysis.findings, key=lambda f: f.fingerprint)[0]
-    triage = {first.fingerprint: reports.Triage("accepted", s["justification"], s["triaged_by"], GENERATED)}
+    first = sorted(plain.findings, key=lambda f: f.fingerprint)[0]
+    plain.triage = {first.fingerprint: reports.Triage("accepted", s["justification"], s["triaged_by"], GENERATED)}
     return reports.PlanReport(
         name="Payroll <i>platform</i>",
         organization="Example & <Org>",
-        estate=estate,
-        analysis=analysis,
+        assessment=plain,
         version="2.1",
         generated=GENERATED,
-        answers=hostile_answers(trap),
-        triage=triage,
         plan_id="plan-42",
     )

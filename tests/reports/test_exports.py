@@ -85,7 +85,7 @@ def test_xlsx_register_matches_csv_and_stores_text_not_formulas(hostile_plan, cs
 def test_json_plan_agrees_with_the_analysis(hostile_plan):
     doc = json.loads(reports.render(hostile_plan, "json"))
     assert doc["schema"] == "virtplan.plan-report/v1"
-    assert doc["summary"]["by_risk"] == hostile_plan.analysis.summary()["by_risk"]
+    assert doc["summary"]["by_risk"] == hostile_plan.assessment.summary["by_risk"]
     assert len(doc["register"]) == len(doc["analysis"]["findings"]) == len(hostile_plan.findings)
     assert doc["fips199"]["overall"] == "high"
     assert doc["identification"]["system_name"] == "Payroll <i>platform</i>"
@@ -194,7 +194,12 @@ def test_any_host_name_is_escaped_in_html(hostile_plan, name):
     estate = hostile_plan.estate
     host = estate.hosts["esx-03"]
     patched = dataclasses.replace(estate, hosts={**estate.hosts, "esx-03": dataclasses.replace(host, name=name)})
-    html = render_html(build(dataclasses.replace(hostile_plan, estate=patched)), "screen")
+    html = render_html(
+        build(
+            dataclasses.replace(hostile_plan, assessment=dataclasses.replace(hostile_plan.assessment, estate=patched))
+        ),
+        "screen",
+    )
     # The placement matrix prints the name in full, escaped.
     assert f"<td>{escape(name)}</td>" in html
 
@@ -203,13 +208,13 @@ def test_placement_advice_section_when_given(hostile_plan):
     import dataclasses
 
     advice = {
-        "placement": {"vm-web": "esx-02", "vm-db": "esx-01"},
+        "placed": 2,
         "unplaced": [{"vm": "vm-orphan", "reason": "no host has <room>"}],
         "moves": [{"vm": "vm-web", "from": "esx-01", "to": "esx-02"}],
         "findings_before": {"by_risk": {"high": 3, "moderate": 2}},
         "findings_after": {"by_risk": {"high": 1, "moderate": 2}},
     }
-    plan = dataclasses.replace(hostile_plan, placement=advice)
+    plan = dataclasses.replace(hostile_plan, assessment=dataclasses.replace(hostile_plan.assessment, placement=advice))
     html = reports.render(plan, "html").decode()
     assert 'id="placement"' in html and "8&ensp;Placement advice" in html
     assert "Approve or reject the 1 VM moves" in html

@@ -91,3 +91,27 @@ def test_a_viewer_may_read_but_not_change(app, db, tenant):
     )
     assert resp.status_code == 403
     assert _reports(db, plan.id) == 0
+
+
+def _section(html: str, section_id: str) -> str:
+    start = html.index(f'id="{section_id}"')
+    return re.sub(r"<[^>]+>|\s+", " ", html[start : html.index("</section>", start)])
+
+
+def test_plan_page_figures_come_from_the_stored_assessment(signed_in, db, tenant, demo_doc):
+    client, plan_id = signed_in
+    token = _csrf(client, f"/plans/{plan_id}")
+    plans.put_inventory(db, Caller(tenant.org_id, frozenset({"read", "write"})), plan_id, demo_doc)
+    db.commit()
+
+    # Never analysed: no finding counts anywhere, placement waits for an analysis.
+    html = client.get(f"/plans/{plan_id}").get_data(as_text=True)
+    assert "Not analysed yet" in _section(html, "findings")
+    placement = _section(html, "placement")
+    assert "Not analysed yet" in placement and "→" not in placement
+
+    assert client.post(f"/plans/{plan_id}/analysis", data={"csrf_token": token}).status_code == 302
+    html = client.get(f"/plans/{plan_id}").get_data(as_text=True)
+    badges = {level: int(n) for n, level in re.findall(r'<span class="risk risk-[a-z-]+">(\d+) ([a-z-]+)</span>', html)}
+    before_after = re.findall(r"([a-z-]+) (\d+) → (\d+)", _section(html, "placement"))
+    assert badges and {level: int(b) for level, b, _a in before_after} == badges

@@ -10,7 +10,7 @@ Pure core: no Flask, no database. The entry point is :func:`analyze`::
 from __future__ import annotations
 
 from .engine import Analysis, analyze, run_rule
-from .findings import LEVELS, Finding, Mitigation, ObjectRef, risk_of, shift
+from .findings import LEVELS, Finding, Mitigation, ObjectRef, finding_order, risk_of, shift
 from .graph import build_graph, network_segments, to_graphml, to_node_link_json
 from .method import methodology
 from .rules import REGISTRY, RULES_BY_ID, SPEC_RULE_IDS
@@ -26,6 +26,7 @@ __all__ = [
     "ObjectRef",
     "analyze",
     "build_graph",
+    "finding_order",
     "methodology",
     "network_segments",
     "risk_of",

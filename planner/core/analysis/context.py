@@ -15,23 +15,13 @@ from typing import Protocol
 
 import networkx as nx
 
+from planner.core import fips199
+from planner.core.fips199 import vm_level as fips_level
 from planner.core.inventory.estate import Estate, Vm
 
 from .graph import joins_graph, network_segments
 
-_FIPS_RANK = {"low": 1, "moderate": 2, "high": 3}
-
-
-def fips_level(vm: Vm, objective: str) -> str | None:
-    """The VM's FIPS 199 level on ``objective`` ("any": the highest), or None if unknown/n/a."""
-    c = vm.categorization
-    if c is None:
-        return None
-    if objective == "any":
-        levels = [x for x in (c.confidentiality, c.integrity, c.availability) if x in _FIPS_RANK]
-        return max(levels, key=_FIPS_RANK.__getitem__) if levels else None
-    value = getattr(c, objective)
-    return value if value in _FIPS_RANK else None
+__all__ = ["AnalysisContext", "fips_level"]
 
 
 class ZonePolicy(Protocol):
@@ -124,10 +114,10 @@ class AnalysisContext:
     # -- high-water marks ----------------------------------------------------
     def high_water(self, vms: Iterable[Vm], objective: str) -> tuple[str | None, Vm | None, int]:
         """(highest FIPS 199 level, first VM holding it, number of VMs) on ``objective``."""
-        best, best_vm, rank, count = None, None, 0, 0
+        best, best_vm, count = None, None, 0
         for vm in vms:
             count += 1
             level = fips_level(vm, objective)
-            if level is not None and _FIPS_RANK[level] > rank:
-                best, best_vm, rank = level, vm, _FIPS_RANK[level]
+            if level is not None and (best is None or fips199.rank(level) > fips199.rank(best)):
+                best, best_vm = level, vm
         return best, best_vm, count

@@ -16,13 +16,9 @@ from typing import Any
 from planner.core.inventory.estate import Estate
 
 from .context import AnalysisContext
-from .findings import LEVELS, Finding, Mitigation, level_index
+from .findings import LEVELS, Finding, Mitigation, finding_order
 from .rules import REGISTRY, Rule
 from .scoring import fingerprint, score
-
-
-def _order(f: Finding) -> tuple[int, str, list[tuple[str, str]], str]:
-    return (-level_index(f.risk), f.rule, [(o.kind, o.id) for o in f.objects], f.fingerprint)
 
 
 @dataclass(slots=True)
@@ -123,5 +119,5 @@ def analyze(
         if not f.fingerprint:
             f.fingerprint = fingerprint(f.rule, f.objects, f.evidence)
         findings.append(f)
-    findings.sort(key=_order)
+    findings.sort(key=finding_order)
     return Analysis(findings, [_scope(f, ctx) for f in findings])

@@ -48,6 +48,29 @@ def risk_of(likelihood: str, impact: str) -> str:
     return _RISK_TABLE[_INDEX[likelihood]][_INDEX[impact]]
 
 
+def finding_order(finding: Finding) -> bytes:
+    """The one order of findings, everywhere: worst first by risk, then
+    likelihood, then impact; then rule id, the objects and the fingerprint, so
+    ties are stable.
+
+    A byte string, so the database sorts stored findings by the same key
+    (``findings.order_key``: bytes compare the same in Python, SQLite and
+    PostgreSQL, whatever the collation). Strings end with NUL and each object
+    starts with 0x01, so a shorter rule id or object list sorts first, as a
+    tuple would.
+    """
+    top = len(LEVELS) - 1
+    parts = [
+        bytes((top - _INDEX[finding.risk], top - _INDEX[finding.likelihood], top - _INDEX[finding.impact])),
+        finding.rule.encode(),
+        b"\0",
+    ]
+    for o in finding.objects:
+        parts += (b"\1", o.kind.encode(), b"\0", o.id.encode(), b"\0")
+    parts += (b"\0", finding.fingerprint.encode())
+    return b"".join(parts)
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class ObjectRef:
     kind: str

@@ -4,7 +4,11 @@ Pure core: no Flask, no database. The entry point is :func:`advise`::
 
     from planner.core.placement import advise
     result = advise(load_estate(document))
-    result.to_dict()   # {"placement", "unplaced", "moves", "findings_before", "findings_after", ...}
+    result.to_dict()   # {"placement", "unplaced", "moves", "conflicts", "pinned_violations"}
+
+The findings before and after a proposal are counted by the plan's assessment
+(:func:`planner.core.assessment.placement_advice`, the one caller of
+:func:`advise`), with the questionnaire's answers applied.
 
 What it must do (analysis-v1, "Placement advisor"): hard constraints —
 capacity at the policy's overcommit ceilings, anti-affinity groups on
@@ -91,7 +95,6 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
-from planner.core.analysis import analyze
 from planner.core.inventory.estate import Estate
 
 from . import reasons
@@ -121,7 +124,8 @@ class Conflict(TypedDict):
 
 @dataclass(slots=True)
 class Placement:
-    """The advice. ``to_dict()`` is the contract's ``virtplan place`` JSON.
+    """The advice. ``to_dict()`` is the contract's ``virtplan place`` JSON but for
+    the findings before and after, which the assessment adds.
 
     ``moves`` lists every VM whose host changes, with ``"from": null`` for a
     VM that had none. ``conflicts`` (hosts still mixing zones, with why) and
@@ -132,8 +136,6 @@ class Placement:
     placement: dict[str, str]
     unplaced: list[Unplaced]
     moves: list[Move]
-    findings_before: dict[str, dict[str, int]] | None = None
-    findings_after: dict[str, dict[str, int]] | None = None
     conflicts: list[Conflict] = field(default_factory=list)
     pinned_violations: list[PinnedViolation] = field(default_factory=list)
 
@@ -142,8 +144,6 @@ class Placement:
             "placement": dict(self.placement),
             "unplaced": [dict(u) for u in self.unplaced],
             "moves": [dict(m) for m in self.moves],
-            "findings_before": self.findings_before,
-            "findings_after": self.findings_after,
             "conflicts": [dict(c) for c in self.conflicts],
             "pinned_violations": [dict(p) for p in self.pinned_violations],
         }
@@ -162,12 +162,8 @@ def apply_placement(estate: Estate, placement: dict[str, str]) -> Estate:
     return dataclasses.replace(estate, vms=vms)
 
 
-def advise(estate: Estate, *, findings: bool = True) -> Placement:
-    """Advise a placement for ``estate`` (see the module docstring).
-
-    ``findings=False`` skips the two analyses (``findings_before`` and
-    ``findings_after`` stay None), for callers that only want the placement.
-    """
+def advise(estate: Estate) -> Placement:
+    """Advise a placement for ``estate`` (see the module docstring)."""
     ledger = Ledger(estate)
     advisor = Advisor(ledger)
     advisor.settle()
@@ -208,8 +204,4 @@ def advise(estate: Estate, *, findings: bool = True) -> Placement:
                 "reason": "; ".join(stay_reasons),
             }
         )
-    result = Placement(placement, unplaced, moves, conflicts=conflicts, pinned_violations=advisor.pinned_violations)
-    if findings:
-        result.findings_before = analyze(estate).summary()
-        result.findings_after = analyze(apply_placement(estate, placement)).summary()
-    return result
+    return Placement(placement, unplaced, moves, conflicts=conflicts, pinned_violations=advisor.pinned_violations)

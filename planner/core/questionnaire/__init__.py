@@ -31,12 +31,16 @@ from .answers import (
 from .conditions import INVENTORY_FACTS
 from .definition import PHASES, TOPOLOGY_RULES, DefinitionError, default_questionnaire, load_catalog, load_questionnaire
 from .engine import Evaluation, PhaseProgress, Progress, SectionProgress, applicable, progress, validate_answers
+from .identification import IDENTIFICATION, ORGANIZATION, SYSTEM_NAME, answered_text
 from .model import Catalog, Phase, Question, Questionnaire, Recommendation, Section
 from .weakness import fingerprint, mitigations, plan_high_water, weak_answer_findings
 
 __all__ = [
+    "IDENTIFICATION",
     "INVENTORY_FACTS",
+    "ORGANIZATION",
     "PHASES",
+    "SYSTEM_NAME",
     "TOPOLOGY_RULES",
     "Answer",
     "AnswersDocument",
@@ -54,6 +58,7 @@ __all__ = [
     "Recommendation",
     "Section",
     "SectionProgress",
+    "answered_text",
     "applicable",
     "as_answers",
     "carry_answers",

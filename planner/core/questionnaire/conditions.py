@@ -36,7 +36,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from planner.core.inventory.estate import Estate, Vm
+from planner.core.fips199 import vm_level
+from planner.core.inventory.estate import Estate
 
 # ---------------------------------------------------------------- inventory facts
 
@@ -49,16 +50,6 @@ def _hosts_of_type(kind: int) -> Fact:
     return lambda e: any(h.hypervisor is not None and h.hypervisor.type == kind for h in e.hosts.values())
 
 
-def _high_water(vm: Vm) -> str | None:
-    c = vm.categorization
-    if c is None:
-        return None
-    order = ("low", "moderate", "high")
-    return max(
-        (lvl for lvl in (c.confidentiality, c.integrity, c.availability) if lvl in order), key=order.index, default=None
-    )
-
-
 _NETWORK_STORAGE = {"nfs", "iscsi", "fc", "vsan"}
 
 #: Inventory facts a condition may test: name -> (kind, function of the Estate).
@@ -68,7 +59,7 @@ INVENTORY_FACTS: dict[str, tuple[str, Fact]] = {
     "type2_hypervisor": ("flag", _hosts_of_type(2)),
     "hypervisor_products": ("set", lambda e: {h.hypervisor.product for h in e.hosts.values() if h.hypervisor}),
     "internet_facing_vm": ("flag", lambda e: any(v.internet_facing for v in e.vms.values())),
-    "high_impact_vm": ("flag", lambda e: any(_high_water(v) == "high" for v in e.vms.values())),
+    "high_impact_vm": ("flag", lambda e: any(vm_level(v, "any") == "high" for v in e.vms.values())),
     "multiple_zones": ("flag", lambda e: len({v.zone for v in e.vms.values() if v.zone}) > 1),
     "trust_levels": ("set", lambda e: {z.trust_level for z in e.zones.values()}),
     "virtual_appliance": ("flag", lambda e: any(a.vm for a in e.appliances.values())),

@@ -17,13 +17,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from planner.core.analysis.findings import Finding, Mitigation, ObjectRef, risk_of, shift
+from planner.core.fips199 import categorize
 from planner.core.inventory import Estate
 
 from .answers import AnswersDocument
 from .engine import Evaluation
 from .model import Questionnaire
 
-_FIPS = ("low", "moderate", "high")
 #: Impact assumed when neither the inventory nor the answers categorize anything.
 ASSUMED_IMPACT = "moderate"
 
@@ -33,21 +33,16 @@ def fingerprint(rule: str, qid: str) -> str:
     return hashlib.sha256(f"{rule}\x1f{qid}".encode()).hexdigest()
 
 
+def stated_categorization(ev: Evaluation) -> dict[str, Any]:
+    """The FIPS 199 levels the answers state, per objective (the Initiation phase's categorization questions)."""
+    return {o: ev.values[qid] for o, qid in ev.questionnaire.categorization.items() if qid and ev.answered(qid)}
+
+
 def plan_high_water(ev: Evaluation, objective: str) -> str | None:
     """The plan's FIPS 199 level on ``objective`` ("overall" = all three), from
     the estate's VMs and the categorization answers; None when nothing says."""
-    objectives = ("confidentiality", "integrity", "availability") if objective == "overall" else (objective,)
-    levels = []
-    if ev.estate is not None:
-        for vm in ev.estate.vms.values():
-            if vm.categorization is not None:
-                levels += [getattr(vm.categorization, o) for o in objectives]
-    for o in objectives:
-        qid = ev.questionnaire.categorization.get(o)
-        if qid and ev.answered(qid):
-            levels.append(ev.values[qid])
-    levels = [lvl for lvl in levels if lvl in _FIPS]
-    return max(levels, key=_FIPS.index) if levels else None
+    vms = ev.estate.vms.values() if ev.estate is not None else ()
+    return categorize(vms, stated_categorization(ev)).level(objective)
 
 
 def weak_answer_findings(
