@@ -44,16 +44,21 @@ def format_of(output: str, fmt: str | None) -> str:
     allowed = next((f for suffix, f in SUFFIXES.items() if name.endswith(suffix)), None)
     if output == "-":
         return fmt or "pdf"
-    if fmt is None and allowed is None:
-        known = ", ".join(SUFFIXES)
-        click.echo(
-            f"{output}: cannot tell the format from the file name (known endings: {known}); add --format", err=True
-        )
-        sys.exit(2)
-    if fmt is not None and allowed is not None and fmt not in allowed:
+    if allowed is None:
+        if fmt is None:
+            known = ", ".join(SUFFIXES)
+            click.echo(
+                f"{output}: cannot tell the format from the file name (known endings: {known}); add --format",
+                err=True,
+            )
+            sys.exit(2)
+        return fmt
+    if fmt is None:
+        return allowed[0]
+    if fmt not in allowed:
         click.echo(f"{output}: the file name says {allowed[0]} but --format says {fmt}; make them agree", err=True)
         sys.exit(2)
-    return fmt or allowed[0]
+    return fmt
 
 
 @click.command("report")

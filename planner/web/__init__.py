@@ -16,7 +16,7 @@ from planner import database
 from planner.api.reports import download_response, start_report
 from planner.core.analysis.findings import TRIAGE_STATUSES
 from planner.core.assessment import UNDECIDED
-from planner.core.questionnaire import progress
+from planner.core.questionnaire import default_questionnaire, progress
 from planner.services import analysis as analysis_service
 from planner.services import assessment as assessment_service
 from planner.services import plans as plan_service
@@ -113,7 +113,7 @@ def plan(plan_id: int):
         plan=item,
         counts=counts,
         etag=plan_service.etag(item),
-        progress=progress(a.questionnaire, a.answers, a.estate).to_dict(),
+        progress=progress(a.questionnaire or default_questionnaire(), a.answers, a.estate).to_dict(),
         found=found,
         findings=a.findings[:FINDINGS_ON_PAGE],
         by_risk=a.by_risk,
