@@ -14,6 +14,7 @@ from .assessment import (
     Report,
 )
 from .base import Base
+from .imports import IMPORT_STATES, ImportJob, ImportJobFile
 from .inventory import (
     Appliance,
     ApplianceNetwork,
@@ -32,6 +33,7 @@ from .inventory import (
 from .plans import Plan, PlanPolicy
 
 __all__ = [
+    "IMPORT_STATES",
     "REPORT_STATES",
     "ROLES",
     "SCOPES",
@@ -51,6 +53,8 @@ __all__ = [
     "FindingObject",
     "Host",
     "HostDevice",
+    "ImportJob",
+    "ImportJobFile",
     "Membership",
     "Network",
     "Organization",

@@ -49,13 +49,14 @@ def create_app(settings: Settings | None = None) -> Flask:
 def _start_jobs(app: Flask, settings: Settings) -> None:
     """The job queue views submit to, after failing the jobs a stopped process left unfinished."""
     from planner.jobs import make_queue
-    from planner.services.report_jobs import recover_interrupted
+    from planner.services import imports, report_jobs
 
     try:
         with app.extensions["virtplan.sessions"]() as session:
-            if recovered := recover_interrupted(session):
-                logging.getLogger(__name__).warning("%d unfinished report jobs marked interrupted", recovered)
-            session.commit()
+            for kind, recover in (("report", report_jobs.recover_interrupted), ("import", imports.recover_interrupted)):
+                if recovered := recover(session):
+                    logging.getLogger(__name__).warning("%d unfinished %s jobs marked interrupted", recovered, kind)
+                session.commit()
     except SQLAlchemyError as exc:  # e.g. a database not migrated yet: nothing to recover
         logging.getLogger(__name__).warning("cannot check for interrupted jobs: %s", exc.__class__.__name__)
     app.extensions["virtplan.jobs"] = make_queue(settings.job_queue, settings.job_workers)

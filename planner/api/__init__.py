@@ -12,7 +12,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from planner.core.inventory.schema import InventorySchema
 from planner.services.errors import ServiceError
 
-from . import answers, auth, findings, graph, inventory, plans, reports
+from . import answers, auth, findings, graph, imports, inventory, plans, reports
 from .problems import from_http_exception, problem
 
 DOCS_ASSETS = "/api/v1/docs/assets/"
@@ -45,7 +45,7 @@ def init_app(app: Flask) -> Api:
     )
     api = Api(app)
     api.spec.components.schema("Inventory", schema=InventorySchema)
-    for blueprint in (plans.blp, inventory.blp, answers.blp, findings.blp, graph.blp, reports.blp):
+    for blueprint in (plans.blp, inventory.blp, imports.blp, answers.blp, findings.blp, graph.blp, reports.blp):
         api.register_blueprint(blueprint)
 
     @app.route(DOCS_ASSETS + "<path:filename>", endpoint="api_docs_assets")

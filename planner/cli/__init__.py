@@ -16,7 +16,17 @@ from importlib import import_module
 import click
 
 #: Modules of this package that define commands, in the order ``--help`` lists them.
-COMMAND_MODULES = ("inventory", "analysis", "placement", "questionnaire", "report", "database", "accounts", "server")
+COMMAND_MODULES = (
+    "inventory",
+    "imports",
+    "analysis",
+    "placement",
+    "questionnaire",
+    "report",
+    "database",
+    "accounts",
+    "server",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -25,6 +25,8 @@ def use_case():
     except ServiceError as exc:
         session.rollback()
         click.echo(f"error: {exc.message}", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem['path'] or '(document)'}: {problem['message']}", err=True)
         sys.exit(2)
     finally:
         session.close()
