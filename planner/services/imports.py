@@ -23,9 +23,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -242,10 +242,14 @@ def abandon_import(session: Session, job: ImportJob, message: str) -> None:
 
 def recover_interrupted(session: Session) -> int:
     """Mark jobs a stopped process left queued or running as failed (at start; the caller commits)."""
-    result = session.execute(
-        update(ImportJob)
-        .where(ImportJob.state.in_(("queued", "running")))
-        .values(state="failed", error=INTERRUPTED, finished_at=utcnow())
+    # A DML statement's result is a CursorResult (Session.execute is typed for the general case).
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(ImportJob)
+            .where(ImportJob.state.in_(("queued", "running")))
+            .values(state="failed", error=INTERRUPTED, finished_at=utcnow())
+        ),
     )
     return result.rowcount or 0
 
@@ -254,10 +258,13 @@ def run_import_job(session_factory: Callable[[], Session], job_id: int) -> None:
     """Run import job ``job_id`` to its end: store the result or why it failed. Never raises."""
     try:
         with session_factory() as session:
-            claimed = session.execute(
-                update(ImportJob)
-                .where(ImportJob.id == job_id, ImportJob.state == "queued")
-                .values(state="running", started_at=utcnow())
+            claimed = cast(
+                CursorResult[Any],
+                session.execute(
+                    update(ImportJob)
+                    .where(ImportJob.id == job_id, ImportJob.state == "queued")
+                    .values(state="running", started_at=utcnow())
+                ),
             )
             if claimed.rowcount != 1:
                 session.rollback()

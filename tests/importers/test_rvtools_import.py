@@ -4,6 +4,8 @@ carries."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from cmdb_exports import Estate, rvtools_csvs, rvtools_xlsx
 from importer_data import mapping, workbook
@@ -11,7 +13,8 @@ from importer_data import mapping, workbook
 from planner.importers import SourceError, import_source
 from planner.importers.assemble import FIELDS_TAG, SOURCE_TAG
 
-SAMPLE = "samples/rvtools/SizingWorkshop-RVTools.xlsx"
+#: The real export beside the repository (../shared), never copied into it.
+SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "samples" / "rvtools" / "SizingWorkshop-RVTools.xlsx"
 
 
 @pytest.fixture(scope="module")
@@ -29,12 +32,10 @@ def imported(xlsx):
     return import_source("rvtools", [("export.xlsx", xlsx)], mapping())
 
 
-def test_real_sample_export(request):
+def test_real_sample_export():
     """The sanitised real export: 805 VMs of which 10 templates, 4 clusters including DMZ,
     34 hosts in vHost while vInfo names 38 (their VMs stay unplaced, with a warning)."""
-    from conftest import SHARED
-
-    path = SHARED / SAMPLE
+    path = SAMPLE
     if not path.exists():
         pytest.skip(f"{path} is absent (the shared samples are not beside the repository)")
     result = import_source("rvtools", [(path.name, path.read_bytes())], mapping())
