@@ -1,7 +1,7 @@
 """import jobs
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-30 04:47:29.325443
 """
 
@@ -11,8 +11,8 @@ from sqlalchemy.dialects import postgresql
 
 import models.base
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
