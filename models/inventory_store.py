@@ -348,6 +348,7 @@ def _policy_doc(policy: PlanPolicy | None) -> dict | None:
         "max_memory_overcommit": policy.max_memory_overcommit,
         "patch_max_age_days": policy.patch_max_age_days,
         "min_hypervisor_versions": dict(policy.min_hypervisor_versions),
+        "placement_scope": policy.placement_scope,
     }
 
 

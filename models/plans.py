@@ -49,3 +49,4 @@ class PlanPolicy(Base):
     max_memory_overcommit: Mapped[float] = mapped_column(Float)
     patch_max_age_days: Mapped[int] = mapped_column(Integer)
     min_hypervisor_versions: Mapped[dict] = mapped_column(JSONType)
+    placement_scope: Mapped[str] = mapped_column(String(20), server_default="cluster")

@@ -1,12 +1,17 @@
 """``virtplan place``: the placement advisor on a file, no server.
 
 ``--format json`` prints the contract's JSON (``placement``, ``unplaced``,
-``moves``, ``findings_before``, ``findings_after``, plus ``conflicts`` and
-``pinned_violations``); the default table lists the moves, the VMs that
-cannot be placed, the hosts left mixing zones, and the findings by rule
-before and after — counted the way the plan's assessment counts them
+``moves``, ``findings_before``, ``findings_after``, plus ``conflicts``,
+``pinned_violations``, ``hosts_by_zone``, ``domains`` and the findings that
+disappear, appear or change); the default table lists the moves with their
+reasons, the VMs that cannot be placed, the hosts left mixing zones, each
+migration domain's result (proven optimal or best found, with its bound),
+the findings that disappear and appear, and the findings by rule before and
+after — counted the way the plan's assessment counts them
 (:func:`planner.core.assessment.placement_advice`), with ``--answers``
-applied when given. Exit 0 whatever it advises, 2 for invalid input.
+applied when given. ``--write-inventory OUT.json`` also writes the
+inventory with the advice applied. Exit 0 whatever it advises, 2 for invalid
+input.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from collections.abc import Sequence
 import click
 
 from planner.core.assessment import assess, placement_advice
+from planner.core.inventory import read_document
+from planner.core.placement import SolverOptions
 
 from .analysis import bulk_allocation
 from .inventory import load_or_exit
@@ -66,6 +73,38 @@ def render_table(result: dict) -> str:
                 + [(p["host"], ",".join(p["vms"]), p["reason"]) for p in result["pinned_violations"]]
             ),
         ]
+    if result.get("domains"):
+        lines += [
+            "",
+            "MIGRATION DOMAINS",
+            *_columns(
+                [("CLUSTERS", "VMS", "METHOD", "STATUS", "UNPLACED/CONFLICTS/MOVES/SPREAD", "BOUND")]
+                + [
+                    (
+                        ",".join(c or "(no cluster)" for c in d["clusters"]) or "-",
+                        str(d["vms"]),
+                        d["method"],
+                        d["status"],
+                        "/".join(str(v) for v in d["result"].values()) if d["result"] else "-",
+                        "/".join("?" if v is None else str(v) for v in d["bound"].values()),
+                    )
+                    for d in result["domains"]
+                ]
+            ),
+        ]
+    for title, key in (("FINDINGS THAT DISAPPEAR", "findings_removed"), ("FINDINGS THAT APPEAR", "findings_added")):
+        if result.get(key):
+            lines += [
+                "",
+                title,
+                *_columns(
+                    [("RULE", "RISK", "OBJECTS")]
+                    + [
+                        (f["rule"], f["risk"], ", ".join(f"{o['kind']} {o['id']}" for o in f["objects"]))
+                        for f in result[key]
+                    ]
+                ),
+            ]
     before, after = result["findings_before"]["by_rule"], result["findings_after"]["by_rule"]
     rules = sorted(set(before) | set(after))
     lines += [
@@ -92,13 +131,31 @@ def render_table(result: dict) -> str:
     default=None,
     help="Questionnaire answers (YAML or JSON): findings before and after are counted with them, as the plan does.",
 )
-def place_command(file: str, fmt: str, answers: str | None = None) -> None:
+@click.option(
+    "--write-inventory",
+    "out",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Also write the inventory with the advice applied (every VM on its advised host) to this file.",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0),
+    default=SolverOptions().time_limit,
+    show_default=True,
+    help="The exact solver's budget for the whole inventory, in CP-SAT's deterministic seconds "
+    "(the same answer on any machine); 0: the heuristic alone.",
+)
+def place_command(
+    file: str, fmt: str, answers: str | None = None, out: str | None = None, time_limit: float = 10.0
+) -> None:
     """Advise a host for every VM of the inventory in FILE.
 
     Keeps the hard constraints (overcommit ceilings, anti-affinity, dedicated
-    zones, pinned VMs), then avoids hosts mixing zones, then moves as few VMs
-    as it can, then spreads the load. Exits 0 whatever it advises, 2 if FILE
-    is not a valid inventory.
+    zones, pinned VMs, moves within a VM's cluster, datastores attached to the
+    target, no type 2 host), then, strictly in this order: fewest VMs without
+    a host, fewest hosts mixing zones, fewest moves, most even load. Exits 0
+    whatever it advises, 2 if FILE is not a valid inventory.
     """
     with bulk_allocation():
         estate = load_or_exit(file)
@@ -106,11 +163,24 @@ def place_command(file: str, fmt: str, answers: str | None = None) -> None:
             (questionnaire_or_exit(), answers_or_exit(answers, estate)) if answers else (None, None)
         )
         before = assess(estate, document, questionnaire)
-        result = placement_advice(estate, before, document, questionnaire)
+        result = placement_advice(
+            estate, before, document, questionnaire, options=SolverOptions(time_limit=time_limit)
+        )
+        if out is not None:
+            write_advised_inventory(file, out, result["placement"])
         if fmt == "json":
             sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
         else:
             click.echo(render_table(result))
+
+
+def write_advised_inventory(source: str, out: str, placement: dict[str, str]) -> None:
+    """The inventory in ``source`` as given, each VM's ``host`` set to the advice (null when unplaced)."""
+    document = read_document(source)
+    for vm in document.get("vms") or []:
+        vm["host"] = placement.get(vm["id"])
+    with open(out, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(document, ensure_ascii=False, indent=1) + "\n")
 
 
 COMMANDS: list = [place_command]

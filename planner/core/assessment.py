@@ -22,12 +22,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from planner.core.analysis import LEVELS, Analysis, Finding, Mitigation, analyze
 from planner.core.analysis.findings import TRIAGE_STATUSES
 from planner.core.inventory import Estate
-from planner.core.placement import advise, apply_placement
+from planner.core.placement import SolverOptions, advise
 from planner.core.questionnaire import (
     Answer,
     AnswersDocument,
@@ -112,21 +113,21 @@ def placement_advice(
     answers: Mapping[str, Any] | AnswersDocument | None = None,
     questionnaire: Questionnaire | None = None,
     plan_id: str = "plan",
+    options: SolverOptions | None = None,
 ) -> dict[str, Any]:
     """The placement advisor's proposal for ``estate`` in the contract's shape
     (``placement``, ``unplaced``, ``moves``, ``findings_before``,
-    ``findings_after``, ``conflicts``, ``pinned_violations``).
+    ``findings_after``, ``conflicts``, ``pinned_violations``, and the
+    advisor's additions: ``hosts_by_zone``, ``domains``, ``findings_removed``,
+    ``findings_added``, ``findings_changed``).
 
-    The one call of the advisor: whatever algorithm proposes the placement,
-    "findings before" is the summary of ``before`` (the plan's assessment) and
-    "findings after" is :func:`assess` of the estate with the proposal applied,
-    with the same answers — so both are counted the way the plan counts them.
+    The one call of the advisor: "findings before" is ``before`` (the plan's
+    assessment) and "findings after" is :func:`assess` of the estate with the
+    proposal applied, with the same answers — so both are counted the way the
+    plan counts them. ``options`` sets the exact solver's budget.
     """
-    advice = advise(estate).to_dict()
-    after = assess(apply_placement(estate, advice["placement"]), answers, questionnaire, plan_id)
-    advice["findings_before"] = before.summary()
-    advice["findings_after"] = after.summary()
-    return advice
+    judge = partial(assess, answers=answers, questionnaire=questionnaire, plan_id=plan_id)
+    return advise(estate, judge=judge, before=before, options=options).to_dict()
 
 
 def kept_advice(advice: Mapping[str, Any]) -> dict[str, Any]:

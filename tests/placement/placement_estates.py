@@ -10,8 +10,18 @@ from __future__ import annotations
 from planner.core.inventory import load_estate
 
 
-def host(hid: str, cores: int = 4, memory: float = 64, dedicated: str | None = None) -> dict:
-    return {"id": hid, "cpu_cores": cores, "memory_gib": memory, "dedicated_zone": dedicated}
+def host(
+    hid: str,
+    cores: int = 4,
+    memory: float = 64,
+    dedicated: str | None = None,
+    cluster: str | None = None,
+    hosted: bool = False,
+) -> dict:
+    doc = {"id": hid, "cpu_cores": cores, "memory_gib": memory, "dedicated_zone": dedicated, "cluster": cluster}
+    if hosted:
+        doc["hypervisor"] = {"product": "other", "type": 2}
+    return doc
 
 
 def vm(
@@ -24,6 +34,7 @@ def vm(
     pinned: bool = False,
     internet: bool = False,
     level: str | None = None,
+    stores: tuple[str, ...] = (),
 ) -> dict:
     doc = {
         "id": vid,
@@ -34,6 +45,7 @@ def vm(
         "anti_affinity_group": group,
         "pinned": pinned,
         "internet_facing": internet,
+        "disks": [{"datastore": d, "size_gib": 10} for d in stores],
     }
     if level:
         doc["categorization"] = {"confidentiality": level, "integrity": level, "availability": "low"}
@@ -47,14 +59,24 @@ def document(
     mixing: str = "forbid",
     cpu: float = 4.0,
     memory: float = 1.0,
+    datastores: dict[str, list[str]] | None = None,
+    scope: str = "cluster",
 ) -> dict:
     zones = zones if zones is not None else {"a": 2, "b": 2, "c": 3}
+    clusters = sorted({h["cluster"] for h in hosts if h.get("cluster")})
     return {
         "schema": "virtplan.inventory/v1",
         "as_of": "2026-11-01",
-        "policy": {"zone_mixing": mixing, "max_cpu_overcommit": cpu, "max_memory_overcommit": memory},
+        "policy": {
+            "zone_mixing": mixing,
+            "max_cpu_overcommit": cpu,
+            "max_memory_overcommit": memory,
+            "placement_scope": scope,
+        },
         "zones": [{"id": z, "trust_level": t} for z, t in zones.items()],
+        "clusters": [{"id": c} for c in clusters],
         "hosts": hosts,
+        "datastores": [{"id": d, "kind": "vmfs", "hosts": on} for d, on in (datastores or {}).items()],
         "vms": vms,
     }
 
@@ -73,10 +95,28 @@ def conflict(estate, zones) -> bool:
     return max(levels) - min(levels) > 1
 
 
+def low(vm) -> bool:
+    c = vm.categorization
+    return c is not None and all(x in ("low", "n/a") for x in (c.confidentiality, c.integrity, c.availability))
+
+
 def broken_constraints(estate, placement: dict[str, str]) -> list[str]:
-    """Hard constraints the placement breaks on hosts where not only pinned VMs break them."""
+    """Hard constraints the placement breaks on hosts where not only pinned VMs break them,
+    and where-it-may-go rules of v1.1 (cluster scope, datastores, type 2) it breaks."""
     p = estate.policy
     out = []
+    for vid, hid in placement.items():
+        vm, h = estate.vms[vid], estate.hosts.get(hid)
+        if h is None or vm.host == hid:
+            continue  # a VM may always stay where it is
+        if vm.host is not None and p.placement_scope == "cluster" and estate.hosts[vm.host].cluster != h.cluster:
+            out.append(f"{vid} leaves cluster {estate.hosts[vm.host].cluster} for {hid}")
+        for disk in vm.disks:
+            reach = estate.datastores[disk.datastore].hosts
+            if reach and hid not in reach:
+                out.append(f"{vid} on {hid}, which datastore {disk.datastore} is not attached to")
+        if h.hypervisor is not None and h.hypervisor.type == 2 and (vm.host is not None or not low(vm)):
+            out.append(f"{vid} onto type 2 host {hid}")
     for h in estate.hosts.values():
         vms = [estate.vms[v] for v, hid in placement.items() if hid == h.id]
         pinned = [v for v in vms if v.pinned and v.host == h.id]

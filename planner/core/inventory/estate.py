@@ -20,6 +20,7 @@ class Policy:
     max_memory_overcommit: float = 1.0
     patch_max_age_days: int = 90
     min_hypervisor_versions: dict[str, str] = field(default_factory=dict)
+    placement_scope: str = "cluster"
 
 
 @dataclass(slots=True)
@@ -196,6 +197,7 @@ def estate_from_document(doc: dict[str, Any], today: dt.date | None = None) -> E
         p["max_memory_overcommit"],
         p["patch_max_age_days"],
         dict(p["min_hypervisor_versions"]),
+        p["placement_scope"],
     )
     zones = {z["id"]: Zone(z["id"], z["trust_level"], z["purpose"], z["name"], z["tags"]) for z in doc["zones"]}
     clusters = {c["id"]: Cluster(c["id"], c["name"], c["tags"]) for c in doc["clusters"]}

@@ -29,6 +29,7 @@ FILTERING_BY_DEFAULT = ("firewall", "ips")
 DATASTORE_KINDS = ("vmfs", "nfs", "vsan", "iscsi", "fc", "local", "other")
 FIPS199_LEVELS = ("low", "moderate", "high")
 ZONE_MIXING = ("forbid", "adjacent")
+PLACEMENT_SCOPES = ("cluster", "estate")
 
 #: Policy defaults, as the spec states them.
 POLICY_DEFAULTS = {
@@ -37,6 +38,7 @@ POLICY_DEFAULTS = {
     "max_memory_overcommit": 1.0,
     "patch_max_age_days": 90,
     "min_hypervisor_versions": {},
+    "placement_scope": "cluster",
 }
 
 ID_LENGTH = validate.Length(min=1, max=200)
@@ -90,6 +92,9 @@ class PolicySchema(_Strict):
         values=fields.String(validate=validate.Regexp(VERSION_PATTERN)),
         load_default=dict,
     )
+    #: v1.1: "cluster" keeps the placement advisor's moves inside a VM's cluster (its
+    #: live-migration domain); "estate" lets it move VMs anywhere.
+    placement_scope = fields.String(load_default="cluster", validate=validate.OneOf(PLACEMENT_SCOPES))
 
 
 class ZoneSchema(_Strict):

@@ -69,7 +69,7 @@ class Advisor:
             if vms:
                 self._settle_host(i, vms)
 
-    def _colour(self, i: int, vms: list[int]) -> tuple[ColourTest, str | None]:
+    def colour(self, i: int, vms: list[int]) -> tuple[ColourTest, str | None]:
         """A test "is this zone the host's colour", and its description."""
         ld = self.ledger
         d = ld.dedicated[i]
@@ -100,7 +100,7 @@ class Advisor:
     def _settle_host(self, i: int, vms: list[int]) -> None:
         ld = self.ledger
         host = ld.hosts[i].id
-        is_colour, colour = self._colour(i, vms)
+        is_colour, colour = self.colour(i, vms)
         self.colour_text[i] = colour
         d = ld.dedicated[i]
         pinned = [v for v in vms if ld.pinned[v]]
@@ -383,3 +383,25 @@ class Advisor:
             ld.rollback(point)
         ld.commit()
         return False
+
+    # -- pass 4 ------------------------------------------------------------------
+    def return_home(self) -> None:
+        """Send back every VM that left its host when it can go back without a new conflict.
+
+        A VM goes back (document order) if its own host allows it, has room,
+        and takes it without becoming mixed (or is mixed already): one move fewer,
+        no new conflicting host, and an unplaced VM placed again.
+        """
+        ld = self.ledger
+        for v, o in enumerate(ld.origin):
+            if o is None or ld.where[v] == o:
+                continue
+            if not (ld.allowed(v, o) and ld.fits(v, o)):
+                continue
+            clean = ld.joins_cleanly(v, o)
+            if not clean and o not in ld.mixed:
+                continue
+            if ld.where[v] is not None:
+                ld.remove(v)
+            ld.place(v, o, not clean)
+        self.homeless = [v for v in self.homeless if ld.where[v] is None]

@@ -40,6 +40,10 @@ HostClass = tuple[str | int, ...]
 HeapEntry = tuple[float, int, int]
 
 EMPTY: HostClass = ("e",)
+#: The heap family over every migration domain.
+ANY = -1
+#: A VM whose datastores reach at most this many hosts looks at them one by one.
+FEW_HOSTS = 64
 
 
 class Ledger:
@@ -67,6 +71,30 @@ class Ledger:
         self.high = [fips_level(v, "any") == "high" for v in self.vms]
         self.origin = [None if v.host is None else self.host_index[v.host] for v in self.vms]
 
+        # Where each VM may go (analysis-v1, "Placement, v1.1 additions"): its
+        # migration domain, the hosts its datastores are attached to, no type 2
+        # hypervisor — and always the host it is on.
+        self.estate_scope = policy.placement_scope == "estate"
+        domains: dict[str | None, int] = {}
+        self.domain = [domains.setdefault(h.cluster, len(domains)) for h in self.hosts]
+        self.domain_names: list[str | None] = list(domains)
+        self.type2 = [h.hypervisor is not None and h.hypervisor.type == 2 for h in self.hosts]
+        self.low = [fips_level(v, "any") == "low" for v in self.vms]
+        attached = {d.id: frozenset(self.host_index[h] for h in d.hosts) for d in estate.datastores.values() if d.hosts}
+        self.stores: list[frozenset[int] | None] = []
+        for vm in self.vms:
+            reach: frozenset[int] | None = None
+            for disk in vm.disks:
+                hosts = attached.get(disk.datastore)
+                if hosts is not None:
+                    reach = hosts if reach is None else reach & hosts
+            self.stores.append(reach)
+        self.scope: list[int | None] = [None if o is None or self.estate_scope else self.domain[o] for o in self.origin]
+        self._start: list[list[int]] = [[] for _ in self.hosts]
+        for v, o in enumerate(self.origin):
+            if o is not None:
+                self._start[o].append(v)
+
         nh, nv = len(self.hosts), len(self.vms)
         self.where: list[int | None] = [None] * nv
         self.is_misfit = [False] * nv
@@ -81,7 +109,8 @@ class Ledger:
         self.n_high = [0] * nh
         self.residents: list[dict[int, None]] = [{} for _ in range(nh)]
         self.version = [0] * nh
-        self.heaps: dict[HostClass, list[HeapEntry]] = {}
+        #: Heaps by (domain, class), and by (ANY, class) over every domain.
+        self.heaps: dict[tuple[int, HostClass], list[HeapEntry]] = {}
         self._journal: list[tuple[str, int, int, bool]] = []
         self._journal_on = False
         self._tick = count()
@@ -137,8 +166,32 @@ class Ledger:
             return True
         return not self.conflict([*fz, z])
 
+    def eligible(self, v: int, i: int) -> bool:
+        """May VM ``v`` be on host ``i`` at all? Its own host, always; another only
+        within its migration domain, where its datastores are attached, and not a
+        type 2 hypervisor (a VM without a host may go there if its high-water mark is low)."""
+        if i == self.origin[v]:
+            return True
+        if self.type2[i] and (self.origin[v] is not None or not self.low[v]):
+            return False
+        scope = self.scope[v]
+        if scope is not None and self.domain[i] != scope:
+            return False
+        reach = self.stores[v]
+        return reach is None or i in reach
+
+    def reachable(self, v: int, hosts: Iterable[int]) -> list[int]:
+        """Those of ``hosts`` VM ``v`` may be on (:meth:`eligible`)."""
+        return [i for i in hosts if self.eligible(v, i)]
+
+    def residents_at_start(self, i: int) -> list[int]:
+        """The VMs on host ``i`` in the inventory, in document order."""
+        return self._start[i]
+
     def allowed(self, v: int, i: int) -> bool:
-        """The hard constraints apart from capacity: dedicated zone and anti-affinity."""
+        """The hard constraints apart from capacity: where it may go, dedicated zone and anti-affinity."""
+        if not self.eligible(v, i):
+            return False
         d = self.dedicated[i]
         if d is not None and self.zone[v] != d:
             return False
@@ -167,7 +220,7 @@ class Ledger:
         """The classes of hosts VM ``v`` can join as a fit (empty hosts apart)."""
         z = self.zone[v]
         if z is None:
-            return sorted(k for k in self.heaps if k[0] in ("z", "r"))
+            return sorted({k for _d, k in self.heaps if k[0] in ("z", "r")})
         if self.forbid:
             return [("z", z), ("d", z)]
         t = self.trust[z]
@@ -176,7 +229,9 @@ class Ledger:
     # -- changes -----------------------------------------------------------------
     def _file(self, i: int) -> None:
         self.version[i] += 1
-        heapq.heappush(self.heaps.setdefault(self.key(i), []), (-self.freeness(i), i, self.version[i]))
+        entry, key = (-self.freeness(i), i, self.version[i]), self.key(i)
+        heapq.heappush(self.heaps.setdefault((self.domain[i], key), []), entry)
+        heapq.heappush(self.heaps.setdefault((ANY, key), []), entry)
 
     def place(self, v: int, i: int, misfit: bool) -> None:
         self.where[v] = i
@@ -257,9 +312,15 @@ class Ledger:
         :data:`EXPOSURE_LOOKAHEAD` fitting hosts), then most free capacity,
         then document order.
         """
+        reach = self.stores[v]
+        if reach is not None and len(reach) <= FEW_HOSTS:
+            wanted = set(keys)
+            return self.best_anywhere(v, [i for i in sorted(reach) if self.key(i) in wanted], exclude)
+        own = self.scope[v]
+        scope = ANY if own is None else own
         best = None
         for k in keys:
-            heap = self.heaps.get(k)
+            heap = self.heaps.get((scope, k))
             if not heap:
                 continue
             held, seen = [], 0

@@ -76,13 +76,44 @@ def no_room(ledger: Ledger, v: int, candidates: Sequence[int], where: str, none:
     return text
 
 
+def reach(ledger: Ledger, v: int) -> tuple[list[int], str]:
+    """The hosts VM ``v`` may be on at all (:meth:`Ledger.eligible`), and where that is in words.
+
+    With no such host, the words say which rule left none: the VM's migration
+    domain, its datastores, or type 2 hypervisors.
+    """
+    hosts = [i for i in range(len(ledger.hosts)) if ledger.eligible(v, i)]
+    scope = ledger.scope[v]
+    where = ""
+    if scope is not None and len(ledger.domain_names) > 1:
+        name = ledger.domain_names[scope]
+        where = f"in cluster {name}" if name is not None else "among the hosts without a cluster"
+    if hosts:
+        return hosts, where
+    domain = [i for i in range(len(ledger.hosts)) if scope is None or ledger.domain[i] == scope]
+    stores = ledger.stores[v]
+    attached = [i for i in domain if stores is None or i in stores]
+    if not attached:
+        names = sorted({d.datastore for d in ledger.vms[v].disks})
+        return [], f"its datastores ({', '.join(names)}) are attached to no common host {where}".rstrip()
+    if ledger.origin[v] is not None:
+        rule = "the advisor moves no VM onto a type 2 (hosted) hypervisor"
+    else:
+        rule = "a type 2 (hosted) hypervisor takes only a VM whose high-water mark is low"
+    among = f" {where}" if where else ""
+    return [], f"the only hosts its datastores reach{among} ({listing(ledger, attached)}) are type 2; {rule}"
+
+
 def unplaced(ledger: Ledger, v: int) -> str:
     """Why VM ``v`` has no host at all under the hard constraints."""
-    zone = ledger.zone[v]
-    where = "host" if zone is None else f"host open to zone {zone}"
     if not ledger.hosts:
         return "the inventory has no hosts"
-    return no_room(ledger, v, range(len(ledger.hosts)), where)
+    hosts, where = reach(ledger, v)
+    if not hosts:
+        return where
+    zone = ledger.zone[v]
+    what = "host" if zone is None else f"host open to zone {zone}"
+    return no_room(ledger, v, hosts, f"{what} {where}".rstrip())
 
 
 def stays_mixed(ledger: Ledger, v: int) -> str:
@@ -91,11 +122,12 @@ def stays_mixed(ledger: Ledger, v: int) -> str:
     here = ledger.where[v]
     if ledger.pinned[v]:
         return f"{vm.id} (zone {ledger.zone[v]}) is pinned"
-    clean = [i for i in range(len(ledger.hosts)) if i != here and ledger.joins_cleanly(v, i)]
+    hosts, where = reach(ledger, v)
+    clean = [i for i in hosts if i != here and ledger.joins_cleanly(v, i)]
     return f"{vm.id} (zone {ledger.zone[v]}): " + no_room(
         ledger,
         v,
         clean,
-        "conflict-free host for it",
-        "every other host serves a zone that conflicts with it, and none is empty",
+        f"conflict-free host for it {where}".rstrip(),
+        f"every other host {where + ' ' if where else ''}serves a zone that conflicts with it, and none is empty",
     )

@@ -1,0 +1,25 @@
+"""policy.placement_scope (inventory v1.1)
+
+Revision ID: 0003
+Revises: 0002
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("plan_policies", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("placement_scope", sa.String(length=20), server_default="cluster", nullable=False)
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("plan_policies", schema=None) as batch_op:
+        batch_op.drop_column("placement_scope")

@@ -1,0 +1,209 @@
+"""The advisor's objective, measured the same way for every method, and its lower bounds.
+
+The contract's priorities are strict and lexicographic (analysis-v1, "Placement,
+v1.1 additions"): fewer unplaced VMs, then fewer hosts with conflicting zones,
+then fewer moves, then spread. :class:`Score` is that tuple for one migration
+domain (or the whole estate); Python compares tuples lexicographically, so
+``a < b`` means "a is better".
+
+- *unplaced*: VMs left without a host;
+- *conflicting hosts*: hosts on which ZONE-MIX-HOST fires (zones that conflict
+  under the policy, or a VM of another zone on a host dedicated to a zone);
+- *moves*: VMs that leave the host they are on (for another host, or none);
+  a VM without a host that gets one is placed, not moved;
+- *spread*: the peak load, in thousandths of the ceiling, of the fullest host
+  (the higher of its vCPU and memory shares at the policy's overcommit
+  ceilings): lower is more even.
+
+Sizes are compared as integers — vCPUs against ``floor(cores × ceiling)``,
+memory in MiB (VMs rounded up, hosts down) — so the exact solver and the
+heuristic measure the same thing, and whatever fits here fits the analysis's
+own HOST-CPU/MEMORY-OVERCOMMIT test too.
+
+:func:`lower_bounds` gives what no placement can beat, cheaply, so a heuristic
+result that reaches it needs no exact solver to be proven minimal.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .ledger import Ledger
+
+#: The levels, highest priority first, as they are named in the advice.
+LEVELS = ("unplaced", "conflicting_hosts", "moves", "spread")
+#: Spread is measured in thousandths of a host's ceiling.
+PER_MILLE = 1000
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Score:
+    unplaced: int
+    conflicting_hosts: int
+    moves: int
+    spread: int
+
+    def to_dict(self) -> dict[str, int]:
+        return {k: getattr(self, k) for k in LEVELS}
+
+
+class Sizes:
+    """Integer sizes and ceilings of a ledger's VMs and hosts (see the module docstring)."""
+
+    def __init__(self, ledger: Ledger):
+        self.cpu = list(ledger.cpu)
+        self.mem = [math.ceil(m * 1024 - 1e-6) for m in ledger.mem]
+        self.cap_cpu = [math.floor(c * ledger.cpu_ratio + 1e-9) for c in ledger.cores]
+        self.cap_mem = [math.floor(m * ledger.mem_ratio * 1024 + 1e-6) for m in ledger.memory]
+
+    def peak(self, i: int, cpu: int, mem: int) -> int:
+        """Host ``i``'s load in thousandths of its ceiling (the higher of the two resources)."""
+        shares = [0]
+        for load, cap in ((cpu, self.cap_cpu[i]), (mem, self.cap_mem[i])):
+            if cap > 0:
+                shares.append(-(-PER_MILLE * load // cap))
+            elif load > 0:
+                shares.append(PER_MILLE * 2)
+        return max(shares)
+
+
+def host_conflicts(ledger: Ledger, i: int, residents: Iterable[int]) -> bool:
+    """Would ZONE-MIX-HOST fire on host ``i`` carrying ``residents``? (The rule's own test.)"""
+    zones = {z for v in residents if (z := ledger.zone[v]) is not None}
+    d = ledger.dedicated[i]
+    if d is not None and any(z != d for z in zones):
+        return True
+    return ledger.conflict(zones)
+
+
+def score(ledger: Ledger, sizes: Sizes, hosts: Sequence[int], vms: Sequence[int]) -> Score:
+    """The objective of the ledger's current placement over ``hosts`` and ``vms``."""
+    unplaced = sum(1 for v in vms if ledger.where[v] is None)
+    moves = sum(1 for v in vms if ledger.origin[v] is not None and ledger.where[v] != ledger.origin[v])
+    conflicting = 0
+    spread = 0
+    for i in hosts:
+        residents = ledger.residents[i]
+        if host_conflicts(ledger, i, residents):
+            conflicting += 1
+        cpu = sum(sizes.cpu[v] for v in residents)
+        mem = sum(sizes.mem[v] for v in residents)
+        spread = max(spread, sizes.peak(i, cpu, mem))
+    return Score(unplaced, conflicting, moves, spread)
+
+
+def forced_conflicts(ledger: Ledger, hosts: Sequence[int]) -> set[int]:
+    """Hosts on which pinned VMs alone make ZONE-MIX-HOST fire: mixed in every placement."""
+    return {
+        i for i in hosts if host_conflicts(ledger, i, [v for v in ledger.residents_at_start(i) if ledger.pinned[v]])
+    }
+
+
+def _colours(ledger: Ledger, zones: set[str]) -> list[set[str] | None]:
+    """The zone sets a clean host may serve that matter for these zones (None: any zone)."""
+    if not zones:
+        return [None]
+    if ledger.forbid:
+        return [{z} for z in sorted(zones)]
+    lows = sorted({t for z in zones for t in (ledger.trust[z] - 1, ledger.trust[z])})
+    return [{z for z in zones if lo <= ledger.trust[z] <= lo + 1} for lo in lows]
+
+
+def _most_kept(ledger: Ledger, sizes: Sizes, i: int, pinned: list[int], movable: list[int]) -> int:
+    """At most how many of ``movable`` can stay on host ``i`` beside its pinned VMs, at the ceilings.
+
+    Anti-affinity keeps one per group (none beside a pinned member); for a
+    count, keeping the smallest VMs first is best, per resource.
+    """
+    taken = {g for v in pinned if (g := ledger.group[v]) is not None}
+    chosen: list[int] = []
+    seen: set[str] = set()
+    for v in sorted(movable, key=lambda v: (sizes.cpu[v], sizes.mem[v], v)):
+        g = ledger.group[v]
+        if g is not None and (g in taken or g in seen):
+            continue
+        if g is not None:
+            seen.add(g)
+        chosen.append(v)
+    most = len(chosen)
+    for size, cap in ((sizes.cpu, sizes.cap_cpu[i]), (sizes.mem, sizes.cap_mem[i])):
+        room = cap - sum(size[v] for v in pinned)
+        n = 0
+        for s in sorted(size[v] for v in chosen):
+            if s > room:
+                break
+            room -= s
+            n += 1
+        most = min(most, n)
+    return most
+
+
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """What no placement of a domain can beat; ``moves`` only where it is valid (see :func:`lower_bounds`)."""
+
+    unplaced: int
+    conflicting_hosts: int
+    moves: int
+
+
+def lower_bounds(ledger: Ledger, sizes: Sizes, hosts: Sequence[int], vms: Sequence[int]) -> Bounds:
+    """Lower bounds on the first three levels for a domain.
+
+    - unplaced: VMs for which no host they may be on is large enough, open to
+      their zone and free of a pinned member of their anti-affinity group;
+    - conflicting hosts: hosts that pinned VMs alone make conflicting;
+    - moves: per host, the VMs that cannot all stay — a host that does not
+      conflict serves one zone (or one trust window) only, keeps one VM per
+      anti-affinity group and fits its ceilings. Valid for placements whose
+      conflicting hosts are exactly the forced ones, i.e. once the second level
+      is proven at its bound.
+    """
+    forced = forced_conflicts(ledger, hosts)
+    unplaced = 0
+    for v in vms:
+        if ledger.pinned[v] and ledger.origin[v] is not None:
+            continue
+        if not any(_could_hold(ledger, sizes, v, i) for i in ledger.reachable(v, hosts)):
+            unplaced += 1
+    moves = 0
+    for i in hosts:
+        start = ledger.residents_at_start(i)
+        pinned = [v for v in start if ledger.pinned[v]]
+        movable = [v for v in start if not ledger.pinned[v]]
+        if not movable:
+            continue
+        d = ledger.dedicated[i]
+        if d is not None:
+            movable_ok = [v for v in movable if ledger.zone[v] == d]
+        else:
+            movable_ok = movable
+        if i in forced:
+            kept = _most_kept(ledger, sizes, i, pinned, movable_ok)
+        else:
+            pinned_zones = {z for v in pinned if (z := ledger.zone[v]) is not None}
+            zones = {z for v in movable_ok if (z := ledger.zone[v]) is not None} | pinned_zones
+            kept = 0
+            for colour in _colours(ledger, zones):
+                if colour is not None and not pinned_zones <= colour:
+                    continue
+                keep = [v for v in movable_ok if colour is None or ledger.zone[v] is None or ledger.zone[v] in colour]
+                kept = max(kept, _most_kept(ledger, sizes, i, pinned, keep))
+        moves += len(movable) - kept
+    return Bounds(unplaced, len(forced), moves)
+
+
+def _could_hold(ledger: Ledger, sizes: Sizes, v: int, i: int) -> bool:
+    """Could host ``i`` hold VM ``v`` if nothing movable were on it?"""
+    d = ledger.dedicated[i]
+    if d is not None and ledger.zone[v] != d:
+        return False
+    pinned = [w for w in ledger.residents_at_start(i) if ledger.pinned[w]]
+    g = ledger.group[v]
+    if g is not None and any(ledger.group[w] == g for w in pinned if w != v):
+        return False
+    cpu = sum(sizes.cpu[w] for w in pinned if w != v)
+    mem = sum(sizes.mem[w] for w in pinned if w != v)
+    return cpu + sizes.cpu[v] <= sizes.cap_cpu[i] and mem + sizes.mem[v] <= sizes.cap_mem[i]
