@@ -26,7 +26,7 @@ def test_inventory_validate_summarises_a_valid_file(tmp_path, demo_doc):
     result = run("inventory", "validate", str(path))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
-        f"{path}: valid virtplan.inventory/v1 (6 zones, 3 clusters, 7 hosts, "
+        f"{path}: valid virtplan.inventory/v1 (6 zones, 3 clusters, 9 hosts, "
         f"10 networks, 4 appliances, 4 datastores, 34 vms)"
     )
 

@@ -30,6 +30,7 @@ def test_minimal_document_gets_every_default():
         "max_memory_overcommit": 1.0,
         "patch_max_age_days": 90,
         "min_hypervisor_versions": {},
+        "placement_scope": "cluster",
     }
     assert all(doc[c] == [] for c in ("zones", "clusters", "hosts", "networks", "appliances", "datastores", "vms"))
     assert doc["as_of"] is None and doc["source"] is None
