@@ -163,9 +163,7 @@ def place_command(
             (questionnaire_or_exit(), answers_or_exit(answers, estate)) if answers else (None, None)
         )
         before = assess(estate, document, questionnaire)
-        result = placement_advice(
-            estate, before, document, questionnaire, options=SolverOptions(time_limit=time_limit)
-        )
+        result = placement_advice(estate, before, document, questionnaire, options=SolverOptions(time_limit=time_limit))
         if out is not None:
             write_advised_inventory(file, out, result["placement"])
         if fmt == "json":

@@ -9,9 +9,9 @@ from click.testing import CliRunner
 from placement_estates import broken_constraints, document, host, vm
 
 from planner.cli import main
-from planner.core.inventory import load_estate, read_document
 from planner.core.analysis import analyze
 from planner.core.assessment import placement_advice
+from planner.core.inventory import load_estate, read_document
 from planner.core.placement import advise
 
 DEMO = Path(__file__).resolve().parents[2] / "planner" / "demo" / "estate.json"
@@ -104,7 +104,7 @@ def test_place_table_is_readable(tmp_path):
     doc = document([host("h1", memory=8)], [vm("a1", "h1"), vm("big", None, memory=64)])
     r = CliRunner().invoke(main, ["place", _write(tmp_path, doc)])
     assert r.exit_code == 0, r.output
-    assert r.output.startswith("1 VMs placed, 0 moves, 1 unplaced")
+    assert r.output.startswith("1 VM placed, 0 moves, 1 unplaced")
     assert "UNPLACED" in r.output and "big" in r.output and "FINDINGS" in r.output
 
 
