@@ -6,7 +6,11 @@ written) and a digest of its content (so re-sending an unchanged object writes
 nothing). References between objects are the referenced ``ext_id`` in a
 ``*_ref`` column, indexed with ``plan_id``. Lists inside an object (devices,
 NICs, disks, an appliance's networks, a datastore's hosts) are child rows
-ordered by ``position``.
+ordered by ``position``. The optional hardening facts of inventory v1.1 (a
+host's migration network and shell, a port group's security policy, a VM's
+snapshots and firmware...) are read whole and never queried: each object
+keeps them as the document states them, in one JSON ``hardening`` column
+(see :data:`models.inventory_store.HARDENING_FIELDS`).
 
 References carry no foreign-key constraint, on purpose. Integrity comes from
 the single writer: every write (PUT, and PATCH after merging) validates the
@@ -70,6 +74,7 @@ class Network(_PlanObject, Base):
     vlan: Mapped[int | None] = mapped_column(Integer)
     zone_ref: Mapped[str | None] = mapped_column(ID)
     purpose: Mapped[str] = mapped_column(String(20))
+    hardening: Mapped[dict | None] = mapped_column(JSONType)
 
 
 class Host(_PlanObject, Base):
@@ -94,6 +99,7 @@ class Host(_PlanObject, Base):
     settings_lockdown: Mapped[bool | None] = mapped_column(Boolean)
     settings_introspection: Mapped[bool | None] = mapped_column(Boolean)
     dedicated_zone_ref: Mapped[str | None] = mapped_column(ID)
+    hardening: Mapped[dict | None] = mapped_column(JSONType)
 
 
 class HostDevice(Base):
@@ -149,6 +155,7 @@ class Vm(_PlanObject, Base):
     settings_file_sharing: Mapped[bool | None] = mapped_column(Boolean)
     anti_affinity_group: Mapped[str | None] = mapped_column(ID)
     pinned: Mapped[bool] = mapped_column(Boolean)
+    hardening: Mapped[dict | None] = mapped_column(JSONType)
 
 
 class VmNic(Base):

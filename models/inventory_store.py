@@ -46,6 +46,52 @@ def _iso(value: dt.date | None) -> str | None:
 
 # --- one mapping per collection: document object <-> row (+ child rows) -------
 
+#: The optional hardening facts of inventory v1.1, per collection: (path in the
+#: object, value when absent). They are stored as the document states them in
+#: the object's JSON ``hardening`` column (read whole, never queried); a field
+#: under a parent object (``hypervisor``, ``settings``) exists only when the parent does.
+HARDENING_FIELDS: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
+    "hosts": (
+        (("hypervisor", "end_of_support"), None),
+        (("settings", "shell"), None),
+        (("settings", "inter_vm_page_sharing"), None),
+        (("migration",), None),
+        (("uplinks",), None),
+    ),
+    "networks": ((("security_policy",), None),),
+    "vms": ((("snapshots",), []), (("firmware",), None)),
+}
+
+
+def _hardening_row(collection: str, obj: dict) -> dict | None:
+    """The object's v1.1 hardening facts that differ from absent, keyed by dotted path (None: none)."""
+    out = {}
+    for path, default in HARDENING_FIELDS[collection]:
+        parent = obj
+        for key in path[:-1]:
+            parent = parent[key]
+            if parent is None:
+                break
+        else:
+            if parent[path[-1]] != default:
+                out[".".join(path)] = parent[path[-1]]
+    return out or None
+
+
+def _hardening_doc(collection: str, stored: dict | None, doc: dict) -> dict:
+    """Put the stored hardening facts back into ``doc``; what is not stored is absent (its default)."""
+    stored = stored or {}
+    for path, default in HARDENING_FIELDS[collection]:
+        parent = doc
+        for key in path[:-1]:
+            parent = parent[key]
+            if parent is None:
+                break
+        else:
+            value = stored.get(".".join(path), default)
+            parent[path[-1]] = list(value) if isinstance(value, list) else value
+    return doc
+
 
 def _devices_rows(items: list[dict]) -> list[dict]:
     return [
@@ -75,11 +121,17 @@ def _cluster_doc(r, _children):
 
 
 def _network_row(o):
-    return {"kind": o["kind"], "vlan": o["vlan"], "zone_ref": o["zone"], "purpose": o["purpose"]}
+    return {
+        "kind": o["kind"],
+        "vlan": o["vlan"],
+        "zone_ref": o["zone"],
+        "purpose": o["purpose"],
+        "hardening": _hardening_row("networks", o),
+    }
 
 
 def _network_doc(r, _children):
-    return {
+    doc = {
         "id": r.ext_id,
         "name": r.name,
         "kind": r.kind,
@@ -88,6 +140,7 @@ def _network_doc(r, _children):
         "purpose": r.purpose,
         "tags": r.tags,
     }
+    return _hardening_doc("networks", r.hardening, doc)
 
 
 def _host_row(o):
@@ -109,11 +162,12 @@ def _host_row(o):
         "settings_lockdown": st["lockdown"] if st else None,
         "settings_introspection": st["introspection"] if st else None,
         "dedicated_zone_ref": o["dedicated_zone"],
+        "hardening": _hardening_row("hosts", o),
     }
 
 
 def _host_doc(r, children):
-    return {
+    doc = {
         "id": r.ext_id,
         "name": r.name,
         "cluster": r.cluster_ref,
@@ -142,6 +196,7 @@ def _host_doc(r, children):
         "dedicated_zone": r.dedicated_zone_ref,
         "tags": r.tags,
     }
+    return _hardening_doc("hosts", r.hardening, doc)
 
 
 def _datastore_row(o):
@@ -177,11 +232,12 @@ def _vm_row(o):
         "settings_file_sharing": st["file_sharing"] if st else None,
         "anti_affinity_group": o["anti_affinity_group"],
         "pinned": o["pinned"],
+        "hardening": _hardening_row("vms", o),
     }
 
 
 def _vm_doc(r, children):
-    return {
+    doc = {
         "id": r.ext_id,
         "name": r.name,
         "host": r.host_ref,
@@ -204,6 +260,7 @@ def _vm_doc(r, children):
         "pinned": r.pinned,
         "tags": r.tags,
     }
+    return _hardening_doc("vms", r.hardening, doc)
 
 
 def _appliance_row(o):
@@ -349,6 +406,7 @@ def _policy_doc(policy: PlanPolicy | None) -> dict | None:
         "patch_max_age_days": policy.patch_max_age_days,
         "min_hypervisor_versions": dict(policy.min_hypervisor_versions),
         "placement_scope": policy.placement_scope,
+        "snapshot_max_age_days": policy.snapshot_max_age_days,
     }
 
 

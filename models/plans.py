@@ -50,3 +50,4 @@ class PlanPolicy(Base):
     patch_max_age_days: Mapped[int] = mapped_column(Integer)
     min_hypervisor_versions: Mapped[dict] = mapped_column(JSONType)
     placement_scope: Mapped[str] = mapped_column(String(20), server_default="cluster")
+    snapshot_max_age_days: Mapped[int] = mapped_column(Integer, server_default="7")

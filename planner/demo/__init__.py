@@ -47,6 +47,13 @@ TRIAGE = (
         "false-positive",
         "The lab workstation forwards logs through its endpoint agent, which the inventory does not see.",
     ),
+    (
+        "GUEST-ON-INFRA-NETWORK",
+        "vm:vm-backup",
+        "accepted",
+        "The backup proxy reads VM backups over the backup VLAN by design; only the backup team administers it "
+        "and its NIC there accepts backup traffic alone (BKP-STD-2).",
+    ),
 )
 
 ORGANIZATION = "Harbor Logistics (demo)"

@@ -100,3 +100,43 @@ def findings_of(doc: dict, rule: str | None = None, **kw):
 def objects_of(doc: dict, rule: str) -> list[list[tuple[str, str]]]:
     """The objects of each finding of ``rule``, as (kind, id) pairs, sorted."""
     return sorted([(o.kind, o.id) for o in f.objects] for f in findings_of(doc, rule))
+
+
+#: Inventory v1.1 hardening facts, all stated and safe (see :func:`hardened_document`).
+_HARDENED_NETWORKS = [
+    {"id": "net-vmotion", "kind": "vlan", "vlan": 20, "zone": "mgmt", "purpose": "migration"},
+    {"id": "net-nfs", "kind": "vlan", "vlan": 30, "zone": "mgmt", "purpose": "storage"},
+    {"id": "net-backup", "kind": "vlan", "vlan": 40, "zone": "mgmt", "purpose": "backup"},
+]
+_SAFE_SWITCH = {"promiscuous": False, "mac_changes": False, "forged_transmits": False}
+
+
+def hardened_document() -> dict:
+    """The clean estate with every inventory v1.1 hardening fact stated, each at its safe value:
+    no v1.1 rule may fire on it (nor any other)."""
+    doc = clean_document()
+    doc["policy"]["snapshot_max_age_days"] = 7
+    doc["networks"] += copy.deepcopy(_HARDENED_NETWORKS)
+    for net in doc["networks"]:
+        net["security_policy"] = dict(_SAFE_SWITCH)
+    for host in doc["hosts"]:
+        host["hypervisor"]["end_of_support"] = "2028-03-15"
+        host["settings"].update(shell=False, inter_vm_page_sharing=False)
+        host["migration"] = {"network": "net-vmotion", "encrypted": True}
+        host["uplinks"] = 2
+    for vm in doc["vms"]:
+        vm["snapshots"] = [{"id": f"{vm['id']}-daily", "created": "2026-10-31"}]
+        vm["firmware"] = {"secure_boot": True, "vtpm": True}
+    return doc
+
+
+def only(doc: dict, rule: str):
+    """The single finding of ``rule`` (asserts there is exactly one)."""
+    found = findings_of(doc, rule)
+    assert len(found) == 1, [f.objects for f in found]
+    return found[0]
+
+
+def score_of(finding) -> tuple[str, str, str, list[str]]:
+    """(likelihood, impact, risk, factors): what a hand-worked scoring test pins."""
+    return finding.likelihood, finding.impact, finding.risk, list(finding.factors)

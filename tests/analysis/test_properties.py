@@ -21,6 +21,13 @@ DEVICE = st.fixed_dictionaries(
         "in_use": st.booleans(),
     }
 )
+VM_DEVICE = st.fixed_dictionaries(
+    {
+        "kind": st.sampled_from(["usb", "optical", "floppy", "serial", "nic", "other", "pci-passthrough"]),
+        "connected": st.booleans(),
+        "in_use": st.booleans(),
+    }
+)
 
 
 @st.composite
@@ -46,7 +53,15 @@ def documents(draw):
                 "id": n,
                 "kind": "vlan",
                 "zone": draw(opt(zones)),
-                "purpose": draw(st.sampled_from(["guest", "management"])),
+                "purpose": draw(st.sampled_from(["guest", "management", "storage", "migration"])),
+                "security_policy": draw(
+                    st.one_of(
+                        st.none(),
+                        st.fixed_dictionaries(
+                            {"promiscuous": MAYBE_BOOL, "mac_changes": MAYBE_BOOL, "forged_transmits": MAYBE_BOOL}
+                        ),
+                    )
+                ),
             }
             for n in nets
         ],
@@ -65,6 +80,7 @@ def documents(draw):
                                 "type": st.sampled_from([1, 2]),
                                 "version": st.one_of(st.none(), st.sampled_from(["8.0.1", "8.0.3"])),
                                 "patched_on": st.one_of(st.none(), st.sampled_from(["2026-01-01", "2026-10-01"])),
+                                "end_of_support": st.one_of(st.none(), st.sampled_from(["2026-06-30", "2027-12-31"])),
                             }
                         ),
                     )
@@ -76,11 +92,21 @@ def documents(draw):
                     st.one_of(
                         st.none(),
                         st.fixed_dictionaries(
-                            {"time_sync": MAYBE_BOOL, "remote_logging": MAYBE_BOOL, "lockdown": MAYBE_BOOL}
+                            {
+                                "time_sync": MAYBE_BOOL,
+                                "remote_logging": MAYBE_BOOL,
+                                "lockdown": MAYBE_BOOL,
+                                "shell": MAYBE_BOOL,
+                                "inter_vm_page_sharing": MAYBE_BOOL,
+                            }
                         ),
                     )
                 ),
                 "devices": draw(st.lists(DEVICE, max_size=2)),
+                "migration": draw(
+                    st.one_of(st.none(), st.fixed_dictionaries({"network": opt(nets), "encrypted": MAYBE_BOOL}))
+                ),
+                "uplinks": draw(st.one_of(st.none(), st.integers(0, 3))),
             }
             for h in hosts
         ],
@@ -120,8 +146,17 @@ def documents(draw):
                         st.none(), st.fixed_dictionaries({"clipboard_sharing": MAYBE_BOOL, "file_sharing": MAYBE_BOOL})
                     )
                 ),
-                "devices": draw(st.lists(DEVICE, max_size=2)),
+                "devices": draw(st.lists(VM_DEVICE, max_size=2)),
                 "anti_affinity_group": draw(st.one_of(st.none(), st.sampled_from(["a", "b"]))),
+                "snapshots": [
+                    {"id": f"s{i}", "created": created}
+                    for i, created in enumerate(
+                        draw(st.lists(st.sampled_from(["2026-10-01", "2026-10-30"]), max_size=2))
+                    )
+                ],
+                "firmware": draw(
+                    st.one_of(st.none(), st.fixed_dictionaries({"secure_boot": MAYBE_BOOL, "vtpm": MAYBE_BOOL}))
+                ),
             }
             for v in vms
         ],
@@ -182,6 +217,21 @@ CURES = {
         ],
     ),
     "HOST-NO-TIME-SYNC": ("hosts", lambda o: o["settings"].__setitem__("time_sync", True)),
+    # v1.1
+    "VSWITCH-INSECURE-POLICY": (
+        "networks",
+        lambda o: o["security_policy"].update(dict.fromkeys(o["security_policy"], False)),
+    ),
+    "HOST-SHELL-ENABLED": ("hosts", lambda o: o["settings"].__setitem__("shell", False)),
+    "PAGE-SHARING-MIXED-ZONES": ("hosts", lambda o: o["settings"].__setitem__("inter_vm_page_sharing", False)),
+    "HYPERVISOR-END-OF-SUPPORT": ("hosts", lambda o: o["hypervisor"].__setitem__("end_of_support", "2030-01-01")),
+    "HOST-SINGLE-UPLINK": ("hosts", lambda o: o.__setitem__("uplinks", 2)),
+    "VM-SNAPSHOT-OLD": ("vms", lambda o: o.__setitem__("snapshots", [])),
+    "VM-PASSTHROUGH-DEVICE": (
+        "vms",
+        lambda o: [d.__setitem__("connected", False) for d in o["devices"] if d["kind"] == "pci-passthrough"],
+    ),
+    "VM-NO-SECURE-BOOT": ("vms", lambda o: o["firmware"].__setitem__("secure_boot", True)),
 }
 
 

@@ -236,6 +236,14 @@ def documents(draw):
             "kind": draw(st.sampled_from(["vlan", "portgroup", "overlay"])),
             "vlan": draw(st.none() | st.integers(1, 4094)),
             "zone": draw(opt_zone),
+            # v1.1: a port group's security policy, any key possibly absent
+            "security_policy": draw(
+                st.none()
+                | st.dictionaries(
+                    st.sampled_from(["promiscuous", "mac_changes", "forged_transmits"]),
+                    st.sampled_from([True, False, None]),
+                )
+            ),
         }
         for n in draw(st.lists(ids, unique=True, max_size=3))
     ]
@@ -253,6 +261,7 @@ def documents(draw):
                         "type": st.sampled_from([1, 2]),
                         "version": st.sampled_from(["8.0.3", "7.0"]),
                         "patched_on": st.sampled_from(["2026-01-01", None]),
+                        "end_of_support": st.sampled_from(["2027-10-02", None]),
                     }
                 )
             ),
@@ -272,6 +281,29 @@ def documents(draw):
                 )
             ),
             "dedicated_zone": draw(opt_zone),
+            # v1.1 hardening facts
+            "settings": draw(
+                st.none()
+                | st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "lockdown": st.booleans(),
+                        "shell": st.sampled_from([True, False, None]),
+                        "inter_vm_page_sharing": st.booleans(),
+                    },
+                )
+            ),
+            "migration": draw(
+                st.none()
+                | st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "network": st.sampled_from([*net_ids, None]) if net_ids else st.none(),
+                        "encrypted": st.booleans(),
+                    },
+                )
+            ),
+            "uplinks": draw(st.none() | st.integers(0, 8)),
         }
         for h in draw(st.lists(ids, unique=True, max_size=3))
     ]
@@ -298,6 +330,22 @@ def documents(draw):
             if ds_ids
             else [],
             "settings": draw(st.none() | st.fixed_dictionaries({"clipboard_sharing": st.sampled_from([True, None])})),
+            # v1.1 hardening facts
+            "snapshots": [
+                {"id": f"s{i}", "created": created}
+                for i, created in enumerate(draw(st.lists(st.sampled_from(["2026-10-01", "2025-01-31"]), max_size=2)))
+            ],
+            "firmware": draw(
+                st.none() | st.fixed_dictionaries({}, optional={"secure_boot": st.booleans(), "vtpm": st.booleans()})
+            ),
+            "devices": draw(
+                st.lists(
+                    st.fixed_dictionaries(
+                        {"kind": st.sampled_from(["optical", "pci-passthrough"]), "connected": st.booleans()}
+                    ),
+                    max_size=2,
+                )
+            ),
         }
         for v in draw(st.lists(ids, unique=True, max_size=4))
     ]

@@ -31,6 +31,7 @@ def test_minimal_document_gets_every_default():
         "patch_max_age_days": 90,
         "min_hypervisor_versions": {},
         "placement_scope": "cluster",
+        "snapshot_max_age_days": 7,
     }
     assert all(doc[c] == [] for c in ("zones", "clusters", "hosts", "networks", "appliances", "datastores", "vms"))
     assert doc["as_of"] is None and doc["source"] is None
@@ -119,6 +120,54 @@ def test_defaults_filled_per_spec():
         ),
         (lambda d: d.update(as_of="01/11/2026"), "as_of", "YYYY-MM-DD"),
         (lambda d: d.update(zones={}), "zones", "expected an array"),
+        # v1.1 hardening facts
+        (lambda d: d["policy"].update(snapshot_max_age_days=-1), "policy.snapshot_max_age_days", "≥ 0"),
+        (lambda d: d["policy"].update(snapshot_max_age_days=7.5), "policy.snapshot_max_age_days", "an integer"),
+        (lambda d: d["policy"].update(placement_scope="site"), "policy.placement_scope", "cluster, estate"),
+        (
+            lambda d: d["hosts"][0]["hypervisor"].update(end_of_support="2027-13-01"),
+            "hosts[0].hypervisor.end_of_support",
+            "YYYY-MM-DD",
+        ),
+        (lambda d: d["hosts"][0].update(migration={"encrypted": "yes"}), "hosts[0].migration.encrypted", "true or"),
+        (lambda d: d["hosts"][0].update(migration={"vlan": 20}), "hosts[0].migration.vlan", "unknown field"),
+        (lambda d: d["hosts"][0].update(uplinks=-1), "hosts[0].uplinks", "≥ 0"),
+        (lambda d: d["hosts"][0].update(uplinks=65), "hosts[0].uplinks", "≤ 64"),
+        (lambda d: d["hosts"][0].update(uplinks=True), "hosts[0].uplinks", "expected an integer"),
+        (lambda d: d["hosts"][0]["settings"].update({"shell": "on"}), "hosts[0].settings.shell", "true or false"),
+        (
+            lambda d: d["hosts"][0]["settings"].update(inter_vm_page_sharing=1),
+            "hosts[0].settings.inter_vm_page_sharing",
+            "true or false",
+        ),
+        (
+            lambda d: d["hosts"][0]["devices"].append({"kind": "pci-passthrough", "connected": True}),
+            "hosts[0].devices[2].kind",
+            "expected one of",
+        ),
+        (
+            lambda d: d["networks"][1].update(security_policy={"promiscuous": "accept"}),
+            "networks[1].security_policy.promiscuous",
+            "true or false",
+        ),
+        (
+            lambda d: d["networks"][1].update(security_policy={"mac_address_changes": True}),
+            "networks[1].security_policy.mac_address_changes",
+            "unknown field",
+        ),
+        (lambda d: d["vms"][0].update(snapshots=[{"id": "s1"}]), "vms[0].snapshots[0].created", "missing required"),
+        (
+            lambda d: d["vms"][0].update(snapshots=[{"id": "s1", "created": "2026-06-31"}]),
+            "vms[0].snapshots[0].created",
+            "YYYY-MM-DD",
+        ),
+        (
+            lambda d: d["vms"][0].update(snapshots=[{"id": "", "created": "2026-06-01"}]),
+            "vms[0].snapshots[0].id",
+            "expected 1 to 200 characters",
+        ),
+        (lambda d: d["vms"][0].update(firmware={"secure_boot": None, "uefi": True}), "vms[0].firmware.uefi", "unknown"),
+        (lambda d: d["vms"][0]["devices"].append({"kind": "gpu", "connected": True}), "vms[0].devices[0].kind", "pci-"),
     ],
 )
 def test_each_field_problem_has_its_path_and_expectation(demo_doc, mutate, path, fragment):
@@ -147,6 +196,17 @@ def test_each_field_problem_has_its_path_and_expectation(demo_doc, mutate, path,
             "vms[34].id",
             "duplicate id 'vm-web-01' (first used at vms[0])",
         ),
+        (lambda d: d["hosts"][1].update(migration={"network": "n-x"}), "hosts[1].migration.network", "no network"),
+        (
+            lambda d: d["vms"][2].update(
+                snapshots=[
+                    {"id": "before-upgrade", "created": "2026-10-01"},
+                    {"id": "before-upgrade", "created": "2026-10-02"},
+                ]
+            ),
+            "vms[2].snapshots[1].id",
+            "duplicate snapshot id 'before-upgrade' (first used at vms[2].snapshots[0])",
+        ),
     ],
 )
 def test_identity_and_reference_problems(demo_doc, mutate, path, fragment):
@@ -154,6 +214,37 @@ def test_identity_and_reference_problems(demo_doc, mutate, path, fragment):
     found = paths(demo_doc)
     assert path in found, found
     assert fragment in found[path]
+
+
+def test_v1_1_hardening_facts_are_optional_typed_and_unknown_when_absent(demo_doc):
+    """Inventory v1.1: every hardening fact is optional; absent means unknown (None), never a pass."""
+    plain = load_estate(demo_doc)
+    host, net, vm = plain.hosts["esx-prod-01"], plain.networks["pg-app"], plain.vms["vm-app-01"]
+    assert (host.migration, host.uplinks, host.hypervisor.end_of_support) == (None, None, None)
+    assert (host.settings.shell, host.settings.inter_vm_page_sharing) == (None, None)
+    assert (net.security_policy, vm.snapshots, vm.firmware) == (None, [], None)
+    assert (plain.policy.snapshot_max_age_days, plain.policy.placement_scope) == (7, "cluster")
+    h = next(x for x in demo_doc["hosts"] if x["id"] == "esx-prod-01")
+    h["hypervisor"]["end_of_support"] = "2027-10-02"
+    h["settings"].update({"shell": True, "inter_vm_page_sharing": False})
+    h.update(migration={"network": "net-vmotion", "encrypted": False}, uplinks=1)
+    next(x for x in demo_doc["networks"] if x["id"] == "pg-app")["security_policy"] = {"forged_transmits": True}
+    next(x for x in demo_doc["vms"] if x["id"] == "vm-app-01").update(
+        snapshots=[{"id": "snap-1", "created": "2026-09-01"}],
+        firmware={"secure_boot": False},
+        devices=[{"kind": "pci-passthrough", "connected": True}],
+    )
+    demo_doc["policy"].update(snapshot_max_age_days=14, placement_scope="estate")
+    e = load_estate(demo_doc)
+    host, net, vm = e.hosts["esx-prod-01"], e.networks["pg-app"], e.vms["vm-app-01"]
+    assert host.hypervisor.end_of_support.isoformat() == "2027-10-02"
+    assert (host.settings.shell, host.settings.inter_vm_page_sharing, host.uplinks) == (True, False, 1)
+    assert (host.migration.network, host.migration.encrypted) == ("net-vmotion", False)
+    assert (net.security_policy.forged_transmits, net.security_policy.promiscuous) == (True, None)
+    assert [(s.id, s.created.isoformat()) for s in vm.snapshots] == [("snap-1", "2026-09-01")]
+    assert (vm.firmware.secure_boot, vm.firmware.vtpm) == (False, None)
+    assert vm.devices[0].kind == "pci-passthrough"
+    assert (e.policy.snapshot_max_age_days, e.policy.placement_scope) == (14, "estate")
 
 
 def test_every_problem_is_reported_not_just_the_first(demo_doc):

@@ -40,7 +40,7 @@ def test_all_definition_files_load(q):
         "Operations and Maintenance",
         "Disposition",
     ]
-    assert 100 <= len(q.questions) <= 140
+    assert 100 <= len(q.questions) <= 160
     for phase in q.phases:
         assert phase.sections and all(s.questions for s in phase.sections)
     json.dumps(q.to_dict())  # the API serves it as JSON
@@ -149,14 +149,25 @@ def test_mitigations_name_real_topology_rules(q):
     } <= named
 
 
+def _contract_table(text: str, heading: str) -> list[str]:
+    section = text.split(heading, 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^\| ([A-Z][A-Z0-9-]+) \|", section, re.M)
+
+
 def test_topology_rule_list_matches_the_contract():
+    """TOPOLOGY_RULES is the contract's minimum-set table then its v1.1 table, in order; the
+    analysis registry holds the same ids in the same order."""
+    from planner.core.analysis import SPEC_RULE_IDS, SPEC_V1_1_RULE_IDS
+
     spec = ROOT.parent / "shared" / "spec" / "analysis-v1.md"
     if not spec.exists():
         pytest.skip("shared/spec/analysis-v1.md is not beside the repository")
     text = spec.read_text(encoding="utf-8")
-    minimum = text.split("## Topology and inventory rules, the minimum set", 1)[1].split("\n## ", 1)[0]
-    table = re.findall(r"^\| ([A-Z][A-Z0-9-]+) \|", minimum, re.M)
-    assert set(table) <= set(TOPOLOGY_RULES)
+    minimum = _contract_table(text, "## Topology and inventory rules, the minimum set")
+    v1_1 = _contract_table(text, "## Rules added in v1.1")
+    assert len(minimum) == 22 and len(v1_1) == 10
+    assert list(TOPOLOGY_RULES) == minimum + v1_1
+    assert (list(SPEC_RULE_IDS), list(SPEC_V1_1_RULE_IDS)) == (minimum, v1_1)
 
 
 def test_weak_answer_rule_ids_unique_per_question(q):

@@ -13,13 +13,14 @@ from .engine import Analysis, analyze, run_rule
 from .findings import LEVELS, Finding, Mitigation, ObjectRef, finding_order, risk_of, shift
 from .graph import build_graph, network_segments, to_graphml, to_node_link_json
 from .method import methodology
-from .rules import REGISTRY, RULES_BY_ID, SPEC_RULE_IDS
+from .rules import REGISTRY, RULES_BY_ID, SPEC_RULE_IDS, SPEC_V1_1_RULE_IDS
 
 __all__ = [
     "LEVELS",
     "REGISTRY",
     "RULES_BY_ID",
     "SPEC_RULE_IDS",
+    "SPEC_V1_1_RULE_IDS",
     "Analysis",
     "Finding",
     "Mitigation",

@@ -21,6 +21,7 @@ class Policy:
     patch_max_age_days: int = 90
     min_hypervisor_versions: dict[str, str] = field(default_factory=dict)
     placement_scope: str = "cluster"
+    snapshot_max_age_days: int = 7
 
 
 @dataclass(slots=True)
@@ -56,10 +57,19 @@ class Hypervisor:
     type: int
     version: str | None = None
     patched_on: dt.date | None = None
+    end_of_support: dt.date | None = None
 
 
 @dataclass(slots=True)
 class Management:
+    network: str | None = None
+    encrypted: bool | None = None
+
+
+@dataclass(slots=True)
+class Migration:
+    """Where a host's live migration runs, and whether its traffic is encrypted (v1.1)."""
+
     network: str | None = None
     encrypted: bool | None = None
 
@@ -70,6 +80,8 @@ class HostSettings:
     remote_logging: bool | None = None
     lockdown: bool | None = None
     introspection: bool | None = None
+    shell: bool | None = None
+    inter_vm_page_sharing: bool | None = None
 
 
 @dataclass(slots=True)
@@ -85,6 +97,18 @@ class Host:
     dedicated_zone: str | None = None
     name: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    migration: Migration | None = None
+    #: Physical NICs carrying guest traffic; None when not given.
+    uplinks: int | None = None
+
+
+@dataclass(slots=True)
+class SecurityPolicy:
+    """A port group's virtual switch security policy (v1.1); true is permissive."""
+
+    promiscuous: bool | None = None
+    mac_changes: bool | None = None
+    forged_transmits: bool | None = None
 
 
 @dataclass(slots=True)
@@ -96,6 +120,7 @@ class Network:
     vlan: int | None = None
     name: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    security_policy: SecurityPolicy | None = None
 
 
 @dataclass(slots=True)
@@ -144,6 +169,20 @@ class VmSettings:
 
 
 @dataclass(slots=True)
+class Snapshot:
+    id: str
+    created: dt.date
+
+
+@dataclass(slots=True)
+class Firmware:
+    """Guest firmware protections (v1.1)."""
+
+    secure_boot: bool | None = None
+    vtpm: bool | None = None
+
+
+@dataclass(slots=True)
 class Vm:
     id: str
     vcpus: int
@@ -162,6 +201,8 @@ class Vm:
     pinned: bool = False
     name: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    snapshots: list[Snapshot] = field(default_factory=list)
+    firmware: Firmware | None = None
 
 
 @dataclass(slots=True)
@@ -198,29 +239,52 @@ def estate_from_document(doc: dict[str, Any], today: dt.date | None = None) -> E
         p["patch_max_age_days"],
         dict(p["min_hypervisor_versions"]),
         p["placement_scope"],
+        p["snapshot_max_age_days"],
     )
     zones = {z["id"]: Zone(z["id"], z["trust_level"], z["purpose"], z["name"], z["tags"]) for z in doc["zones"]}
     clusters = {c["id"]: Cluster(c["id"], c["name"], c["tags"]) for c in doc["clusters"]}
     hosts = {}
     for h in doc["hosts"]:
-        hv, mg, st = h["hypervisor"], h["management"], h["settings"]
+        hv, mg, st, mi = h["hypervisor"], h["management"], h["settings"], h["migration"]
         hosts[h["id"]] = Host(
             h["id"],
             h["cpu_cores"],
             h["memory_gib"],
             h["cluster"],
-            Hypervisor(hv["product"], hv["type"], hv["version"], _date(hv["patched_on"])) if hv else None,
+            Hypervisor(hv["product"], hv["type"], hv["version"], _date(hv["patched_on"]), _date(hv["end_of_support"]))
+            if hv
+            else None,
             Management(mg["network"], mg["encrypted"]) if mg else None,
-            HostSettings(st["time_sync"], st["remote_logging"], st["lockdown"], st["introspection"]) if st else None,
+            HostSettings(
+                st["time_sync"],
+                st["remote_logging"],
+                st["lockdown"],
+                st["introspection"],
+                st["shell"],
+                st["inter_vm_page_sharing"],
+            )
+            if st
+            else None,
             _devices(h["devices"]),
             h["dedicated_zone"],
             h["name"],
             h["tags"],
+            Migration(mi["network"], mi["encrypted"]) if mi else None,
+            h["uplinks"],
         )
-    networks = {
-        n["id"]: Network(n["id"], n["kind"], n["zone"], n["purpose"], n["vlan"], n["name"], n["tags"])
-        for n in doc["networks"]
-    }
+    networks = {}
+    for n in doc["networks"]:
+        sp = n["security_policy"]
+        networks[n["id"]] = Network(
+            n["id"],
+            n["kind"],
+            n["zone"],
+            n["purpose"],
+            n["vlan"],
+            n["name"],
+            n["tags"],
+            SecurityPolicy(sp["promiscuous"], sp["mac_changes"], sp["forged_transmits"]) if sp else None,
+        )
     appliances = {
         a["id"]: Appliance(a["id"], a["kind"], a["filtering"], list(a["networks"]), a["vm"], a["name"], a["tags"])
         for a in doc["appliances"]
@@ -231,7 +295,7 @@ def estate_from_document(doc: dict[str, Any], today: dt.date | None = None) -> E
     }
     vms = {}
     for v in doc["vms"]:
-        c, st = v["categorization"], v["settings"]
+        c, st, fw = v["categorization"], v["settings"], v["firmware"]
         vms[v["id"]] = Vm(
             v["id"],
             v["vcpus"],
@@ -250,6 +314,8 @@ def estate_from_document(doc: dict[str, Any], today: dt.date | None = None) -> E
             v["pinned"],
             v["name"],
             v["tags"],
+            [Snapshot(s["id"], dt.date.fromisoformat(s["created"])) for s in v["snapshots"]],
+            Firmware(fw["secure_boot"], fw["vtpm"]) if fw else None,
         )
     as_of = _date(doc["as_of"]) or today or dt.date.today()
     return Estate(as_of, policy, zones, clusters, hosts, networks, appliances, datastores, vms, doc["source"])

@@ -22,6 +22,8 @@ TRUST_LEVELS = (0, 1, 2, 3, 4)
 ZONE_PURPOSES = ("workload", "management", "storage", "external")
 HYPERVISOR_PRODUCTS = ("esxi", "hyper-v", "kvm", "xen", "proxmox", "nutanix-ahv", "other")
 DEVICE_KINDS = ("usb", "optical", "floppy", "serial", "parallel", "nic", "hba", "other")
+#: A VM's devices may also be a physical PCI device handed to the guest (v1.1).
+VM_DEVICE_KINDS = (*DEVICE_KINDS, "pci-passthrough")
 NETWORK_KINDS = ("vlan", "portgroup", "overlay", "physical", "internet")
 NETWORK_PURPOSES = ("guest", "management", "storage", "migration", "backup", "internet")
 APPLIANCE_KINDS = ("firewall", "router", "gateway", "ids", "ips", "load_balancer")
@@ -39,7 +41,12 @@ POLICY_DEFAULTS = {
     "patch_max_age_days": 90,
     "min_hypervisor_versions": {},
     "placement_scope": "cluster",
+    "snapshot_max_age_days": 7,
 }
+#: Physical NICs a host may declare (``uplinks``); no server has more.
+MAX_UPLINKS = 64
+#: Snapshots a VM may list.
+MAX_SNAPSHOTS = 1000
 
 ID_LENGTH = validate.Length(min=1, max=200)
 VERSION_PATTERN = r"^[0-9]+(\.[0-9]+)*$"
@@ -95,6 +102,8 @@ class PolicySchema(_Strict):
     #: v1.1: "cluster" keeps the placement advisor's moves inside a VM's cluster (its
     #: live-migration domain); "estate" lets it move VMs anywhere.
     placement_scope = fields.String(load_default="cluster", validate=validate.OneOf(PLACEMENT_SCOPES))
+    #: v1.1: a VM snapshot older than this many days (before as_of) is stale.
+    snapshot_max_age_days = fields.Integer(load_default=7, strict=True, validate=validate.Range(min=0))
 
 
 class ZoneSchema(_Strict):
@@ -116,6 +125,8 @@ class HypervisorSchema(_Strict):
     type = fields.Integer(required=True, strict=True, validate=validate.OneOf((1, 2)))
     version = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(VERSION_PATTERN))
     patched_on = fields.Date(load_default=None, allow_none=True)
+    #: v1.1: the vendor's end of general support for the running version.
+    end_of_support = fields.Date(load_default=None, allow_none=True)
 
 
 class ManagementSchema(_Strict):
@@ -128,12 +139,26 @@ class HostSettingsSchema(_Strict):
     remote_logging = _unknown_bool()
     lockdown = _unknown_bool()
     introspection = _unknown_bool()
+    # v1.1
+    shell = _unknown_bool()
+    inter_vm_page_sharing = _unknown_bool()
+
+
+class MigrationSchema(_Strict):
+    """v1.1: the network live migration uses, and whether its traffic is encrypted."""
+
+    network = _ref()
+    encrypted = _unknown_bool()
 
 
 class DeviceSchema(_Strict):
     kind = fields.String(required=True, validate=validate.OneOf(DEVICE_KINDS))
     connected = fields.Boolean(required=True)
     in_use = fields.Boolean(load_default=False)
+
+
+class VmDeviceSchema(DeviceSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(VM_DEVICE_KINDS))
 
 
 class HostSchema(_Strict):
@@ -148,6 +173,19 @@ class HostSchema(_Strict):
     devices = fields.List(fields.Nested(DeviceSchema), load_default=list)
     dedicated_zone = _ref()
     tags = _tags()
+    # v1.1
+    migration = fields.Nested(MigrationSchema, load_default=None, allow_none=True)
+    uplinks = fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(min=0, max=MAX_UPLINKS)
+    )
+
+
+class SecurityPolicySchema(_Strict):
+    """v1.1: a virtual switch port group's security policy; true is the permissive (unsafe) value."""
+
+    promiscuous = _unknown_bool()
+    mac_changes = _unknown_bool()
+    forged_transmits = _unknown_bool()
 
 
 class NetworkSchema(_Strict):
@@ -158,6 +196,8 @@ class NetworkSchema(_Strict):
     zone = _ref()
     purpose = fields.String(load_default="guest", validate=validate.OneOf(NETWORK_PURPOSES))
     tags = _tags()
+    # v1.1
+    security_policy = fields.Nested(SecurityPolicySchema, load_default=None, allow_none=True)
 
 
 class ApplianceSchema(_Strict):
@@ -200,6 +240,20 @@ class VmSettingsSchema(_Strict):
     file_sharing = _unknown_bool()
 
 
+class SnapshotSchema(_Strict):
+    """v1.1: one snapshot of a VM."""
+
+    id = _id()
+    created = fields.Date(required=True)
+
+
+class FirmwareSchema(_Strict):
+    """v1.1: the guest firmware's protections."""
+
+    secure_boot = _unknown_bool()
+    vtpm = _unknown_bool()
+
+
 class VmSchema(_Strict):
     id = _id()
     name = _name()
@@ -214,10 +268,15 @@ class VmSchema(_Strict):
     nics = fields.List(fields.Nested(NicSchema), load_default=list)
     disks = fields.List(fields.Nested(DiskSchema), load_default=list)
     settings = fields.Nested(VmSettingsSchema, load_default=None, allow_none=True)
-    devices = fields.List(fields.Nested(DeviceSchema), load_default=list)
+    devices = fields.List(fields.Nested(VmDeviceSchema), load_default=list)
     anti_affinity_group = fields.String(load_default=None, allow_none=True, validate=ID_LENGTH)
     pinned = fields.Boolean(load_default=False)
     tags = _tags()
+    # v1.1
+    snapshots = fields.List(
+        fields.Nested(SnapshotSchema), load_default=list, validate=validate.Length(max=MAX_SNAPSHOTS)
+    )
+    firmware = fields.Nested(FirmwareSchema, load_default=None, allow_none=True)
 
 
 class InventorySchema(_Strict):
@@ -243,6 +302,7 @@ COLLECTIONS = ("zones", "clusters", "networks", "hosts", "datastores", "vms", "a
 REFERENCES = {
     ("hosts", "cluster"): "clusters",
     ("hosts", "management.network"): "networks",
+    ("hosts", "migration.network"): "networks",
     ("hosts", "dedicated_zone"): "zones",
     ("networks", "zone"): "zones",
     ("appliances", "networks[]"): "networks",

@@ -527,7 +527,7 @@ def _objects(doc: Any, coll: str) -> list[Any]:
 
 
 def _check_identities(doc: Any, problems: _Problems) -> None:
-    """Ids unique per collection; every reference resolves.
+    """Ids unique per collection (and a VM's snapshot ids within the VM); every reference resolves.
 
     Tolerant of a document that failed its field checks (it runs on the raw
     input then), so a caller sees reference problems and field problems in
@@ -562,9 +562,10 @@ def _check_identities(doc: Any, problems: _Problems) -> None:
     for i, h in each("hosts"):
         check(f"hosts[{i}].cluster", h.get("cluster"), "clusters")
         check(f"hosts[{i}].dedicated_zone", h.get("dedicated_zone"), "zones")
-        m = h.get("management")
-        if type(m) is dict:
-            check(f"hosts[{i}].management.network", m.get("network"), "networks")
+        for key in ("management", "migration"):
+            m = h.get(key)
+            if type(m) is dict:
+                check(f"hosts[{i}].{key}.network", m.get("network"), "networks")
     for i, n in each("networks"):
         check(f"networks[{i}].zone", n.get("zone"), "zones")
     for i, a in each("appliances"):
@@ -583,6 +584,18 @@ def _check_identities(doc: Any, problems: _Problems) -> None:
         for j, disk in enumerate(listed(v, "disks")):
             if type(disk) is dict:
                 check(f"vms[{i}].disks[{j}].datastore", disk.get("datastore"), "datastores")
+        snapshots: dict[str, int] = {}
+        for j, snap in enumerate(listed(v, "snapshots")):
+            sid = snap.get("id") if type(snap) is dict else None
+            if type(sid) is not str:
+                continue
+            if sid in snapshots:
+                problems.add(
+                    f"vms[{i}].snapshots[{j}].id",
+                    f"duplicate snapshot id {_describe(sid)} (first used at vms[{i}].snapshots[{snapshots[sid]}])",
+                )
+            else:
+                snapshots[sid] = j
 
 
 def _fill_defaults(doc: dict[str, Any]) -> None:

@@ -52,6 +52,16 @@ def _hosts_of_type(kind: int) -> Fact:
 
 _NETWORK_STORAGE = {"nfs", "iscsi", "fc", "vsan"}
 
+
+def _mixed_zone_host(estate: Estate) -> bool:
+    """Some host runs VMs of two or more zones (whatever the zone-mixing policy)."""
+    zones_on: dict[str, set[str]] = {}
+    for vm in estate.vms.values():
+        if vm.host is not None and vm.zone is not None:
+            zones_on.setdefault(vm.host, set()).add(vm.zone)
+    return any(len(zones) > 1 for zones in zones_on.values())
+
+
 #: Inventory facts a condition may test: name -> (kind, function of the Estate).
 #: kind "flag" is a bool, "set" a set of strings or numbers, "count" an integer.
 INVENTORY_FACTS: dict[str, tuple[str, Fact]] = {
@@ -61,6 +71,7 @@ INVENTORY_FACTS: dict[str, tuple[str, Fact]] = {
     "internet_facing_vm": ("flag", lambda e: any(v.internet_facing for v in e.vms.values())),
     "high_impact_vm": ("flag", lambda e: any(vm_level(v, "any") == "high" for v in e.vms.values())),
     "multiple_zones": ("flag", lambda e: len({v.zone for v in e.vms.values() if v.zone}) > 1),
+    "mixed_zone_host": ("flag", _mixed_zone_host),
     "trust_levels": ("set", lambda e: {z.trust_level for z in e.zones.values()}),
     "virtual_appliance": ("flag", lambda e: any(a.vm for a in e.appliances.values())),
     "network_storage": ("flag", lambda e: any(d.kind in _NETWORK_STORAGE for d in e.datastores.values())),
@@ -81,6 +92,7 @@ _FACT_WORDS = {
     "internet_facing_vm": "an internet-facing VM",
     "high_impact_vm": "a VM categorized high",
     "multiple_zones": "VMs in more than one zone",
+    "mixed_zone_host": "a host running VMs of more than one zone",
     "virtual_appliance": "a virtual security appliance",
     "network_storage": "network storage (NFS, iSCSI, FC, vSAN)",
     "shared_datastore": "a datastore shared by hosts",

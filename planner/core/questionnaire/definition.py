@@ -41,7 +41,8 @@ QUESTIONNAIRE_ID = "virtplan.questionnaire"
 CATALOG_ID = "virtplan.catalog"
 #: The SP 800-125 §5 phases, in lifecycle order, by the ids question ids start with.
 PHASES = ("initiation", "planning", "implementation", "operations", "disposition")
-#: The topology rule ids fixed by shared/spec/analysis-v1.md: what ``mitigates`` may name.
+#: The topology rule ids fixed by shared/spec/analysis-v1.md (the minimum set, then the
+#: v1.1 rules): what ``mitigates`` may name.
 TOPOLOGY_RULES = (
     "ZONE-MIX-HOST",
     "EXPOSED-CORESIDENCY",
@@ -65,6 +66,17 @@ TOPOLOGY_RULES = (
     "HOST-NO-TIME-SYNC",
     "HOST-NO-REMOTE-LOGGING",
     "VM-UNCLASSIFIED",
+    # v1.1
+    "GUEST-ON-INFRA-NETWORK",
+    "MIGRATION-UNENCRYPTED",
+    "VSWITCH-INSECURE-POLICY",
+    "HOST-SHELL-ENABLED",
+    "PAGE-SHARING-MIXED-ZONES",
+    "HYPERVISOR-END-OF-SUPPORT",
+    "HOST-SINGLE-UPLINK",
+    "VM-SNAPSHOT-OLD",
+    "VM-PASSTHROUGH-DEVICE",
+    "VM-NO-SECURE-BOOT",
 )
 
 _SLUG = r"[a-z][a-z0-9_]*"

@@ -38,8 +38,17 @@ _KEYS = {
     "remediation",
     "references",
 }
-_REFERENCE_KEYS = ("sp800_125", "sp800_125a", "sp800_125b", "sp800_53")
-_PREFIX = {"sp800_125": "SP 800-125 ", "sp800_125a": "SP 800-125A Rev. 1: ", "sp800_125b": "SP 800-125B: "}
+#: Where a rule's references come from: the NIST virtualization publications, vendor and
+#: DISA baselines (cited as such, by their own control ids), and SP 800-53 Rev. 5 controls.
+_REFERENCE_KEYS = ("sp800_125", "sp800_125a", "sp800_125b", "vendor", "sp800_53")
+_PREFIX = {
+    "sp800_125": "SP 800-125 ",
+    "sp800_125a": "SP 800-125A Rev. 1: ",
+    "sp800_125b": "SP 800-125B: ",
+    "vendor": "",
+}
+#: Rule kinds: analysis-v1.md's minimum set, its v1.1 table, and our own practitioner rules.
+KINDS = ("spec", "spec-v1.1", "practitioner")
 
 
 @dataclass(slots=True)
@@ -72,7 +81,7 @@ Detector = Callable[[AnalysisContext], Iterator[Hit]]
 class Rule:
     id: str
     title: str
-    kind: str  # "spec" (analysis-v1.md) or "practitioner"
+    kind: str  # one of KINDS
     description: str
     detection: str
     base_likelihood: str
@@ -94,6 +103,9 @@ class Rule:
         problems = _KEYS.symmetric_difference(data)
         if problems:
             raise ValueError(f"{path.name}: keys missing or unexpected: {sorted(problems)}")
+        unknown_refs = set(data["references"]) - set(_REFERENCE_KEYS)
+        if unknown_refs:
+            raise ValueError(f"{path.name}: unknown reference keys {sorted(unknown_refs)}; expected {_REFERENCE_KEYS}")
         lk, im = data["likelihood"], data["impact"]
         rule = cls(
             id=data["id"],
@@ -116,8 +128,9 @@ class Rule:
         return rule
 
     def _check(self, name: str) -> None:
-        if self.kind not in ("spec", "practitioner"):
-            raise ValueError(f"{name}: kind must be spec or practitioner")
+        if self.kind not in KINDS:
+            raise ValueError(f"{name}: kind must be one of {KINDS}")
+
         if self.base_likelihood not in LEVELS or self.default_impact not in LEVELS:
             raise ValueError(f"{name}: likelihood.base and impact.default must be one of {LEVELS}")
         if self.objective not in OBJECTIVES:
@@ -127,8 +140,8 @@ class Rule:
             raise ValueError(f"{name}: unknown likelihood factors {sorted(unknown)}")
 
     def reference_list(self) -> list[str]:
-        """References as the finding lists them: publications first, then SP 800-53 control ids."""
-        out = [f"{_PREFIX[k]}{ref}" for k in _REFERENCE_KEYS[:3] for ref in self.references[k]]
+        """References as the finding lists them: publications and baselines first, then SP 800-53 control ids."""
+        out = [f"{_PREFIX[k]}{ref}" for k in _REFERENCE_KEYS[:-1] for ref in self.references[k]]
         return out + list(self.references["sp800_53"])
 
     def metadata(self) -> dict[str, Any]:

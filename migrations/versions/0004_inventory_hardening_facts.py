@@ -1,0 +1,37 @@
+"""inventory v1.1: hardening facts of hosts, networks and VMs; snapshot age and placement scope in the policy
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-30 09:00:00.000000
+"""
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+_JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
+
+
+def upgrade() -> None:
+    for table in ("hosts", "networks", "vms"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column("hardening", _JSON, nullable=True))
+    with op.batch_alter_table("plan_policies", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("snapshot_max_age_days", sa.Integer(), server_default="7", nullable=False))
+        batch_op.add_column(
+            sa.Column("placement_scope", sa.String(length=10), server_default="cluster", nullable=False)
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("plan_policies", schema=None) as batch_op:
+        batch_op.drop_column("placement_scope")
+        batch_op.drop_column("snapshot_max_age_days")
+    for table in ("vms", "networks", "hosts"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column("hardening")
