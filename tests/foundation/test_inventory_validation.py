@@ -218,6 +218,19 @@ def test_identity_and_reference_problems(demo_doc, mutate, path, fragment):
 
 def test_v1_1_hardening_facts_are_optional_typed_and_unknown_when_absent(demo_doc):
     """Inventory v1.1: every hardening fact is optional; absent means unknown (None), never a pass."""
+    for h in demo_doc["hosts"]:  # the demo states some v1.1 facts: take them away first
+        for key in ("migration", "uplinks"):
+            h.pop(key, None)
+        h["hypervisor"].pop("end_of_support", None)
+        for key in ("shell", "inter_vm_page_sharing"):
+            h["settings"].pop(key, None)
+    for n in demo_doc["networks"]:
+        n.pop("security_policy", None)
+    for v in demo_doc["vms"]:
+        v.pop("snapshots", None)
+        v.pop("firmware", None)
+    for key in ("snapshot_max_age_days", "placement_scope"):
+        demo_doc["policy"].pop(key, None)
     plain = load_estate(demo_doc)
     host, net, vm = plain.hosts["esx-prod-01"], plain.networks["pg-app"], plain.vms["vm-app-01"]
     assert (host.migration, host.uplinks, host.hypervisor.end_of_support) == (None, None, None)

@@ -146,7 +146,7 @@ def test_demo_plan_page_shows_every_capability(site, browser):
     page.click("button[type=submit]")
     page.wait_for_url(base + "/")
     page.click("text=Datacenter consolidation 2027")
-    assert re.search(r"131 of 131 applicable questions answered", page.inner_text("#questionnaire"))
+    assert re.search(r"139 of 139 applicable questions answered", page.inner_text("#questionnaire"))
     findings = page.inner_text("#findings")
     assert "ZONE-MIX-HOST" in findings and "accepted" in findings and "CHG-2307" in findings
     assert "transferred" in findings
