@@ -70,7 +70,13 @@ def test_synthetic_export_maps_every_tab(imported, estate):
     assert vm["devices"] == [{"kind": "optical", "connected": True, "in_use": False}]  # vCD
     host = doc["hosts"][0]
     assert host["cpu_cores"] == 64 and host["memory_gib"] == 1024.0
-    assert host["hypervisor"] == {"product": "esxi", "type": 1, "version": "8.0.3", "patched_on": None}
+    assert host["hypervisor"] == {
+        "product": "esxi",
+        "type": 1,
+        "version": "8.0.3",
+        "patched_on": None,
+        "end_of_support": None,  # inventory v1.1, not in the export
+    }
     assert host["tags"]["rvtools.esxi_build"] == "24022510"
     assert host["management"]["network"] == "Management Network"  # vSC_VMK vmk0
     assert host["settings"]["time_sync"] is True
