@@ -1,7 +1,7 @@
 """Persistence: SQLAlchemy 2 models, and the mapping of rows to and from the
 core's objects. Imports the core, never the shells."""
 
-from .accounts import ROLES, SCOPES, ApiToken, Membership, Organization, User
+from .accounts import ROLES, SCOPES, ApiToken, Membership, Organization, User, UserSession
 from .assessment import (
     REPORT_STATES,
     TRIAGE_STATUSES,
@@ -62,6 +62,7 @@ __all__ = [
     "PlanPolicy",
     "Report",
     "User",
+    "UserSession",
     "Vm",
     "VmDevice",
     "VmDisk",

@@ -1,8 +1,10 @@
-"""Organizations, users, their memberships (roles) and API tokens.
+"""Organizations, users, their memberships (roles), API tokens and the
+sessions of signed-in browsers.
 
 Every plan belongs to one organization; every query a caller makes is scoped
-to the organization its token or membership names. Tokens are shown once and
-stored only as a SHA-256 hash.
+to the organization its token or membership names. Tokens and session ids are
+shown once (a token to its owner, a session id in the browser's signed cookie)
+and stored only as a SHA-256 hash.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(150), unique=True)
     password_hash: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: A disabled user cannot sign in; their sessions ended when they were disabled.
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
@@ -75,3 +79,27 @@ class ApiToken(Base):
     @property
     def scope_set(self) -> frozenset[str]:
         return frozenset(self.scopes.split())
+
+
+class UserSession(Base):
+    """A signed-in browser: the cookie carries a random id, this row says
+    whether it still stands (not ended, not idle too long, not past its
+    lifetime). Ending the row ends the session wherever the cookie went."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: SHA-256 of the id in the cookie; the id itself is never stored.
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: Written at most once a minute, so reading pages does not write on every request.
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: The absolute end, however active the session is.
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: The browser's own description, shortened: lets a user recognise their sessions.
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+
+    user: Mapped[User] = relationship()

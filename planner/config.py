@@ -10,6 +10,15 @@
 - ``VIRTPLAN_JOB_WORKERS``: threads of the thread queue, 1 to 4 (default 2).
 - ``VIRTPLAN_REPORT_TIMEOUT``: seconds one report may take to render (default 300).
 - ``VIRTPLAN_REPORT_MEMORY_MB``: address-space limit of the rendering process in MiB (default 2048).
+- ``VIRTPLAN_SESSION_IDLE_MINUTES``: a signed-in browser left idle this long must sign in again (default 30).
+- ``VIRTPLAN_SESSION_LIFETIME_HOURS``: a sign-in lasts at most this long, however active (default 12).
+- ``VIRTPLAN_SIGNIN_LIMIT_PER_USER`` / ``VIRTPLAN_SIGNIN_LIMIT_PER_ADDRESS``: failed password
+  attempts allowed per username and per client address, as limits strings
+  (default ``5 per minute; 30 per hour`` and ``30 per minute; 300 per hour``).
+- ``VIRTPLAN_RATELIMIT_STORAGE_URL``: where those attempts are counted: ``memory://`` (default;
+  one process) or ``redis://host:port`` when several processes serve VirtPlan.
+- ``VIRTPLAN_TRUSTED_PROXIES``: how many reverse proxies in front of VirtPlan may be believed about
+  the client's address and scheme (``X-Forwarded-For``, ``X-Forwarded-Proto``); 0 (default) believes none.
 """
 
 from __future__ import annotations
@@ -24,6 +33,8 @@ from typing import Any
 ENVIRONMENTS = ("production", "development", "testing")
 DEFAULT_MAX_CONTENT_LENGTH = 64 * 1024 * 1024
 JOB_QUEUES = ("thread", "inline")
+DEFAULT_SIGNIN_LIMIT_PER_USER = "5 per minute; 30 per hour"
+DEFAULT_SIGNIN_LIMIT_PER_ADDRESS = "30 per minute; 300 per hour"
 
 
 class ConfigurationError(RuntimeError):
@@ -41,6 +52,12 @@ class Settings:
     job_workers: int = 2
     report_timeout: float = 300.0
     report_memory_mb: int = 2048
+    session_idle_minutes: int = 30
+    session_lifetime_hours: int = 12
+    signin_limit_per_user: str = DEFAULT_SIGNIN_LIMIT_PER_USER
+    signin_limit_per_address: str = DEFAULT_SIGNIN_LIMIT_PER_ADDRESS
+    ratelimit_storage_url: str = "memory://"
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -74,9 +91,31 @@ class Settings:
         workers = _number(overrides, environ, "job_workers", int, 2, 1, 4)
         timeout = _number(overrides, environ, "report_timeout", float, 300.0, 0.1, 86400)
         memory = _number(overrides, environ, "report_memory_mb", int, 2048, 16, 1 << 20)
+        idle = _number(overrides, environ, "session_idle_minutes", int, 30, 1, 24 * 60)
+        lifetime = _number(overrides, environ, "session_lifetime_hours", int, 12, 1, 30 * 24)
+        per_user = _limits(overrides, environ, "signin_limit_per_user", DEFAULT_SIGNIN_LIMIT_PER_USER)
+        per_address = _limits(overrides, environ, "signin_limit_per_address", DEFAULT_SIGNIN_LIMIT_PER_ADDRESS)
+        storage = overrides.pop("ratelimit_storage_url", None) or environ.get("VIRTPLAN_RATELIMIT_STORAGE_URL")
+        proxies = _number(overrides, environ, "trusted_proxies", int, 0, 0, 10)
         if overrides:
             raise ConfigurationError(f"unknown settings: {', '.join(sorted(overrides))}")
-        return cls(env, url, secret, instance, limit, queue, workers, timeout, memory)
+        return cls(
+            env,
+            url,
+            secret,
+            instance,
+            limit,
+            queue,
+            workers,
+            timeout,
+            memory,
+            idle,
+            lifetime,
+            per_user,
+            per_address,
+            storage or "memory://",
+            proxies,
+        )
 
 
 def _number(overrides: dict[str, Any], environ: Mapping[str, str], key: str, kind: type, default, low, high):
@@ -93,3 +132,16 @@ def _number(overrides: dict[str, Any], environ: Mapping[str, str], key: str, kin
     if not low <= value <= high:
         raise ConfigurationError(f"{name} must be between {low:g} and {high:g}, not {raw!r}")
     return value
+
+
+def _limits(overrides: dict, environ, key: str, default: str) -> str:
+    """A rate limits string such as ``5 per minute; 30 per hour``, checked now rather than at the first sign-in."""
+    from limits import parse_many
+
+    name = f"VIRTPLAN_{key.upper()}"
+    raw = overrides.pop(key, None) or environ.get(name) or default
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must read like '5 per minute; 30 per hour', not {raw!r}") from None
+    return raw

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from backends import BACKENDS, drop_postgres_database, fresh_postgres_database
 from hypothesis import settings as hypothesis_settings
+from signin_client import PASSWORD, Clock
 
 # Speed is measured by the benchmarks under bench/, never by tests: no
 # per-example deadline, so a busy 2-core CI machine cannot fail a property.
@@ -136,3 +137,65 @@ def demo_doc() -> dict:
     from planner.demo import estate_document
 
     return estate_document()
+
+
+# Users who sign in through the web (signin_client.py has the form helpers).
+_numbers = itertools.count()
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    user_id: int
+    org_id: int
+    password: str = PASSWORD
+
+
+@pytest.fixture()
+def make_account(app, tenant):
+    """Users of ``tenant``'s organization (unique names), created through the accounts service."""
+    from models import Organization
+    from planner.services import accounts
+
+    def make(role: str = "consultant", password: str = PASSWORD) -> Account:
+        session = app.extensions["virtplan.sessions"]()
+        try:
+            org = session.get(Organization, tenant.org_id)
+            name = f"user-{next(_numbers)}-{uuid.uuid4().hex[:6]}"
+            user = accounts.create_user(session, name, password, org, role)
+            session.commit()
+            return Account(name, user.id, org.id, password)
+        finally:
+            session.close()
+
+    return make
+
+
+@pytest.fixture()
+def account(make_account) -> Account:
+    return make_account()
+
+
+@pytest.fixture()
+def make_app(database_url, tmp_path):
+    """Apps of their own on the session's database (their own clock, limits,
+    proxies), disposed after the test."""
+    from planner.app import create_app
+    from planner.config import Settings
+
+    made = []
+
+    def make(clock=None, **settings):
+        overrides = {"env": "testing", "database_url": database_url, "instance_path": str(tmp_path), **settings}
+        application = create_app(Settings.from_env({}, **overrides), **({"clock": clock} if clock else {}))
+        made.append(application)
+        return application
+
+    yield make
+    for application in made:
+        application.extensions["virtplan.engine"].dispose()
+
+
+@pytest.fixture()
+def clock() -> Clock:
+    return Clock()

@@ -1,28 +1,20 @@
 """The REST API, ``/api/v1``: flask-smorest blueprints with their OpenAPI 3
 description at ``/api/v1/openapi.json`` and Swagger UI at ``/api/v1/docs``
-(served from the swagger-ui-bundle package, never from a CDN)."""
+(served from the swagger-ui-bundle package, never from a CDN). Errors are
+problem+json (planner.api.problems; the app factory routes them there)."""
 
 from __future__ import annotations
 
-from flask import Flask, request, send_from_directory
-from flask_smorest import Api as SmorestApi
+from flask import Flask, send_from_directory
+from flask_smorest import Api
 from swagger_ui_bundle import swagger_ui_path
-from werkzeug.http import HTTP_STATUS_CODES
 
 from planner.core.inventory.schema import InventorySchema
-from planner.services.errors import ServiceError
 
 from . import answers, auth, findings, graph, imports, inventory, plans, reports
-from .problems import from_http_exception, problem
 
+#: Swagger UI's files; the page itself is the web's (planner.web, ``/api/v1/docs``).
 DOCS_ASSETS = "/api/v1/docs/assets/"
-
-
-class Api(SmorestApi):
-    def handle_http_exception(self, error):
-        if request.path.startswith("/api/"):
-            return from_http_exception(error)
-        return error
 
 
 def init_app(app: Flask) -> Api:
@@ -32,8 +24,6 @@ def init_app(app: Flask) -> Api:
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
-        OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL=DOCS_ASSETS,
         API_SPEC_OPTIONS={
             "info": {
                 "description": "Plan and assess virtualization deployments on NIST SP 800-125. "
@@ -51,12 +41,6 @@ def init_app(app: Flask) -> Api:
     @app.route(DOCS_ASSETS + "<path:filename>", endpoint="api_docs_assets")
     def _docs_assets(filename):
         return send_from_directory(swagger_ui_path, filename)
-
-    @app.errorhandler(ServiceError)
-    def _service_error(error: ServiceError):
-        if not request.path.startswith("/api/"):
-            return error.message, error.status
-        return problem(error.status, HTTP_STATUS_CODES.get(error.status, "Bad Request"), error.message, error.problems)
 
     app.before_request(auth.authenticate)
     return api

@@ -1,19 +1,21 @@
 """Who is calling the API: a bearer token (scripts, CMDBs) or, for the
-documentation pages only, a signed-in web session. Every request under
-``/api/`` passes here before any view runs, so no route can forget it."""
+OpenAPI document and Swagger UI's files only, a signed-in browser. Every
+request under ``/api/`` passes here before any view runs, so no route can
+forget it; the one page under it (``/api/v1/docs``) signs its visitors in
+like every other page."""
 
 from __future__ import annotations
 
 from flask import g, request
-from flask import session as web_session
 
-from planner import database
-from planner.services.accounts import Caller, caller_for_token, caller_for_user, touch_token
+from planner import browser_session, database
+from planner.services.accounts import Caller, caller_for_token, touch_token
 
 from .problems import problem
 
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
-DOC_ENDPOINTS = {"api-docs.openapi_json", "api-docs.openapi_swagger_ui", "api_docs_assets"}
+DOC_ENDPOINTS = {"api-docs.openapi_json", "api_docs_assets"}
+DOCS_PAGE = "web.api_docs"
 
 
 def current_caller() -> Caller:
@@ -22,7 +24,7 @@ def current_caller() -> Caller:
 
 def authenticate():
     """before_request hook for the API: sets ``g.caller`` or answers 401/403."""
-    if not request.path.startswith("/api/"):
+    if not request.path.startswith("/api/") or request.endpoint == DOCS_PAGE:
         return None
     caller = None
     header = request.headers.get("Authorization", "")
@@ -38,8 +40,8 @@ def authenticate():
             db.commit()  # end the read, so the touch is a write of its own
             touch_token(db, caller.token_id)
             db.commit()
-    elif request.endpoint in DOC_ENDPOINTS and "user_id" in web_session:
-        caller = caller_for_user(database.session(), web_session["user_id"], web_session["organization_id"])
+    elif request.endpoint in DOC_ENDPOINTS and (signed_in := browser_session.current()) is not None:
+        caller = signed_in.caller
     if caller is None:
         return _unauthorized("this API needs a bearer token")
     needed = "read" if request.method in READ_METHODS else "write"

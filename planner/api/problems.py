@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from flask import Response, json
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.http import HTTP_STATUS_CODES
+
+from planner.services.errors import ServiceError
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -56,3 +59,7 @@ def from_http_exception(error: HTTPException) -> Response:
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         headers["Allow"] = ", ".join(error.valid_methods)
     return problem(error.code or 500, error.name, detail, errors, headers)
+
+
+def from_service_error(error: ServiceError) -> Response:
+    return problem(error.status, HTTP_STATUS_CODES.get(error.status, "Bad Request"), error.message, error.problems)

@@ -200,7 +200,6 @@ def download_response(row, content: bytes) -> Response:
     headers = {
         "ETag": f'"{row.sha256}"',
         "X-Content-SHA256": row.sha256,
-        "Cache-Control": "private, no-cache",
         "Content-Disposition": f'attachment; filename="{name}"',
     }
     if row.sha256 in request.if_none_match:

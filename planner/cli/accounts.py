@@ -1,4 +1,6 @@
-"""``virtplan org|user|token create``: bootstrap an empty database from a script."""
+"""``virtplan org|user|token create``: bootstrap an empty database from a script;
+``virtplan user set-password|disable|enable``: look after a user (each ends
+the user's signed-in sessions, but enable)."""
 
 from __future__ import annotations
 
@@ -59,13 +61,45 @@ def user() -> None:
 def user_create(username: str, org_name: str, role: str) -> None:
     """Create USERNAME; the password is read from standard input when it is not
     a terminal, else prompted for twice."""
-    if sys.stdin.isatty():
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
+    password = _read_password()
     with use_case() as s:
         accounts.create_user(s, username, password, accounts.organization_named(s, org_name), role)
     click.echo(f"user {username!r} created in {org_name!r} as {role}", err=True)
+
+
+@user.command("set-password")
+@click.argument("username")
+def user_set_password(username: str) -> None:
+    """Give USERNAME a new password (read as for ``user create``); every session
+    they have signed in ends."""
+    password = _read_password()
+    with use_case() as s:
+        accounts.set_password(s, username, password)
+    click.echo(f"password of {username!r} changed; their sessions have ended", err=True)
+
+
+@user.command("disable")
+@click.argument("username")
+def user_disable(username: str) -> None:
+    """Stop USERNAME signing in; every session they have signed in ends at once."""
+    with use_case() as s:
+        accounts.set_disabled(s, username, True)
+    click.echo(f"user {username!r} disabled; their sessions have ended", err=True)
+
+
+@user.command("enable")
+@click.argument("username")
+def user_enable(username: str) -> None:
+    """Let a disabled USERNAME sign in again."""
+    with use_case() as s:
+        accounts.set_disabled(s, username, False)
+    click.echo(f"user {username!r} enabled", err=True)
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 @click.group()

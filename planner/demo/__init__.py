@@ -15,7 +15,6 @@ from importlib import resources
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
 from models import Organization, Plan, Report, User
 from planner.services import accounts, analysis, answers, plans, report_jobs
@@ -97,7 +96,7 @@ def load_demo(session: Session) -> DemoAccess:
     if user is None:
         user = accounts.create_user(session, USERNAME, password, org, "consultant")
     else:
-        user.password_hash = generate_password_hash(password)
+        accounts.set_password(session, USERNAME, password)  # ends the sessions of the last run
     caller = Caller(org.id, frozenset({"read", "write"}), user.id, USERNAME)
     plan = session.scalar(
         select(Plan).where(Plan.organization_id == org.id, Plan.name == PLAN_NAME)

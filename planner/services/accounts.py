@@ -1,8 +1,10 @@
-"""Organizations, users and API tokens: creating them and checking credentials."""
+"""Organizations, users and API tokens: creating them, checking credentials,
+changing passwords and disabling users (which ends the user's sessions)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -11,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models import ROLES, SCOPES, ApiToken, Membership, Organization, User
+from models import ROLES, SCOPES, ApiToken, Membership, Organization, User, UserSession
 from models.base import utcnow
 
 from .errors import Conflict, Invalid, NotFound
@@ -20,8 +22,9 @@ TOKEN_PREFIX = "vp_"  # noqa: S105 -- the visible prefix of every token, not a s
 MIN_PASSWORD_LENGTH = 12
 
 
-def _hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def hash_secret(secret: str) -> str:
+    """How a token or session id is stored: its SHA-256 (the secret itself is never stored)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -64,8 +67,8 @@ def create_user(session: Session, username: str, password: str, organization: Or
         raise Invalid("username must be 1 to 150 characters")
     if role not in ROLES:
         raise Invalid(f"role must be one of {', '.join(ROLES)}, not {role!r}")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    if problem := password_problem(password):
+        raise Invalid(f"password {problem}")
     if session.scalar(select(User).where(User.username == username)):
         raise Conflict(f"user {username!r} exists already")
     user = User(username=username, password_hash=generate_password_hash(password))
@@ -75,13 +78,104 @@ def create_user(session: Session, username: str, password: str, organization: Or
     return user
 
 
+def password_problem(password: str) -> str | None:
+    """What is wrong with ``password`` as a new password, or None: the one password policy."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"must be at least {MIN_PASSWORD_LENGTH} characters"
+    if "\x00" in password or any(0xD800 <= ord(c) <= 0xDFFF for c in password):
+        return "must be text without NUL characters or unpaired surrogates"
+    return None
+
+
+@functools.cache
+def unknown_user_hash() -> str:
+    """A hash of a random password, made once (the app makes it at start), and
+    verified whenever a username is unknown: a sign-in then costs one hash
+    verification whether or not the user exists."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
 def authenticate_user(session: Session, username: str, password: str) -> User | None:
-    user = session.scalar(select(User).where(User.username == username))
+    """The user these credentials name, if they may sign in; else None.
+
+    Exactly one password-hash verification either way (unknown username,
+    wrong password, disabled user, user without an organization), so neither
+    the answer nor the time it takes tells which usernames exist."""
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    matches = check_password_hash(user.password_hash if user else unknown_user_hash(), password)
+    if user is None or not matches or user.disabled_at is not None or not user.memberships:
+        return None
+    return user
+
+
+def change_password(session: Session, user_id: int, current: str, new: str, now: dt.datetime | None = None) -> User:
+    """A signed-in user's own change: the current password, then the new one
+    under the password policy. Every session of the user ends (the caller
+    starts a fresh one for the browser that asked)."""
+    user = verify_password(session, user_id, current)
+    problems = []
     if user is None:
-        # Same work either way, so timing does not tell which usernames exist.
-        check_password_hash(generate_password_hash("x"), password)
+        problems.append({"path": "current_password", "message": "is not your current password"})
+    elif problem := password_problem(new):
+        problems.append({"path": "new_password", "message": problem})
+    elif new == current:
+        problems.append({"path": "new_password", "message": "must differ from the current password"})
+    if problems or user is None:
+        raise Invalid("the password was not changed", problems)
+    _store_password(session, user, new, now or utcnow())
+    return user
+
+
+def verify_password(session: Session, user_id: int, password: str) -> User | None:
+    """The signed-in user ``user_id``, if ``password`` is theirs (asked again before a sensitive change)."""
+    user = session.get(User, user_id)
+    if user is None or user.disabled_at is not None:
         return None
     return user if check_password_hash(user.password_hash, password) else None
+
+
+def set_password(session: Session, username: str, password: str, now: dt.datetime | None = None) -> User:
+    """An administrator's reset (``virtplan user set-password``): no current
+    password needed; every session of the user ends."""
+    user = user_named(session, username)
+    if problem := password_problem(password):
+        raise Invalid(f"password {problem}")
+    _store_password(session, user, password, now or utcnow())
+    return user
+
+
+def _store_password(session: Session, user: User, password: str, now: dt.datetime) -> None:
+    user.password_hash = generate_password_hash(password)
+    end_sessions(session, user.id, now)
+    session.flush()
+
+
+def set_disabled(session: Session, username: str, disabled: bool, now: dt.datetime | None = None) -> User:
+    """Disable a user (they cannot sign in; their sessions end) or enable them again."""
+    user = user_named(session, username)
+    now = now or utcnow()
+    if disabled:
+        user.disabled_at = user.disabled_at or now
+        end_sessions(session, user.id, now)
+    else:
+        user.disabled_at = None
+    session.flush()
+    return user
+
+
+def user_named(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"no user named {username!r}")
+    return user
+
+
+def end_sessions(session: Session, user_id: int, now: dt.datetime, keep: int | None = None) -> int:
+    """End every session of the user still open (but ``keep``); how many ended."""
+    query = update(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+    if keep is not None:
+        query = query.where(UserSession.id != keep)
+    return session.execute(query.values(ended_at=now)).rowcount
 
 
 def scopes_for_role(role: str) -> frozenset[str]:
@@ -105,7 +199,7 @@ def create_token(
         organization_id=organization.id,
         name=name or f"{scope} token",
         prefix=secret[:10],
-        token_hash=_hash_token(secret),
+        token_hash=hash_secret(secret),
         scopes=scopes,
         created_by_id=created_by.id if created_by else None,
         expires_at=expires_at,
@@ -119,7 +213,7 @@ def caller_for_token(session: Session, secret: str) -> Caller | None:
     """The caller a bearer token stands for, or None if it is unknown, revoked or expired."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(secret)))
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_secret(secret)))
     now = utcnow()
     if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         return None
@@ -137,12 +231,3 @@ def touch_token(session: Session, token_id: int) -> None:
     """Record that a token was used: its own small write, kept coarse (once a
     minute) so reads do not write on every call."""
     session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow()))
-
-
-def caller_for_user(session: Session, user_id: int, organization_id: int) -> Caller | None:
-    membership = session.scalar(
-        select(Membership).where(Membership.user_id == user_id, Membership.organization_id == organization_id)
-    )
-    if membership is None:
-        return None
-    return Caller(organization_id, scopes_for_role(membership.role), user_id, membership.user.username)

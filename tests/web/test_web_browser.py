@@ -4,93 +4,15 @@ and hostile names shown as text."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
-import threading
 
 import pytest
+from web_site import CHROMIUM, HOSTILE, PASSWORD, sign_in
 
-CHROMIUM = os.environ.get("VIRTPLAN_TEST_CHROMIUM") or shutil.which("chromium")
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM, reason="Chromium is not installed (.ci/run installs Debian's)"),
 ]
-
-PASSWORD = "a long enough password"
-HOSTILE = '<img src=x onerror="window.__pwned=1">Payroll & <b>HR</b>'
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """The app on SQLite, served by waitress in a thread; a user with one hostile-named plan."""
-    from waitress.server import create_server
-
-    from models import Plan
-    from planner.app import create_app
-    from planner.cli.database import upgrade_database
-    from planner.config import Settings
-    from planner.demo import load_demo, render_demo_report
-    from planner.services import accounts, plans
-    from planner.services.accounts import Caller
-
-    folder = tmp_path_factory.mktemp("web")
-    url = f"sqlite:///{folder / 'web.sqlite3'}"
-    upgrade_database(url)
-    app = create_app(Settings.from_env({}, env="testing", database_url=url, instance_path=str(folder)))
-    session = app.extensions["virtplan.sessions"]()
-    org = accounts.create_organization(session, "Browser Org")
-    user = accounts.create_user(session, "browser", PASSWORD, org, "consultant")
-    other = accounts.create_organization(session, "Someone Else")
-    mine = plans.create_plan(session, Caller(org.id, frozenset({"read", "write"}), user.id), HOSTILE)
-    theirs = plans.create_plan(session, Caller(other.id, frozenset({"read", "write"})), "Their secret plan")
-    demo = load_demo(session)
-    session.commit()
-    ids = {
-        "mine": mine.id,
-        "theirs": theirs.id,
-        "demo": demo.plan_id,
-        "demo_password": demo.password,
-        "demo_org": session.get(Plan, demo.plan_id).organization_id,
-    }
-    session.close()
-    render_demo_report(app.extensions["virtplan.sessions"], ids["demo"], ids["demo_org"])
-    port = _free_port()
-    server = create_server(app, host="127.0.0.1", port=port, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}", ids
-    server.close()
-    app.extensions["virtplan.engine"].dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield b
-        b.close()
 
 
 def test_sign_in_see_plans_and_sign_out(site, browser):
@@ -126,11 +48,7 @@ def test_sign_in_see_plans_and_sign_out(site, browser):
 def test_api_docs_page_works_for_a_signed_in_user(site, browser):
     base, _ids = site
     page = browser.new_page()
-    page.goto(base + "/login")
-    page.fill("input[name=username]", "browser")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/")
+    sign_in(page, base, "browser", PASSWORD)
     page.goto(base + "/api/v1/docs")
     page.get_by_text("/api/v1/plans/{plan_id}/inventory").first.wait_for(timeout=20_000)
     page.close()
@@ -140,11 +58,7 @@ def test_demo_plan_page_shows_every_capability(site, browser):
     """Answers, findings with triage, placement advice and a downloadable report."""
     base, ids = site
     page = browser.new_page()
-    page.goto(base + "/login")
-    page.fill("input[name=username]", "demo")
-    page.fill("input[name=password]", ids["demo_password"])
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/")
+    sign_in(page, base, "demo", ids["demo_password"])
     page.click("text=Datacenter consolidation 2027")
     assert re.search(r"139 of 139 applicable questions answered", page.inner_text("#questionnaire"))
     findings = page.inner_text("#findings")

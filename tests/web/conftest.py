@@ -1,0 +1,82 @@
+"""Fixtures of the browser tests: the real app served by waitress on a
+loopback port (SQLite, the demo plan and a user with a hostile-named plan),
+and one headless Chromium, each made once for the whole run."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+from web_site import CHROMIUM, HOSTILE, PASSWORD
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """The app on SQLite, served by waitress in a thread; a user with one hostile-named plan."""
+    from waitress.server import create_server
+
+    from models import Plan
+    from planner.app import create_app
+    from planner.cli.database import upgrade_database
+    from planner.config import Settings
+    from planner.demo import load_demo, render_demo_report
+    from planner.services import accounts, plans
+    from planner.services.accounts import Caller
+
+    folder = tmp_path_factory.mktemp("web")
+    url = f"sqlite:///{folder / 'web.sqlite3'}"
+    upgrade_database(url)
+    app = create_app(Settings.from_env({}, env="testing", database_url=url, instance_path=str(folder)))
+    session = app.extensions["virtplan.sessions"]()
+    org = accounts.create_organization(session, "Browser Org")
+    user = accounts.create_user(session, "browser", PASSWORD, org, "consultant")
+    other = accounts.create_organization(session, "Someone Else")
+    mine = plans.create_plan(session, Caller(org.id, frozenset({"read", "write"}), user.id), HOSTILE)
+    theirs = plans.create_plan(session, Caller(other.id, frozenset({"read", "write"})), "Their secret plan")
+    demo = load_demo(session)
+    session.commit()
+    ids = {
+        "mine": mine.id,
+        "theirs": theirs.id,
+        "demo": demo.plan_id,
+        "demo_password": demo.password,
+        "demo_org": session.get(Plan, demo.plan_id).organization_id,
+    }
+    session.close()
+    render_demo_report(app.extensions["virtplan.sessions"], ids["demo"], ids["demo_org"])
+    port = _free_port()
+    server = create_server(app, host="127.0.0.1", port=port, threads=2)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}", ids
+    server.close()
+    app.extensions["virtplan.engine"].dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield b
+        b.close()
