@@ -8,8 +8,9 @@ import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -175,7 +176,8 @@ def end_sessions(session: Session, user_id: int, now: dt.datetime, keep: int | N
     query = update(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
     if keep is not None:
         query = query.where(UserSession.id != keep)
-    return session.execute(query.values(ended_at=now)).rowcount
+    # A DML statement's result is a CursorResult (Session.execute is typed for the general case).
+    return cast(CursorResult[Any], session.execute(query.values(ended_at=now))).rowcount or 0
 
 
 def scopes_for_role(role: str) -> frozenset[str]:

@@ -26,13 +26,15 @@ def csrf_token() -> str:
 
 def identify() -> None:
     """before_request: ``g.caller`` is the signed-in user of every page (also
-    error pages, which keep the navigation), None when nobody is."""
+    error pages, which keep the navigation), None when nobody is;
+    ``g.session_id`` the id of their session."""
     if request.endpoint in ASSET_ENDPOINTS:
         return
     if request.path.startswith("/api/") and request.endpoint != API_DOCS_PAGE:
         return
     signed_in = browser_session.current()
     g.caller = signed_in.caller if signed_in else None
+    g.session_id = signed_in.session_id if signed_in else None
 
 
 def check_csrf() -> None:

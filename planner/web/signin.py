@@ -93,7 +93,7 @@ def end_other_sessions():
     db = database.session()
     try:
         ended = user_sessions.end_other_sessions(
-            db, g.caller, browser_session.current().session_id, request.form.get("password", ""), browser_session.now()
+            db, g.caller, g.session_id, request.form.get("password", ""), browser_session.now()
         )
     except Invalid as exc:
         _failed(attempt)
@@ -134,7 +134,7 @@ def change_password():
 
 
 def _account_page(sessions, problems: list[dict]) -> str:
-    current_id = browser_session.current().session_id
+    current_id = g.session_id
     return render_template(
         "account.html", sessions=sessions, current_id=current_id, policy=browser_session.policy(), problems=problems
     )
