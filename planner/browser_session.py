@@ -61,7 +61,7 @@ def policy() -> SessionPolicy:
 def current() -> SignedIn | None:
     """This request's signed-in session, or None; asked of the database once per request.
 
-    A cookie naming a session that no longer stands is emptied. Activity is
+    A cookie naming a session that no longer stands loses that id. Activity is
     recorded at most once a minute, as a small write of its own."""
     if "signed_in" not in g:
         g.signed_in = _resume()
@@ -75,7 +75,9 @@ def _resume() -> SignedIn | None:
     db = database.session()
     signed_in = resume_session(db, secret, policy(), now())
     if signed_in is None:
-        session.clear()
+        # The id no longer signs anyone in. The form token stays, so a form
+        # posted after expiry leads to the sign-in page, not to "form expired".
+        session.pop(SECRET_KEY)
         return None
     if signed_in.touch_due:
         db.commit()  # end the read, so the touch is a write of its own

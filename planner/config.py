@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from limits import parse_many
+
 ENVIRONMENTS = ("production", "development", "testing")
 DEFAULT_MAX_CONTENT_LENGTH = 64 * 1024 * 1024
 JOB_QUEUES = ("thread", "inline")
@@ -134,10 +136,8 @@ def _number(overrides: dict[str, Any], environ: Mapping[str, str], key: str, kin
     return value
 
 
-def _limits(overrides: dict, environ, key: str, default: str) -> str:
+def _limits(overrides: dict[str, Any], environ: Mapping[str, str], key: str, default: str) -> str:
     """A rate limits string such as ``5 per minute; 30 per hour``, checked now rather than at the first sign-in."""
-    from limits import parse_many
-
     name = f"VIRTPLAN_{key.upper()}"
     raw = overrides.pop(key, None) or environ.get(name) or default
     try:

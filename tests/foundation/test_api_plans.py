@@ -53,7 +53,7 @@ def test_list_is_paginated_and_scoped(client, make_tenant):
         ("get", "/api/v1/plans/1"),
         ("put", "/api/v1/plans/1/inventory"),
         ("get", "/api/v1/openapi.json"),
-        ("get", "/api/v1/docs"),
+        ("get", "/api/v1/docs/assets/swagger-ui-bundle.js"),
     ],
 )
 def test_every_call_needs_a_token(client, method, path):
@@ -124,7 +124,6 @@ def test_openapi_describes_the_api(client, tenant):
     assert {"put", "patch", "get"} <= set(spec["paths"]["/api/v1/plans/{plan_id}/inventory"])
     inventory = spec["components"]["schemas"]["Inventory"]
     assert {"zones", "hosts", "vms", "policy"} <= set(inventory["properties"])
-    docs = client.get("/api/v1/docs", headers=tenant.headers("read"))
-    assert docs.status_code == 200 and b"swagger" in docs.data.lower()
+    # Swagger UI is a page for signed-in users (tests/web); its files also answer a token.
     asset = client.get("/api/v1/docs/assets/swagger-ui-bundle.js", headers=tenant.headers("read"))
     assert asset.status_code == 200

@@ -126,7 +126,11 @@ def test_idle_sessions_expire(make_app, clock, account):
     for _ in range(4):  # active every 25 minutes: well past 30 minutes in all, never idle for 30
         clock.advance(minutes=25)
         assert signed_in(client)
+    token = csrf(client, "/account")
     clock.advance(minutes=30, seconds=1)
+    # A form left open past the idle time leads to the sign-in page (not to "form expired").
+    late = client.post("/account/sessions/end-others", data={"password": PASSWORD, "csrf_token": token})
+    assert late.status_code == 302 and late.headers["Location"] == "/login"
     assert not signed_in(client)
     resp = client.get("/plans/1")
     assert resp.status_code == 302 and resp.headers["Location"] == "/login?next=/plans/1"
