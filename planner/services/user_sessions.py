@@ -27,8 +27,10 @@ from .errors import Invalid
 
 @dataclass(frozen=True)
 class SessionPolicy:
-    idle: dt.timedelta = dt.timedelta(minutes=30)
-    lifetime: dt.timedelta = dt.timedelta(hours=12)
+    """How long a session stands (the shells build it from the settings)."""
+
+    idle: dt.timedelta
+    lifetime: dt.timedelta
     #: How stale ``last_seen_at`` may get before a request writes it again:
     #: reading pages must not write on every request. Idle expiry is therefore
     #: exact to within this interval.
