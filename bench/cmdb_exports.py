@@ -134,6 +134,36 @@ VCD = [
 ]
 VMETADATA = ["RVTools major version", "RVTools version", "xlsx creation datetime", "Server"]
 
+#: A mapping for this estate: zones by port group, VM categorization by cluster and network.
+MAPPING = """\
+mapping: virtplan.mapping/v1
+zones:
+  - {id: dmz, name: DMZ, trust_level: 1}
+  - {id: internal, name: Internal, trust_level: 2}
+  - {id: mgmt, name: Management, trust_level: 3, purpose: management}
+networks:
+  rules:
+    - {match: {name: "DMZ-*"}, zone: dmz}
+    - {match: {name: ["App-*", "DB-*"]}, zone: internal}
+    - {match: {name: "Management Network"}, zone: mgmt, purpose: management}
+    - {match: {name: vMotion}, zone: mgmt, purpose: migration}
+    - {match: {vlan: "100-4094", role: dmz}, zone: dmz}
+    - {match: {vlan: "100-4094"}, zone: internal}
+vms:
+  rules:
+    - match: {cluster: DMZ}
+      zone: dmz
+      categorization: moderate
+      internet_facing: true
+    - match: {network: "DB-*"}
+      zone: internal
+      categorization: {confidentiality: high, integrity: high, availability: moderate}
+  default: {zone: internal, categorization: low}
+hosts:
+  rules:
+    - {match: {cluster: DMZ}, dedicated_zone: dmz}
+"""
+
 SERVER = "vcenter01.example.net"
 SDK_UUID = "5c3f2e1a-0000-4000-8000-000000000001"
 EXPORTED = dt.datetime(2026, 11, 20, 8, 30, 0)
@@ -450,30 +480,60 @@ def rvtools_xlsx(
             sheet.append(row)
     buffer = io.BytesIO()
     book.save(buffer)
-    data = _with_dimensions(buffer.getvalue())
+    data = _as_excel_writes_it(buffer.getvalue())
     if path is not None:
         path.write_bytes(data)
     return data
 
 
-def _with_dimensions(data: bytes) -> bytes:
-    """Add the <dimension> element Excel and RVTools write (openpyxl's write-only mode omits it, and a
-    reader without it must scan each sheet twice)."""
+_INLINE = re.compile(rb'<c r="([A-Z]+[0-9]+)" t="inlineStr"><is><t(?: xml:space="preserve")?>(.*?)</t></is></c>', re.S)
+_SST = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+_SST_REL = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+
+
+def _as_excel_writes_it(data: bytes) -> bytes:
+    """Rewrite openpyxl's write-only output the way Excel and RVTools write a workbook: text in a
+    shared-strings table (write-only mode puts every string inline, which readers parse far more
+    slowly) and a <dimension> element in every sheet (write-only mode omits it)."""
     source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            part = source.read(info.filename)
-            if info.filename.startswith("xl/worksheets/") and b"<dimension" not in part[:4096]:
+    strings: dict[bytes, int] = {}
+
+    def shared(match: re.Match[bytes]) -> bytes:
+        index = strings.setdefault(match.group(2), len(strings))
+        return b'<c r="' + match.group(1) + b'" t="s"><v>' + str(index).encode() + b"</v></c>"
+
+    parts: dict[str, bytes] = {}
+    for info in source.infolist():
+        part = source.read(info.filename)
+        if info.filename.startswith("xl/worksheets/"):
+            part = _INLINE.sub(shared, part)
+            if b"<dimension" not in part[:4096]:
                 rows = part.count(b"<row ")
-                widest = max(
-                    (m.group(1) for m in re.finditer(rb'<c r="([A-Z]+)[0-9]+"', part[:200_000])),
-                    key=lambda c: (len(c), c),
-                    default=b"A",
-                )
+                columns = (m.group(1) for m in re.finditer(rb'<c r="([A-Z]+)[0-9]+"', part[:200_000]))
+                widest = max(columns, key=lambda c: (len(c), c), default=b"A")
                 dimension = b'<dimension ref="A1:' + widest + str(max(rows, 1)).encode() + b'"/>'
                 part = part.replace(b"<sheetViews>", dimension + b"<sheetViews>", 1)
-            target.writestr(info, part, compress_type=zipfile.ZIP_DEFLATED)
+        parts[info.filename] = part
+    items = b"".join(b'<si><t xml:space="preserve">' + text + b"</t></si>" for text in strings)
+    parts["xl/sharedStrings.xml"] = (
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" uniqueCount="'
+        + str(len(strings)).encode()
+        + b'">'
+        + items
+        + b"</sst>"
+    )
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="' + _SST + b'"/></Types>'
+    )
+    rels = "xl/_rels/workbook.xml.rels"
+    parts[rels] = parts[rels].replace(
+        b"</Relationships>",
+        b'<Relationship Id="rIdSST" Type="' + _SST_REL + b'" Target="sharedStrings.xml"/></Relationships>',
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, part in parts.items():
+            target.writestr(name, part)
     return out.getvalue()
 
 

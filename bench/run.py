@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("inventory_api", "analyze", "findings_sync", "placement", "report")
+BENCHMARKS = ("inventory_api", "analyze", "findings_sync", "placement", "report", "importers")
 
 
 def main(argv: list[str]) -> int:

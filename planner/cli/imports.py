@@ -184,7 +184,7 @@ def import_command(
             click.echo(f"dry run: {output} not written", err=True)
             return
         try:
-            _write_atomically(output, json.dumps(imported.document, indent=1, ensure_ascii=False) + "\n")
+            _write_atomically(output, json.dumps(imported.document, ensure_ascii=False, separators=(",", ":")) + "\n")
         except OSError as exc:
             click.echo(f"{output}: cannot write: {exc.strerror or exc}", err=True)
             sys.exit(1)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Organization, Plan, Report, User
-from planner.services import accounts, analysis, answers, plans, report_jobs
+from planner.services import accounts, analysis, answers, imports, plans, report_jobs
 from planner.services.accounts import Caller
 
 #: Triage a consultant would record on the demo's findings: (rule, object, status, justification).
@@ -58,6 +58,11 @@ TRIAGE = (
 ORGANIZATION = "Harbor Logistics (demo)"
 USERNAME = "demo"
 PLAN_NAME = "Datacenter consolidation 2027"
+IMPORTED_PLAN_NAME = "Quay warehouse server room (RVTools import)"
+IMPORTED_PLAN_DESCRIPTION = (
+    "The Quay warehouse's own vSphere 7 room, to be consolidated: imported from its RVTools export "
+    "(planner/demo/rvtools/) with the mapping planner/demo/rvtools-mapping.yaml."
+)
 PLAN_DESCRIPTION = (
     "Consolidate the web, application, payments and office workloads of two server rooms "
     "onto one vSphere 8 estate with a DMZ cluster, a production cluster and a lab."
@@ -66,6 +71,16 @@ PLAN_DESCRIPTION = (
 
 def estate_document() -> dict:
     return json.loads(resources.files(__name__).joinpath("estate.json").read_text(encoding="utf-8"))
+
+
+def rvtools_export() -> list[tuple[str, bytes]]:
+    """The demo's RVTools export: one CSV per tab, as RVTools writes them."""
+    folder = resources.files(__name__).joinpath("rvtools")
+    return sorted((f.name, f.read_bytes()) for f in folder.iterdir() if f.name.endswith(".csv"))
+
+
+def rvtools_mapping() -> str:
+    return resources.files(__name__).joinpath("rvtools-mapping.yaml").read_text(encoding="utf-8")
 
 
 def answers_path():
@@ -109,6 +124,14 @@ def load_demo(session: Session) -> DemoAccess:
         found, _total = analysis.list_findings(session, caller, plan.id, rule=rule, object=obj)
         for finding in found:
             analysis.set_status(session, caller, plan.id, finding.id, status, justification)
+    imported = session.scalar(
+        select(Plan).where(Plan.organization_id == org.id, Plan.name == IMPORTED_PLAN_NAME)
+    ) or plans.create_plan(session, caller, IMPORTED_PLAN_NAME, IMPORTED_PLAN_DESCRIPTION)
+    # A sync: the second run finds the export unchanged and writes nothing.
+    imports.import_into_plan(
+        session, caller, imported.id, "rvtools", rvtools_export(), "rvtools-mapping.yaml", rvtools_mapping()
+    )
+    analysis.run_analysis(session, caller, imported.id)
     _row, token = accounts.create_token(session, org, "write", "demo token", created_by=user)
     session.flush()
     return DemoAccess(org.name, plan.id, USERNAME, password, token)

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,9 +107,16 @@ def build_document(observed: Observed, mapping: Mapping, warnings: Warnings) -> 
             f"{name}[].{fname} yet: left out",
         )
 
+    exported_at = observed.exported_at
+    if exported_at is not None:
+        try:
+            dt.datetime.fromisoformat(exported_at)
+        except ValueError:
+            warnings.add("unreadable-value", "export date", f"{exported_at!r} is not an ISO 8601 date-time: left out")
+            exported_at = None
     document: dict[str, Any] = {
         "schema": contract.SCHEMA_ID,
-        "source": {"system": source, "exported_at": observed.exported_at},
+        "source": {"system": source, "exported_at": exported_at},
     }
     for name in contract.COLLECTIONS:
         document[name] = raw[name]

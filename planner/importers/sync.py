@@ -171,6 +171,13 @@ def merge_object(current: dict[str, Any], new: dict[str, Any], source: str) -> t
     for path in stated_now:
         _set(merged, path, _get(new, path), new)
     for path in sorted(stated_before - set(stated_now)):
+        head = path.partition(".")[0]
+        inner = current.get(head)
+        if "." in path and new.get(head) is None and isinstance(inner, dict):
+            user_set = {f"{head}.{k}" for k, v in inner.items() if v is not None} - stated_before
+            if not user_set:  # nothing of it was the user's: the whole object is gone from the source
+                merged[head] = None
+                continue
         cleared = _get(new, path)  # the normalized default: the source no longer says
         _set(merged, path, None if cleared is _ABSENT else cleared, new)
     for key, recorded in ntags.items():

@@ -142,6 +142,12 @@ def test_demo_loads_and_is_idempotent(tmp_path):
         statuses = dict(db.execute("SELECT status, count(*) FROM findings GROUP BY status").fetchall())
         assert statuses["open"] > 10 and {"accepted", "mitigated", "transferred", "false-positive"} <= set(statuses)
         assert db.execute("SELECT state, format FROM reports").fetchall() == [("succeeded", "pdf")]
-        assert db.execute("SELECT count(*) FROM plans").fetchone()[0] == 1
+        # The consolidation plan, and the warehouse room imported from RVTools: synced, so a
+        # second run changes neither inventory.
+        assert db.execute("SELECT name, inventory_version FROM plans ORDER BY id").fetchall() == [
+            ("Datacenter consolidation 2027", 1),
+            ("Quay warehouse server room (RVTools import)", 1),
+        ]
+        assert db.execute("SELECT count(*) FROM vms WHERE plan_id = 2").fetchone()[0] == 9
     finally:
         db.close()

@@ -8,35 +8,7 @@ import json
 from typing import Any
 
 import openpyxl
-
-MAPPING = """\
-mapping: virtplan.mapping/v1
-zones:
-  - {id: dmz, name: DMZ, trust_level: 1}
-  - {id: internal, name: Internal, trust_level: 2}
-  - {id: mgmt, name: Management, trust_level: 3, purpose: management}
-networks:
-  rules:
-    - {match: {name: "DMZ-*"}, zone: dmz}
-    - {match: {name: ["App-*", "DB-*"]}, zone: internal}
-    - {match: {name: "Management Network"}, zone: mgmt, purpose: management}
-    - {match: {name: vMotion}, zone: mgmt, purpose: migration}
-    - {match: {vlan: "100-4094", role: dmz}, zone: dmz}
-    - {match: {vlan: "100-4094"}, zone: internal}
-vms:
-  rules:
-    - match: {cluster: DMZ}
-      zone: dmz
-      categorization: moderate
-      internet_facing: true
-    - match: {network: "DB-*"}
-      zone: internal
-      categorization: {confidentiality: high, integrity: high, availability: moderate}
-  default: {zone: internal, categorization: low}
-hosts:
-  rules:
-    - {match: {cluster: DMZ}, dedicated_zone: dmz}
-"""
+from cmdb_exports import MAPPING
 
 
 def mapping(text: str = MAPPING) -> Any:

@@ -186,3 +186,22 @@ def test_bad_rows_are_skipped_with_their_row_and_unknown_hosts_unplaced():
     assert where["skipped-vm"].where == "e.xlsx sheet vInfo row 3" and "vcpus" in where["skipped-vm"].message
     assert where["host-not-found"].where == "e.xlsx sheet vInfo row 4"
     assert where["template"].where == "e.xlsx sheet vInfo row 5"
+
+
+def test_the_demo_export_and_its_mapping():
+    """planner/demo/rvtools/: what `make run` imports as its second plan, and the README's worked example."""
+    from planner.demo import rvtools_export, rvtools_mapping
+    from planner.importers import load_mapping
+
+    result = import_source("rvtools", rvtools_export(), load_mapping("rvtools-mapping.yaml", rvtools_mapping()))
+    doc = result.document
+    assert result.unmatched == {}  # every VM and network is judged by a rule
+    assert dict(result.warnings.counts) == {
+        "not-in-contract": result.warnings.counts["not-in-contract"],
+        "guessed": 2,
+        "host-not-found": 1,
+        "template": 1,
+    }
+    zones = {v["name"]: (v["zone"], v["categorization"]["confidentiality"]) for v in doc["vms"]}
+    assert zones["quay-pay-01"] == ("restricted", "high") and zones["quay-web-01"] == ("dmz", "moderate")
+    assert next(v for v in doc["vms"] if v["name"] == "quay-old-print")["host"] is None

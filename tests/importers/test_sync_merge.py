@@ -82,3 +82,18 @@ def test_source_changes_update_and_gone_objects_are_listed_or_pruned(first):
     assert gone["id"] not in ids and "hand-made" in ids  # only the source's own objects go
     assert diff.collections["vms"].removed == [gone["id"]]
     assert validate_document(pruned)["vms"] == pruned["vms"]
+
+
+def test_a_nested_object_the_source_stops_stating_goes_unless_the_user_added_to_it(first):
+    current = copy.deepcopy(first)
+    source = copy.deepcopy(first)
+    for host in source["hosts"][:2]:
+        host["management"] = None
+        host["tags"]["virtplan.import.fields"] = host["tags"]["virtplan.import.fields"].replace(
+            "management.network,", ""
+        )
+    current["hosts"][1]["management"]["encrypted"] = True  # the user's own answer
+    merged, _diff = merge(current, source)
+    assert merged["hosts"][0]["management"] is None
+    assert merged["hosts"][1]["management"] == {"network": None, "encrypted": True}
+    assert validate_document(merged)["hosts"] == merged["hosts"]
