@@ -59,3 +59,9 @@ def login_required(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def require_write() -> None:
+    """Changes need the write scope; a viewer who posts anyway gets 403 (their pages show no such control)."""
+    if not g.caller.can("write"):
+        abort(403, "your role may read this plan but not change it")

@@ -43,7 +43,7 @@ def _failed(attempt: Attempt) -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    target = local_path(request.args.get("next")) or url_for("web.plans")
+    target = local_path(request.args.get("next")) or url_for("web.plans.index")
     if request.method == "GET" and g.caller is not None:
         return redirect(target)
     error = None

@@ -80,7 +80,7 @@ def test_hsts_only_over_https_and_https_only_believed_from_trusted_proxies(clien
 
 
 def test_no_template_has_an_inline_script_style_or_handler():
-    for template in TEMPLATES.glob("*.html"):
+    for template in TEMPLATES.rglob("*.html"):
         text = template.read_text(encoding="utf-8")
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), template.name
         assert not re.search(r"<style\b", text), template.name
