@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 5080
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean graphviz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,12 +14,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+## graphviz: Debian's Graphviz, which draws the security plan's architecture diagram (docs/diagram.md)
+graphviz:
+	@command -v dot >/dev/null 2>&1 || { \
+	  if ! command -v apt-get >/dev/null 2>&1; then \
+	    echo "Graphviz is missing: install it with your system's packages (it provides 'dot'), then run make again" >&2; exit 1; fi; \
+	  if [ "$$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null 2>&1; then sudo=sudo; else \
+	    echo "Graphviz is missing: run 'apt-get install graphviz' as root, then run make again" >&2; exit 1; fi; \
+	  echo "Installing Debian's graphviz (the architecture diagram of the security plan)..."; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends graphviz >/dev/null; }
+
 ## run: install, migrate the SQLite database in instance/, load the demo plan, serve it
-run: $(STAMP)
+run: $(STAMP) graphviz
 	VIRTPLAN_ENV=development $(BIN)/virtplan demo --host $(HOST) --port $(PORT)
 
 ## test: install and run the whole test suite (PostgreSQL too when VIRTPLAN_TEST_POSTGRES_URL is set)
-test: $(STAMP)
+test: $(STAMP) graphviz
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## lint: the gates every landing passes: ruff lint and format check, mypy (strict on planner/core)

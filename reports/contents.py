@@ -19,9 +19,17 @@ from typing import Any
 
 from planner.core import fips199
 from planner.core.analysis.findings import LEVELS, level_index, risk_of
-from planner.core.assessment import CLOSED
-from planner.core.questionnaire import DefinitionError, Evaluation, default_questionnaire
+from planner.core.assessment import CLOSED, RETAINED, UNDECIDED
+from planner.core.questionnaire import IDENTIFICATION, DefinitionError, Evaluation, default_questionnaire
+from planner.core.questionnaire.identification import (
+    CLASSIFICATION_MARKING,
+    OPERATIONAL_STATUS,
+    ORGANIZATION,
+    SYSTEM_OWNER,
+)
 
+from . import evidence as evidence_text
+from .diagram import draw
 from .plan import PlanReport, Triage
 
 #: Findings shown in full in the PDF/HTML register; the rest are counted by rule
@@ -38,26 +46,6 @@ TOP_RISKS = 5
 LEVEL_LABELS = {"very-low": "Very low", "low": "Low", "moderate": "Moderate", "high": "High", "very-high": "Very high"}
 #: Triage states that take a finding off the list of risks still present.
 CLOSED_STATES = CLOSED
-
-#: SP 800-18 Rev. 1 system identification: (question id, label), in the outline's order.
-IDENTIFICATION = (
-    ("initiation.identification.system_name", "System name"),
-    ("initiation.identification.system_owner", "System owner"),
-    ("initiation.identification.authorizing_official", "Authorizing official"),
-    ("initiation.identification.operational_status", "Operational status"),
-    ("initiation.identification.system_type", "System type"),
-    ("initiation.identification.description", "Description and purpose"),
-    ("initiation.identification.environment", "System environment"),
-    ("initiation.identification.interconnections", "System interconnections"),
-    ("initiation.identification.classification_marking", "Classification marking"),
-    ("initiation.identification.prepared_by", "Prepared by"),
-)
-STATUS_LABELS = {
-    "operational": "Operational",
-    "under-development": "Under development",
-    "major-modification": "Undergoing a major modification",
-}
-TYPE_LABELS = {"major-application": "Major application", "general-support-system": "General support system"}
 
 #: SP 800-125 §5 phases: (id, title, section). Question ids begin with the phase id.
 PHASES = (
@@ -131,7 +119,13 @@ class Entry:
 
     @property
     def is_open(self) -> bool:
+        """The risk is still there (not mitigated, not a false positive)."""
         return self.triage.status not in CLOSED_STATES
+
+    @property
+    def is_undecided(self) -> bool:
+        """Nobody has decided anything about it yet: its remediation is an action due."""
+        return self.triage.status in UNDECIDED
 
     def to_dict(self) -> dict:
         return {"ref": self.ref, **self.finding.to_dict(), "triage": self.triage.to_dict()}
@@ -160,6 +154,33 @@ class Contents:
     sizes: dict
     register_limit: int
     register_rest: list[dict] = field(default_factory=list)
+    own_ids: frozenset[str] = frozenset()
+    owner: str | None = None
+    _diagram: Any = None
+
+    @property
+    def diagram(self) -> Any:
+        """The architecture diagram with the register's findings marked (drawn once, when asked for)."""
+        if self._diagram is None:
+            self._diagram = draw(self.report.estate, self.register)
+        return self._diagram
+
+    @property
+    def heatmap_alt(self) -> str:
+        """The heat map in words: its alternative text."""
+        total = sum(c["count"] for row in self.heatmap for c in row["cells"])
+        cells = [
+            f"likelihood {row['likelihood'].replace('-', ' ')} and impact {c['impact'].replace('-', ' ')}: "
+            f"{_plural(c['count'], 'finding')} (risk {c['risk'].replace('-', ' ')})"
+            for row in self.heatmap
+            for c in row["cells"]
+            if c["count"]
+        ]
+        return (
+            f"Risk heat map of {_plural(total, 'finding')} by likelihood and impact"
+            + (": " + "; ".join(cells) if cells else "")
+            + "."
+        )
 
     @property
     def register_shown(self) -> list[Entry]:
@@ -169,23 +190,42 @@ class Contents:
     def register_truncated(self) -> bool:
         return len(self.register) > self.register_limit
 
+    def evidence(self, entry: Entry) -> list[evidence_text.Item]:
+        """The entry's evidence in words (a weak answer's value by its choice labels)."""
+        items = evidence_text.present(entry.finding.evidence)
+        question = _question(self.report, entry.finding.evidence.get("question"))
+        if question is not None:
+            given = _answer_text(entry.finding.evidence.get("answer"), question)
+            items = [
+                evidence_text.Item(i.label, given) if i.label == evidence_text.label_of("answer") else i for i in items
+            ]
+        return items
+
+    def cite(self, reference: str) -> str:
+        """A reference as printed: VirtPlan's own recommendation ids marked as such."""
+        return mark_own_ids(reference, self.own_ids)
+
+
+def register_refs(count: int) -> list[str]:
+    """The register numbers of ``count`` findings in the one order: R-001, R-002…
+    (the web pages print the same numbers as the plan)."""
+    width = max(3, len(str(count)))
+    return [f"R-{i:0{width}d}" for i in range(1, count + 1)]
+
 
 def build(report: PlanReport, register_limit: int = REGISTER_LIMIT) -> Contents:
     estate = report.estate
     findings = report.findings  # in the core's finding order
-    width = max(3, len(str(len(findings))))
     register = [
         Entry(
-            f"R-{i:0{width}d}",
+            ref,
             f,
             report.triage_of(f.fingerprint),
             ", ".join(object_label(o, estate) for o in f.objects),
         )
-        for i, f in enumerate(findings, 1)
+        for ref, f in zip(register_refs(len(findings)), findings, strict=True)
     ]
-    by_risk = {level: 0 for level in reversed(LEVELS)}
-    for e in register:
-        by_risk[e.finding.risk] += 1
+    by_risk = report.assessment.by_risk
     fips = _fips199(estate, report)
     zones, hosts_by_zone = _zones(estate)
     rest: Counter[tuple[str, str, str]] = Counter()
@@ -195,8 +235,11 @@ def build(report: PlanReport, register_limit: int = REGISTER_LIMIT) -> Contents:
         {"rule": r, "title": t, "risk": k, "count": n}
         for (r, t, k), n in sorted(rest.items(), key=lambda kv: (-level_index(kv[0][2]), kv[0][0]))
     ]
-    identification = [(qid, label, _identification_value(qid, report.answer(qid))) for qid, label in IDENTIFICATION]
-    marking = report.answer("initiation.identification.classification_marking") or DEFAULT_MARKING
+    identification = [
+        (qid, label, _identification_value(report, qid) or (report.organization if qid == ORGANIZATION else "") or None)
+        for qid, label in IDENTIFICATION
+    ]
+    marking = report.answer(CLASSIFICATION_MARKING) or DEFAULT_MARKING
     placement = _placement(report.placement) if report.placement else None
     lifecycle = _lifecycle(report, register)
     contents = Contents(
@@ -222,21 +265,42 @@ def build(report: PlanReport, register_limit: int = REGISTER_LIMIT) -> Contents:
         },
         register_limit=register_limit,
         register_rest=register_rest,
+        own_ids=own_recommendation_ids(report),
+        owner=_identification_value(report, SYSTEM_OWNER),
     )
     contents.decisions = _decisions(contents)
     return contents
 
 
-def _identification_value(qid: str, value: Any) -> str | None:
+def _question(report: PlanReport, question_id: Any) -> Any:
+    questionnaire = questionnaire_of(report)
+    return questionnaire.questions.get(question_id) if questionnaire is not None and question_id else None
+
+
+def _identification_value(report: PlanReport, qid: str) -> str | None:
+    """An identification answer as a reader says it (choice labels), or None when unanswered."""
+    value = report.answer(qid)
     if value is None or value == "":
         return None
-    if qid.endswith("operational_status"):
-        return STATUS_LABELS.get(str(value), str(value))
-    if qid.endswith("system_type"):
-        return TYPE_LABELS.get(str(value), str(value))
-    if isinstance(value, (list, tuple)):
-        return "; ".join(str(v) for v in value)
-    return str(value)
+    return _answer_text(value, _question(report, qid))
+
+
+#: A token that may be a recommendation id (HV-5, LC-INI-2, HY-BF5-9, VN-1).
+_ID_TOKEN = re.compile(r"\b[A-Z]{2}(?:-[A-Z0-9]{2,3})*-\d+\b")
+#: How the report marks VirtPlan's own numbering beside a NIST citation.
+OWN_ID_PREFIX = "VirtPlan rec. "
+
+
+def own_recommendation_ids(report: PlanReport) -> frozenset[str]:
+    """The recommendation ids of the knowledge catalog: VirtPlan's own numbering, not NIST's."""
+    questionnaire = questionnaire_of(report)
+    return frozenset(questionnaire.catalog.recommendations) if questionnaire is not None else frozenset()
+
+
+def mark_own_ids(reference: str, own_ids: frozenset[str]) -> str:
+    """``SP 800-125 §4.1 (HV-16)`` → ``SP 800-125 §4.1 (VirtPlan rec. HV-16)``: the NIST
+    citation stays, the catalog's id is marked as ours (NIST does not number these)."""
+    return _ID_TOKEN.sub(lambda m: OWN_ID_PREFIX + m.group(0) if m.group(0) in own_ids else m.group(0), reference)
 
 
 def _heatmap(findings: list) -> list[dict]:
@@ -373,18 +437,20 @@ def questionnaire_of(report: PlanReport) -> Any:
 
 
 def _lifecycle(report: PlanReport, register: list[Entry]) -> list[dict]:
-    """Per SP 800-125 phase: the answers given, the questions still open, the actions due.
+    """Per SP 800-125 phase: what is decided, what is still open, which actions are due.
 
     Questions and their applicability come from the questionnaire engine
     (a question that does not apply given the other answers and the estate is
-    not open). Actions due are the remediations of findings not yet mitigated:
-    a weak-answer finding goes to the phase of its question; topology findings
-    go to Planning and Design while the system is not yet operational, to
-    Operations and Maintenance once it is.
+    not open). A finding belongs to the phase of its question (weak answers);
+    topology findings belong to Planning and Design while the system is not
+    yet operational, to Operations and Maintenance once it is. Decided: the
+    questions answered and the triage decisions taken on the phase's
+    findings; due: the remediation of each finding nobody has decided on yet.
+    The answers themselves, every one, are the appendix (``record``).
     """
     questionnaire = questionnaire_of(report)
     answers = report.answers
-    status = report.answer("initiation.identification.operational_status")
+    status = report.answer(OPERATIONAL_STATUS)
     default_phase = "operations" if status == "operational" else "planning"
     titles = {pid: (title, section) for pid, title, section in PHASES}
     asked: dict[str, list] = defaultdict(list)
@@ -396,56 +462,44 @@ def _lifecycle(report: PlanReport, register: list[Entry]) -> list[dict]:
                 for q in section.questions:
                     asked[phase.id].append((q, ev.applicable.get(q.id, True)))
     known = {q.id for qs in asked.values() for q, _ in qs}
+    by_phase: dict[str, list[Entry]] = defaultdict(list)
+    for e in register:
+        phase = _phase_of(str(e.finding.evidence.get("question") or e.finding.evidence.get("phase") or ""))
+        by_phase[phase if phase in titles else default_phase].append(e)
     phases = []
     for pid, _, _ in PHASES:
-        answered, open_questions = [], []
+        record, open_questions, applicable = [], [], 0
         for q, applies in asked.get(pid, []):
+            applicable += bool(applies)
             a = answers.get(q.id)
             if a is not None and a.answered:
-                answered.append(
-                    {
-                        "id": q.id,
-                        "text": q.text,
-                        "value": _answer_text(a.value, q),
-                        "comment": a.comment,
-                        "evidence": a.evidence,
-                    }
-                )
+                record.append(_answer_row(q.id, q.text, _answer_text(a.value, q), a))
             elif applies:
                 open_questions.append({"id": q.id, "text": q.text})
         for qid in sorted(answers):
             a = answers[qid]
             if qid not in known and _phase_of(qid) == pid and a.answered:
-                answered.append(
-                    {
-                        "id": qid,
-                        "text": qid,
-                        "value": _answer_text(a.value),
-                        "comment": a.comment,
-                        "evidence": a.evidence,
-                    }
-                )
-        actions = []
-        for e in register:
-            if not e.is_open:
-                continue
-            phase = _phase_of(str(e.finding.evidence.get("question") or e.finding.evidence.get("phase") or ""))
-            if phase not in titles:
-                phase = default_phase
-            if phase == pid:
-                actions.append(e)
+                record.append(_answer_row(qid, qid, _answer_text(a.value), a))
         title, section = titles[pid]
+        entries = by_phase.get(pid, [])
         phases.append(
             {
                 "id": pid,
                 "title": title,
                 "section": section,
-                "answered": answered,
+                "answered": len(record),
+                "applicable": max(applicable, len(record)),
+                "record": record,
                 "open": open_questions,
-                "actions": actions,
+                "decisions": [e for e in entries if not e.is_undecided],
+                "actions": [e for e in entries if e.is_undecided],
             }
         )
     return phases
+
+
+def _answer_row(qid: str, text: str, value: str, answer: Any) -> dict:
+    return {"id": qid, "text": text, "value": value, "comment": answer.comment, "evidence": answer.evidence}
 
 
 def _answer_text(value: Any, question: Any = None) -> str:
@@ -486,52 +540,69 @@ def _controls(register: list[Entry]) -> list[dict]:
 
 
 def _placement(advice: Any) -> dict:
-    """The advisor's output (contract shape) as rows a reader can scan."""
-    moves = list(advice.get("moves") or [])
+    """The advice as rows a reader can scan; findings before and after by risk level, worst first."""
+    before = (advice.get("findings_before") or {}).get("by_risk") or {}
+    after = (advice.get("findings_after") or {}).get("by_risk") or {}
     return {
-        "moves": moves,
+        "moves": list(advice.get("moves") or []),
         "unplaced": list(advice.get("unplaced") or []),
-        "before": advice.get("findings_before") or {},
-        "after": advice.get("findings_after") or {},
-        "placed": len(advice.get("placement") or {}),
+        "conflicts": list(advice.get("conflicts") or []),
+        "counts": [
+            {"level": level, "before": before.get(level, 0), "after": after.get(level, 0)} for level in reversed(LEVELS)
+        ],
+        "placed": advice.get("placed", len(advice.get("placement") or {})),
     }
+
+
+def _plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
 def _decisions(c: Contents) -> list[str]:
     """What the reader must decide, in the order it matters."""
     out = []
-    severe = [e for e in c.register if e.is_open and e.finding.risk in ("high", "very-high")]
-    if severe:
+    severe = [e for e in c.register if e.finding.risk in ("high", "very-high")]
+    untreated = [e for e in severe if e.is_undecided]
+    retained = [e for e in severe if e.triage.status in RETAINED]
+    if untreated:
         out.append(
-            f"Treat the {len(severe)} high or very-high risk finding{'s' if len(severe) != 1 else ''}: "
-            "fund the remediation before go-live, or accept each in writing with a justification."
+            f"Treat the {_plural(len(untreated), 'high or very-high risk finding')} nobody has decided on yet "
+            f"({', '.join(e.ref for e in untreated)}): fund the remediation before go-live, "
+            "or accept or transfer each in writing with a justification."
         )
-    untriaged = sum(1 for e in c.register if e.triage.status == "open")
+    if retained:
+        out.append(
+            f"Note the {_plural(len(retained), 'high or very-high risk')} already accepted or transferred "
+            f"({', '.join(e.ref for e in retained)}): signing this plan accepts them as residual risk."
+        )
+    untriaged = sum(1 for e in c.register if e.is_undecided)
     if untriaged:
         out.append(
-            f"Triage the {untriaged} finding{'s' if untriaged != 1 else ''} without a decision "
-            "(accept, mitigate or mark as a false positive)."
+            f"Triage the {_plural(untriaged, 'finding')} without a decision "
+            "(accept, transfer, mitigate or mark as a false positive)."
         )
     overall = c.fips199["overall"]
     if overall:
+        categorized = c.sizes["vms"] - c.fips199["uncategorized"]
         out.append(
-            f"Confirm the FIPS 199 categorization: high-water mark {overall} over "
-            f"{c.sizes['vms'] - c.fips199['uncategorized']} categorized VMs."
+            f"Confirm the FIPS 199 categorization: high-water mark {overall} "
+            f"over {_plural(categorized, 'categorized VM')}."
         )
     if c.fips199["uncategorized"]:
+        n = c.fips199["uncategorized"]
         out.append(
-            f"Have the owners categorize the {c.fips199['uncategorized']} VMs that have no FIPS 199 categorization."
+            f"Have the owners categorize the {_plural(n, 'VM')} that {'has' if n == 1 else 'have'} "
+            "no FIPS 199 categorization."
         )
     if c.matrix["mixed_count"]:
+        n = c.matrix["mixed_count"]
         out.append(
-            f"Decide whether the {c.matrix['mixed_count']} hosts that run VMs of conflicting zones "
-            "are re-planned or the co-residency accepted."
+            f"Decide whether the {_plural(n, 'host')} that {'runs' if n == 1 else 'run'} VMs of conflicting zones "
+            f"{'is' if n == 1 else 'are'} re-planned or the co-residency accepted."
         )
     open_q = sum(len(p["open"]) for p in c.lifecycle)
     if open_q:
-        out.append(
-            f"Answer the {open_q} open questionnaire question{'s' if open_q != 1 else ''} of the lifecycle plan."
-        )
+        out.append(f"Answer the {_plural(open_q, 'open questionnaire question')} of the lifecycle plan.")
     missing = [
         label
         for qid, label, v in c.identification
@@ -541,9 +612,11 @@ def _decisions(c: Contents) -> list[str]:
         out.append("Complete the system identification: " + ", ".join(m.lower() for m in missing) + ".")
     if c.placement:
         if c.placement["moves"]:
-            out.append(f"Approve or reject the {len(c.placement['moves'])} VM moves the placement advice proposes.")
+            out.append(
+                f"Approve or reject the {_plural(len(c.placement['moves']), 'VM move')} the placement advice proposes."
+            )
         if c.placement["unplaced"]:
-            count = len(c.placement["unplaced"])
-            out.append(f"Provide capacity or relax constraints for the {count} VMs that cannot be placed.")
+            n = len(c.placement["unplaced"])
+            out.append(f"Provide capacity or relax constraints for the {_plural(n, 'VM')} that cannot be placed.")
     out.append("Authorize operation, or not, by signing the sign-off page.")
     return out

@@ -10,7 +10,6 @@ page unescaped: the only ``Markup`` inserted is our own static CSS.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -21,34 +20,23 @@ from markupsafe import Markup
 from . import diagram, method
 from .contents import LEVEL_LABELS, Contents
 
-#: Items of one evidence value shown before "and N more".
-EVIDENCE_ITEMS = 12
-EVIDENCE_CHARS = 400
+#: Background and text colour of each SP 800-30 level: badges, the Table I-2
+#: cells and the heat map (declared once; the CSS rules are made from it).
+LEVEL_COLOURS = {
+    "very-high": ("#7b1d1d", "#ffffff"),
+    "high": ("#c2410c", "#ffffff"),
+    "moderate": ("#f0b429", "#1d232b"),
+    "low": ("#9cc47a", "#1d232b"),
+    "very-low": ("#cfe3c1", "#1d232b"),
+    "none": ("#e9eef4", "#1d232b"),
+}
 
 
-def evidence_lines(evidence: Any) -> list[tuple[str, str]]:
-    """A finding's evidence as (key, readable text) pairs, long lists cut."""
-    if not isinstance(evidence, dict):
-        return [("", _short(evidence))]
-    return [(str(k), _short(v)) for k, v in evidence.items()]
-
-
-def _short(value: Any) -> str:
-    if isinstance(value, (list, tuple)):
-        items = [_scalar(v) for v in value[:EVIDENCE_ITEMS]]
-        more = len(value) - EVIDENCE_ITEMS
-        text = ", ".join(items) + (f" and {more} more" if more > 0 else "")
-    else:
-        text = _scalar(value)
-    return text if len(text) <= EVIDENCE_CHARS else text[: EVIDENCE_CHARS - 1] + "…"
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and set(value) == {"kind", "id"}:
-        return f"{value['kind']} {value['id']}"
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+def level_css() -> str:
+    return "\n".join(
+        f".level-{level}, .cell-{level} {{ background: {bg}; color: {fg}; }}"
+        for level, (bg, fg) in LEVEL_COLOURS.items()
+    )
 
 
 def level_label(level: str | None) -> str:
@@ -70,6 +58,7 @@ def sections(c: Contents) -> list[dict]:
         chapters.append(("placement", "Placement advice"))
     out = [{"id": sid, "number": str(i), "title": title} for i, (sid, title) in enumerate(chapters, 1)]
     out.append({"id": "controls", "number": "Appendix A", "title": "SP 800-53 Rev. 5 controls"})
+    out.append({"id": "answers", "number": "Appendix B", "title": "Questionnaire answers"})
     out.append({"id": "signoff", "number": "", "title": "Sign-off"})
     return out
 
@@ -84,12 +73,9 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["level"] = level_label
-    env.filters["evidence"] = evidence_lines
-    env.filters["fit"] = diagram.fit
     env.filters["num"] = lambda n: f"{n:,}"
     env.filters["plural"] = lambda n, word, many=None: f"{n:,} {word if n == 1 else (many or word + 's')}"
     env.filters["date"] = _date
-    env.filters["coord"] = lambda v: f"{v:.1f}"
     return env
 
 
@@ -122,10 +108,13 @@ def render_html(c: Contents, media: str = "screen") -> str:
             styles=styles,
             sections=sections(c),
             method=method.methodology(),
-            diagram=diagram.layout(c.report.estate),
-            shape_styles=diagram.STYLES,
-            zone_fills=diagram.ZONE_FILLS,
-            font=diagram.FONT,
+            diagram=c.diagram,
+            # Graphviz's output parsed and re-serialised by ElementTree (diagram.finish):
+            # every text escaped, no script, no link — markup we made, not input.
+            diagram_svg=Markup(c.diagram.svg),  # noqa: S704
+            legend=diagram.LEGEND,
+            legend_css=Markup(diagram.legend_css() + "\n" + level_css()),  # noqa: S704 -- our own constants
+            level_colours=LEVEL_COLOURS,
             levels=list(reversed(LEVEL_LABELS)),
             impact_levels=list(LEVEL_LABELS),
         )

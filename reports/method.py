@@ -13,6 +13,22 @@ from typing import Any
 from planner.core.analysis import LEVELS, risk_of
 from planner.core.analysis import methodology as engine_methodology
 
+#: Values the method chapter fills the factor and impact sentences with, so the
+#: reader sees a finding's words, not a template.
+EXAMPLE = {
+    "vm": "vm-web-01",
+    "where": "on the host",
+    "gap": 2,
+    "low": "dmz",
+    "low_level": 1,
+    "high": "restricted",
+    "high_level": 3,
+    "impact": "high",
+    "objective": "confidentiality",
+    "vms": "4 VMs",
+    "fips": "high",
+}
+
 #: SP 800-30 Rev. 1 Appendices G, H and I: semi-quantitative values per level.
 SEMI_QUANTITATIVE = {
     "very-high": ("96–100", "10"),
@@ -40,10 +56,10 @@ def methodology() -> dict[str, Any]:
         ],
         "fips199_to_impact": m["fips199_to_impact"],
         "factors": [
-            {"name": name, "steps": f["steps"], "when": f["when"], "wording": f["wording"]}
+            {"name": name, "steps": f["steps"], "when": f["when"], "example": f["wording"].format(**EXAMPLE)}
             for name, f in m["factors"].items()
         ],
-        "impact_wording": m["impact_wording"],
+        "impact_examples": [w.format(**EXAMPLE) for w in m["impact_wording"].values()],
         "risk_table": [{"likelihood": lk, "cells": [risk_of(lk, im) for im in LEVELS]} for lk in reversed(LEVELS)],
         "levels": list(LEVELS),
     }

@@ -140,9 +140,9 @@ def to_oscal(c: Contents) -> dict:
                 "component-uuid": this_system,
                 "uuid": uid(seed, "by-component", ctl["id"], "this-system"),
                 "description": _token_text(
-                    f"{len(entries)} finding(s) of the VirtPlan analysis cite this control ({refs}); "
-                    f"{len(open_entries)} remain open. Recommended: "
-                    + " ".join(ctl["remediations"][:5] or ["none recorded."])
+                    f"{len(entries)} finding{'' if len(entries) == 1 else 's'} of the VirtPlan analysis cite "
+                    f"this control ({refs}); {len(open_entries)} {'remains' if len(open_entries) == 1 else 'remain'} "
+                    "open. Recommended: " + " ".join(ctl["remediations"][:5] or ["none recorded."])
                 ),
                 "implementation-status": {"state": "partial" if open_entries else "implemented"},
             }

@@ -23,6 +23,10 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 ASSET_SCHEME = "virtplan-asset:"
+#: Tagged PDF/UA-1 (ISO 14289-1): a structure tree in reading order, the
+#: document's language and title (shown as the window title), alternative text
+#: on every figure — what public-sector clients require of a document to sign.
+PDF_VARIANT = "pdf/ua-1"
 _ASSET_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*\.(css|svg|woff2?|ttf|png)$")
 _MEDIA = {
     "css": "text/css",
@@ -107,7 +111,7 @@ def html_to_pdf(html: str, fetcher: AssetFetcher | None = None, epoch: int = 946
         with _font_timestamps(epoch):
             document = HTML(string=html, base_url=ASSET_SCHEME, url_fetcher=fetcher).render()
             out = io.BytesIO()
-            document.write_pdf(out, pdf_identifier=pdf_identifier(html))
+            document.write_pdf(out, pdf_identifier=pdf_identifier(html), pdf_variant=PDF_VARIANT)
         return out.getvalue()
     finally:
         logger.removeFilter(quiet)

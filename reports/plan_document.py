@@ -67,7 +67,11 @@ def to_document(c: Contents) -> dict:
         "zones": c.zones,
         "placement_matrix": {k: v for k, v in c.matrix.items()},
         "lifecycle": [
-            {**{k: v for k, v in p.items() if k != "actions"}, "actions": [e.ref for e in p["actions"]]}
+            {
+                **{k: v for k, v in p.items() if k not in ("actions", "decisions")},
+                "actions": [e.ref for e in p["actions"]],
+                "decisions": [e.ref for e in p["decisions"]],
+            }
             for p in c.lifecycle
         ],
         "controls": c.controls,

@@ -3,9 +3,9 @@ for webargs): JSON only, with a precise 400/415 problem when it is not."""
 
 from __future__ import annotations
 
-import json
-
 from flask import Response, request
+
+from planner.core.documents import DocumentError, parse_json
 
 from .problems import problem
 
@@ -28,12 +28,8 @@ def json_body():
                 f"send the document as application/json (got {mimetype or 'no content type'})",
             )
         )
-    raw = request.get_data(cache=False)
     try:
-        return json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise BodyError(problem(400, "Bad Request", "the body is not UTF-8 text")) from None
-    except json.JSONDecodeError as exc:
-        raise BodyError(
-            problem(400, "Bad Request", f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
-        ) from None
+        # The CLI reads files with the same function: same rules, same words.
+        return parse_json(request.get_data(cache=False))
+    except DocumentError as exc:
+        raise BodyError(problem(400, "Bad Request", str(exc))) from None

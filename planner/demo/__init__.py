@@ -13,10 +13,11 @@ import secrets
 from dataclasses import dataclass
 from importlib import resources
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import Organization, Plan, Report, User
+from models import ApiToken, Organization, Plan, Report, User
+from models.base import utcnow
 from planner.services import accounts, analysis, answers, imports, plans, report_jobs
 from planner.services.accounts import Caller
 
@@ -56,6 +57,7 @@ TRIAGE = (
 )
 
 ORGANIZATION = "Harbor Logistics (demo)"
+DEMO_TOKEN = "demo token"  # noqa: S105 -- the name the demo gives its API token, not a secret
 USERNAME = "demo"
 PLAN_NAME = "Datacenter consolidation 2027"
 IMPORTED_PLAN_NAME = "Quay warehouse server room (RVTools import)"
@@ -101,7 +103,8 @@ def load_demo(session: Session) -> DemoAccess:
     """Create (or refresh) the demo organization, user, plan and a write token.
 
     Idempotent: a second run reuses what exists, re-applies the demo
-    inventory, and issues a fresh password and token (shown once).
+    inventory, and issues a fresh password and token (shown once), revoking
+    the demo tokens issued before.
     """
     org = session.scalar(select(Organization).where(Organization.name == ORGANIZATION)) or accounts.create_organization(
         session, ORGANIZATION
@@ -132,7 +135,14 @@ def load_demo(session: Session) -> DemoAccess:
         session, caller, imported.id, "rvtools", rvtools_export(), "rvtools-mapping.yaml", rvtools_mapping()
     )
     analysis.run_analysis(session, caller, imported.id)
-    _row, token = accounts.create_token(session, org, "write", "demo token", created_by=user)
+    # Only the token printed now works: the demo's earlier ones are revoked
+    # (a token shown once and lost is a token nobody can account for).
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.organization_id == org.id, ApiToken.name == DEMO_TOKEN, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    _row, token = accounts.create_token(session, org, "write", DEMO_TOKEN, created_by=user)
     session.flush()
     return DemoAccess(org.name, plan.id, USERNAME, password, token)
 

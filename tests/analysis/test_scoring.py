@@ -52,7 +52,7 @@ def test_factors_use_the_method_wording_and_move_likelihood():
     (f,) = findings_of(_mixed_host(), "ZONE-MIX-HOST")
     assert f.factors == [
         IMPACT_WORDING["categorized"].format(
-            impact="high", objective="confidentiality", count=3, vm="vm-db", fips="high"
+            impact="high", objective="confidentiality", vms="3 VMs", vm="vm-db", fips="high"
         ),
         FACTORS["internet_exposure"]["wording"].format(vm="vm-web", where="on the host"),
         FACTORS["trust_gap"]["wording"].format(gap=2, low="dmz", high="restricted", low_level=1, high_level=3),

@@ -218,7 +218,7 @@ def test_malformed_documents(client, tenant, demo_plan):
     assert put(client, tenant, demo_plan, ["not", "a", "mapping"]).status_code == 422
 
     resp = client.put(answers_url(demo_plan), data="{oops", content_type="application/json", headers=tenant.headers())
-    assert resp.status_code == 400 and resp.mimetype == PROBLEM and "malformed JSON" in resp.get_json()["detail"]
+    assert resp.status_code == 400 and resp.mimetype == PROBLEM and "not valid JSON" in resp.get_json()["detail"]
     resp = client.put(answers_url(demo_plan), data="answers: {}", content_type="text/yaml", headers=tenant.headers())
     assert resp.status_code == 415 and resp.mimetype == PROBLEM
     resp = client.patch(

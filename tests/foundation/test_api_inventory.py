@@ -151,8 +151,9 @@ def test_invalid_document_gets_every_problem_and_changes_nothing(client, tenant,
 @pytest.mark.parametrize(
     "data, content_type, status, fragment",
     [
-        (b'{"schema": "virtplan.inventory/v1",', "application/json", 400, "malformed JSON"),
-        (b"\xff\xfe{}", "application/json", 400, "UTF-8"),
+        (b'{"schema": "virtplan.inventory/v1",', "application/json", 400, "not valid JSON"),
+        (b"\xff\xfe{}", "application/json", 400, "not UTF-8 text: the byte 0xFF at offset 0"),
+        (b"", "application/json", 400, "the document is empty"),
         (b'{"schema": "virtplan.inventory/v1"}', "text/plain", 415, "application/json"),
         (b'{"schema": "virtplan.inventory/v1"}', None, 415, "application/json"),
         (b"[]", "application/json", 422, "expected an object"),

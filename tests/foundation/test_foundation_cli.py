@@ -47,15 +47,24 @@ def test_inventory_validate_lists_problems_and_exits_2(tmp_path, demo_doc):
 @pytest.mark.parametrize(
     "content, fragment",
     [
-        ("{not json", "not valid JSON: Expecting property name enclosed in double quotes at line 1 column 2"),
-        ("", "not valid JSON"),
+        (b"{not json", "not valid JSON: Expecting property name enclosed in double quotes at line 1 column 2"),
+        (b"", "the document is empty"),
+        (b"\xef\xbb\xbf  \n", "the document is empty"),
+        (b'{"a": "\xe9"}', "not UTF-8 text: the byte 0xE9 at offset 7 cannot be decoded"),
     ],
 )
 def test_inventory_validate_malformed_json(tmp_path, content, fragment):
     path = tmp_path / "x.json"
-    path.write_text(content)
+    path.write_bytes(content)
     result = run("inventory", "validate", str(path))
     assert result.returncode == 2 and fragment in result.stderr
+
+
+def test_a_byte_order_mark_is_accepted_as_the_api_accepts_it(tmp_path, demo_doc):
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(demo_doc).encode())
+    result = run("inventory", "validate", str(path))
+    assert result.returncode == 0 and "valid virtplan.inventory/v1" in result.stdout
 
 
 def test_inventory_validate_missing_file(tmp_path):

@@ -217,6 +217,6 @@ def test_placement_advice_section_when_given(hostile_plan):
     plan = dataclasses.replace(hostile_plan, assessment=dataclasses.replace(hostile_plan.assessment, placement=advice))
     html = reports.render(plan, "html").decode()
     assert 'id="placement"' in html and "8&ensp;Placement advice" in html
-    assert "Approve or reject the 1 VM moves" in html
+    assert "Approve or reject the 1 VM move the placement" in html
     assert "no host has &lt;room&gt;" in html
     assert json.loads(reports.render(plan, "json"))["placement_advice"]["moves"][0]["to"] == "esx-02"

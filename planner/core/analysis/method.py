@@ -73,8 +73,7 @@ FACTORS: dict[str, Factor] = {
 
 #: Impact sentences, one of which every scored finding lists first.
 IMPACT_WORDING = {
-    "categorized": "impact {impact}: FIPS 199 high-water mark of {objective} over {count} VM(s) at risk "
-    "({vm} is {fips})",
+    "categorized": "impact {impact}: FIPS 199 high-water mark of {objective} over the {vms} at risk ({vm} is {fips})",
     "uncategorized": "impact {impact}: no categorized VM at risk, so the rule's default impact applies",
 }
 

@@ -39,8 +39,9 @@ def impact_of(rule: Rule, hit: Hit, ctx: AnalysisContext) -> tuple[str, str]:
         return impact, IMPACT_WORDING["uncategorized"].format(impact=impact)
     impact = FIPS199_TO_IMPACT[fips]
     objective = "all objectives" if rule.objective == "any" else rule.objective
+    vms = "one VM" if count == 1 else f"{count} VMs"
     return impact, IMPACT_WORDING["categorized"].format(
-        impact=impact, objective=objective, count=count, vm=vm.id, fips=fips
+        impact=impact, objective=objective, vms=vms, vm=vm.id, fips=fips
     )
 
 

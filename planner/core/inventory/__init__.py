@@ -4,9 +4,10 @@ typed estate built from it. Pure: no Flask, no database."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
+
+from planner.core.documents import DocumentError, parse_json
 
 from .estate import Estate, estate_from_document
 from .schema import SCHEMA_ID
@@ -26,14 +27,12 @@ __all__ = [
 
 
 def read_document(path: str | Path) -> Any:
-    """Parse a JSON file; a syntax error becomes an InventoryError with its position."""
-    text = Path(path).read_text(encoding="utf-8")
+    """Parse a JSON file (UTF-8, a byte-order mark allowed); an empty file, bytes that
+    are not UTF-8 or a syntax error become an InventoryError saying so (the API's words too)."""
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InventoryError(
-            [Problem("", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]
-        ) from None
+        return parse_json(Path(path).read_bytes())
+    except DocumentError as exc:
+        raise InventoryError([Problem("", str(exc))]) from None
 
 
 def load_estate(document: Any, today: dt.date | None = None) -> Estate:

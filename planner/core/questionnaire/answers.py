@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from typing import Any
 
 import yaml
 
+from planner.core.documents import DocumentError, document_text, parse_json
 from planner.core.inventory.validate import Problem
 
 from .conditions import as_date
@@ -167,13 +167,11 @@ def parse_answers_document(data: Any) -> AnswersDocument:
 def read_answers(path: str | Path) -> AnswersDocument:
     """Read an answers file (``.json`` as JSON, anything else as YAML)."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
+    raw = path.read_bytes()
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except json.JSONDecodeError as exc:
-        raise AnswersError(
-            [Problem("", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]
-        ) from None
+        data = parse_json(raw) if path.suffix.lower() == ".json" else yaml.safe_load(document_text(raw))
+    except DocumentError as exc:
+        raise AnswersError([Problem("", str(exc))]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
