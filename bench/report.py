@@ -1,10 +1,14 @@
 """Benchmark of the PDF security plan: our code versus WeasyPrint alone.
 
 Each size runs in a fresh subprocess (so peak RSS is that of one report): it
-generates a synthetic estate with violations, analyses it (timed apart), then
-times the stages of ``reports.render(plan, "pdf")``: the contents model, the
-HTML (templates, diagram) and the PDF layout by WeasyPrint of that same HTML —
-the last is "WeasyPrint alone", the rest is our overhead.
+generates a synthetic estate with violations and assesses it with placement
+advice (timed apart: a report job reads this from the stored analysis run,
+never re-running it), then times the stages of ``reports.render(plan, "pdf")``:
+the contents model, the diagram (Graphviz ``dot``, a child process), the HTML
+and the PDF/UA-1 layout by WeasyPrint of that same HTML — the last is
+"WeasyPrint alone", the rest is our overhead. The ratio is the whole report
+over WeasyPrint alone, in wall time and in CPU time (user + sys, ``dot``
+included), so it holds on a shared machine.
 
     .venv/bin/python bench/report.py                      # 200, 2,000 and 100,000 VMs
     .venv/bin/python bench/report.py --sizes 200 2000
@@ -24,8 +28,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-#: VMs -> (time target s, peak RSS target MiB or None)
-TARGETS = {200: (5.0, None), 2000: (20.0, 600.0), 100_000: (60.0, None)}
+#: VMs -> (time target s, peak RSS target MiB or None, ratio target: report / WeasyPrint alone)
+TARGETS = {200: (5.0, None, 1.3), 2000: (20.0, 600.0, None), 100_000: (60.0, None, 1.5)}
 
 
 def measure(vms: int) -> dict:
@@ -35,42 +39,49 @@ def measure(vms: int) -> dict:
     from synthetic import generate, shape
 
     import reports
-    from planner.core.analysis import analyze
+    from planner.core.assessment import assessment
     from planner.core.inventory import load_estate
+    from planner.core.questionnaire import default_questionnaire
     from reports.contents import build
     from reports.html import render_html
     from reports.pdf import html_to_pdf
 
+    def cpu() -> float:
+        own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
     t0 = time.perf_counter()
     estate = load_estate(generate(vms, *shape(vms), violations=True))
-    analysis = analyze(estate)
+    assessed = assessment(estate, plan_id="bench")
+    default_questionnaire()  # loaded once per process, as in a report job's child
     t_analyze = time.perf_counter() - t0
     generated = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
     plan = reports.PlanReport(
-        name=f"Benchmark estate {vms:,} VMs",
-        organization="VirtPlan bench",
-        estate=estate,
-        analysis=analysis,
-        generated=generated,
+        name=f"Benchmark estate {vms:,} VMs", organization="VirtPlan bench", assessment=assessed, generated=generated
     )
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), cpu()
     contents = build(plan)
     t2 = time.perf_counter()
-    html = render_html(contents, "print")
+    contents.diagram  # noqa: B018 -- drawn here, timed apart
     t3 = time.perf_counter()
+    html = render_html(contents, "print")
+    t4, c4 = time.perf_counter(), cpu()
     pdf = html_to_pdf(html, epoch=int(generated.timestamp()))
-    t4 = time.perf_counter()
+    t5, c5 = time.perf_counter(), cpu()
     pages = len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
     return {
         "vms": vms,
-        "findings": len(analysis.findings),
+        "findings": len(assessed.findings),
         "analyze_s": t_analyze,
         "contents_s": t2 - t1,
-        "html_s": t3 - t2,
-        "weasyprint_s": t4 - t3,
-        "report_s": t4 - t1,
+        "diagram_s": t3 - t2,
+        "html_s": t4 - t3,
+        "weasyprint_s": t5 - t4,
+        "report_s": t5 - t1,
+        "ratio": (t5 - t1) / (t5 - t4),
+        "cpu_ratio": (c5 - c1) / (c5 - c4),
         "pages": pages,
-        "pages_per_s": pages / (t4 - t1),
+        "pages_per_s": pages / (t5 - t1),
         "pdf_bytes": len(pdf),
         "html_bytes": len(html),
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -92,33 +103,34 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"nproc {os.cpu_count()}, Python {sys.version.split()[0]}")
     print(
-        "| VMs | findings | pages | report (ours + WeasyPrint) | contents + HTML (ours) | WeasyPrint alone "
-        "| pages/s | peak RSS | target |"
+        "| VMs | findings | pages | report (ours + WeasyPrint) | ours: contents + diagram + HTML | WeasyPrint alone "
+        "| ratio wall / CPU | peak RSS | target |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
     failed = False
     for vms in a.sizes:
         r = run(vms)
-        limit_s, limit_mib = TARGETS.get(vms, (None, None))
-        ok = (limit_s is None or r["report_s"] < limit_s) and (limit_mib is None or r["peak_rss_mib"] < limit_mib)
-        failed |= not ok
-        target = (
-            "—"
-            if limit_s is None
-            else (
-                f"< {limit_s:g} s"
-                + (f", < {limit_mib:g} MiB" if limit_mib else "")
-                + (" met" if ok else " **not met**")
-            )
+        limit_s, limit_mib, limit_ratio = TARGETS.get(vms, (None, None, None))
+        ok = (
+            (limit_s is None or r["report_s"] < limit_s)
+            and (limit_mib is None or r["peak_rss_mib"] < limit_mib)
+            and (limit_ratio is None or r["cpu_ratio"] <= limit_ratio)
         )
+        failed |= not ok
+        wanted = [f"< {limit_s:g} s"] if limit_s else []
+        wanted += [f"< {limit_mib:g} MiB"] if limit_mib else []
+        wanted += [f"ratio ≤ {limit_ratio:g}"] if limit_ratio else []
+        target = (", ".join(wanted) + (" met" if ok else " **not met**")) if wanted else "—"
+        ours = r["contents_s"] + r["diagram_s"] + r["html_s"]
         print(
-            f"| {vms:,} | {r['findings']:,} | {r['pages']} | {r['report_s']:.2f} s | "
-            f"{r['contents_s'] + r['html_s']:.2f} s | {r['weasyprint_s']:.2f} s | {r['pages_per_s']:.1f} | "
+            f"| {vms:,} | {r['findings']:,} | {r['pages']} | {r['report_s']:.2f} s | {ours:.2f} s | "
+            f"{r['weasyprint_s']:.2f} s | {r['ratio']:.2f} / {r['cpu_ratio']:.2f} | "
             f"{r['peak_rss_mib']:.0f} MiB | {target} |"
         )
         print(
-            f"    (analysis before the report: {r['analyze_s']:.2f} s; contents {r['contents_s']:.2f} s, "
-            f"HTML {r['html_s']:.2f} s; PDF {r['pdf_bytes'] / 1e6:.2f} MB)",
+            f"    (assessment with placement before the report, not counted: {r['analyze_s']:.2f} s; "
+            f"contents {r['contents_s']:.2f} s, diagram {r['diagram_s']:.2f} s, HTML {r['html_s']:.2f} s; "
+            f"PDF {r['pdf_bytes'] / 1e6:.2f} MB)",
             flush=True,
         )
     return 1 if failed else 0
