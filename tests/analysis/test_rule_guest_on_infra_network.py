@@ -30,7 +30,7 @@ def test_fires_on_a_migration_network_scored_by_the_vms_migrating_over_it():
         "moderate",
         "high",
         "moderate",
-        ["impact high: FIPS 199 high-water mark of confidentiality over 3 VM(s) at risk (vm-db is high)"],
+        ["impact high: FIPS 199 high-water mark of confidentiality over the 3 VMs at risk (vm-db is high)"],
     )
 
 

@@ -23,7 +23,7 @@ def test_fires_scored_by_the_vms_on_the_host():
         "low",
         "high",
         "low",
-        ["impact high: FIPS 199 high-water mark of all objectives over 1 VM(s) at risk (vm-db is high)"],
+        ["impact high: FIPS 199 high-water mark of all objectives over the one VM at risk (vm-db is high)"],
     )
 
 

@@ -23,7 +23,7 @@ def test_fires_on_one_uplink_scored_on_availability():
         "low",
         "low",
         "low",
-        ["impact low: FIPS 199 high-water mark of availability over 1 VM(s) at risk (vm-app is low)"],
+        ["impact low: FIPS 199 high-water mark of availability over the one VM at risk (vm-app is low)"],
     )
 
 

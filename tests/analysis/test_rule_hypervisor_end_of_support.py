@@ -27,7 +27,7 @@ def test_fires_the_day_after_the_end_of_support():
         "moderate",
         "moderate",
         "moderate",
-        ["impact moderate: FIPS 199 high-water mark of all objectives over 1 VM(s) at risk (vm-app is moderate)"],
+        ["impact moderate: FIPS 199 high-water mark of all objectives over the one VM at risk (vm-app is moderate)"],
     )
 
 

@@ -27,7 +27,7 @@ def test_unencrypted_migration_fires_scored_by_the_hosts_vms():
         "moderate",
         "high",
         "moderate",
-        ["impact high: FIPS 199 high-water mark of confidentiality over 1 VM(s) at risk (vm-db is high)"],
+        ["impact high: FIPS 199 high-water mark of confidentiality over the one VM at risk (vm-db is high)"],
     )
 
 
@@ -52,7 +52,7 @@ def test_both_reasons_and_an_internet_facing_vm_on_the_host():
         "moderate",
         "moderate",
         [
-            "impact moderate: FIPS 199 high-water mark of confidentiality over 2 VM(s) at risk (vm-web is moderate)",
+            "impact moderate: FIPS 199 high-water mark of confidentiality over the 2 VMs at risk (vm-web is moderate)",
             "internet-facing VM vm-web on the host: likelihood +1",
         ],
     )

@@ -36,7 +36,7 @@ def test_fires_for_two_zones_with_the_internet_factor():
         "moderate",
         "moderate",
         [
-            "impact moderate: FIPS 199 high-water mark of confidentiality over 3 VM(s) at risk (vm-web is moderate)",
+            "impact moderate: FIPS 199 high-water mark of confidentiality over the 3 VMs at risk (vm-web is moderate)",
             "internet-facing VM vm-web on the host: likelihood +1",
         ],
     )
@@ -52,7 +52,7 @@ def test_a_trust_gap_of_two_adds_its_step():
         "high",
         "high",
         [
-            "impact high: FIPS 199 high-water mark of confidentiality over 3 VM(s) at risk (vm-db is high)",
+            "impact high: FIPS 199 high-water mark of confidentiality over the 3 VMs at risk (vm-db is high)",
             "internet-facing VM vm-web on the host: likelihood +1",
             "trust gap of 2 between zone dmz (trust 1) and zone restricted (trust 3): likelihood +1",
         ],

@@ -28,7 +28,7 @@ def test_fires_on_a_moderate_vm_scored_on_integrity():
         "low",
         "moderate",
         "low",
-        ["impact moderate: FIPS 199 high-water mark of integrity over 1 VM(s) at risk (vm-app is moderate)"],
+        ["impact moderate: FIPS 199 high-water mark of integrity over the one VM at risk (vm-app is moderate)"],
     )
 
 

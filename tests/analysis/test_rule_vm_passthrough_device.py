@@ -28,7 +28,7 @@ def test_fires_scored_by_every_vm_on_the_host():
         "low",
         "moderate",
         "low",
-        ["impact moderate: FIPS 199 high-water mark of all objectives over 2 VM(s) at risk (vm-web is moderate)"],
+        ["impact moderate: FIPS 199 high-water mark of all objectives over the 2 VMs at risk (vm-web is moderate)"],
     )
 
 

@@ -28,7 +28,7 @@ def test_eight_days_is_stale_under_the_default_seven():
         "low",
         "high",
         "low",
-        ["impact high: FIPS 199 high-water mark of confidentiality over 1 VM(s) at risk (vm-db is high)"],
+        ["impact high: FIPS 199 high-water mark of confidentiality over the one VM at risk (vm-db is high)"],
     )
 
 

@@ -26,7 +26,7 @@ def test_each_permissive_key_fires_alone(key):
         "moderate",
         "high",
         "moderate",
-        ["impact high: FIPS 199 high-water mark of all objectives over 1 VM(s) at risk (vm-db is high)"],
+        ["impact high: FIPS 199 high-water mark of all objectives over the one VM at risk (vm-db is high)"],
     )
 
 
@@ -42,7 +42,7 @@ def test_internet_facing_vm_on_the_port_group_raises_likelihood():
         "moderate",
         "moderate",
         [
-            "impact moderate: FIPS 199 high-water mark of all objectives over 2 VM(s) at risk (vm-web is moderate)",
+            "impact moderate: FIPS 199 high-water mark of all objectives over the 2 VMs at risk (vm-web is moderate)",
             "internet-facing VM vm-web on the network: likelihood +1",
         ],
     )
