@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cache", type=Path, help="folder for the generated files (default: /tmp/virtplan-imports-<vms>)"
     )
+    parser.add_argument("--sources", nargs="+", default=["rvtools", "netbox"], choices=["rvtools", "netbox"])
     args = parser.parse_args(argv)
     cache = args.cache or Path(tempfile.gettempdir()) / f"virtplan-imports-{args.vms}"
     cache.mkdir(parents=True, exist_ok=True)
@@ -91,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     print("| source | input | read alone: wall / CPU | import: wall / CPU | ratio wall / CPU | peak RSS | target |")
     print("|---|---|---|---|---|---|---|")
     for source, (alone, imported, size, target) in runs.items():
+        if source not in args.sources:
+            continue
         aw, ac, _ar = measure(alone)
         iw, ic, ir = measure(imported)
         verdict = "met" if iw < target and ir < 2048 else "NOT met"

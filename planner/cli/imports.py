@@ -13,6 +13,7 @@ Progress goes to stderr, and only when it is a terminal.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -144,6 +145,10 @@ def import_command(
         raise click.UsageError("give exactly one of --plan ID and -o FILE")
     if prune and plan_id is None:
         raise click.UsageError("--prune only makes sense with --plan")
+    # A short-lived process building a few hundred thousand objects: the cyclic garbage collector
+    # would re-scan them again and again (about a sixth of the CPU time at 100,000 VMs) and find
+    # nothing to free. Reference counting still frees everything as usual.
+    gc.disable()
     progress = _Progress()
     mapping = None
     if mapping_path is not None:

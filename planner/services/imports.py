@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from models import ImportJob, ImportJobFile, Plan
 from models.base import utcnow
-from planner.importers import SOURCES, Imported, Limits, SourceError, import_source, load_mapping
+from planner.importers import DEFAULT_LIMITS, SOURCES, Imported, Limits, SourceError, import_source, load_mapping
 from planner.importers.sync import Diff, merge
 
 from .accounts import Caller
@@ -116,16 +116,19 @@ def import_into_plan(
     *,
     prune: bool = False,
     dry_run: bool = False,
-    limits: Limits | None = None,
+    expected_version: int | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Outcome:
-    """Import ``files`` of ``source`` into the plan in one go (the CLI's path); Invalid on bad input."""
+    """Import ``files`` of ``source`` into the plan in one go; Invalid (every problem located) on bad input."""
     get_plan(session, caller, plan_id)  # NotFound before any parsing
     try:
         mapping = load_mapping(mapping_name, mapping_text)
-        imported = import_source(source, files, mapping, limits) if limits else import_source(source, files, mapping)
+        imported = import_source(source, files, mapping, limits)
     except SourceError as exc:
         raise _source_problem(exc) from None
-    return sync_into_plan(session, caller, plan_id, imported, prune=prune, dry_run=dry_run)
+    return sync_into_plan(
+        session, caller, plan_id, imported, prune=prune, dry_run=dry_run, expected_version=expected_version
+    )
 
 
 # --- jobs --------------------------------------------------------------------------------------
@@ -290,7 +293,18 @@ def run_import_job(session_factory: Callable[[], Session], job_id: int) -> None:
                     .order_by(ImportJobFile.position)
                 )
             ]
-            outcome = import_into_plan_expecting(session, caller, job, files)
+            outcome = import_into_plan(
+                session,
+                caller,
+                job.plan_id,
+                job.source,
+                files,
+                job.mapping_name,
+                job.mapping,
+                prune=job.prune,
+                dry_run=job.dry_run,
+                expected_version=job.expected_version,
+            )
             job.state, job.error, job.problems = "succeeded", None, None
             job.result = outcome.result()
             job.base_version, job.result_version, job.changed = outcome.base_version, outcome.version, outcome.changed
@@ -301,25 +315,6 @@ def run_import_job(session_factory: Callable[[], Session], job_id: int) -> None:
     except Exception:
         log.exception("import %s failed", job_id)
         _fail(session_factory, job_id, INTERNAL, None)
-
-
-def import_into_plan_expecting(
-    session: Session, caller: Caller, job: ImportJob, files: list[tuple[str, bytes]]
-) -> Outcome:
-    try:
-        mapping = load_mapping(job.mapping_name, job.mapping)
-        imported = import_source(job.source, files, mapping)
-    except SourceError as exc:
-        raise _source_problem(exc) from None
-    return sync_into_plan(
-        session,
-        caller,
-        job.plan_id,
-        imported,
-        prune=job.prune,
-        dry_run=job.dry_run,
-        expected_version=job.expected_version,
-    )
 
 
 def _fail(session_factory: Callable[[], Session], job_id: int, message: str, problems: list[Any] | None) -> None:

@@ -9,6 +9,8 @@ import copy
 
 import pytest
 from cmdb_exports import Estate, rvtools_xlsx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from importer_data import MAPPING, mapping
 
 from planner.core.inventory import validate_document
@@ -97,3 +99,32 @@ def test_a_nested_object_the_source_stops_stating_goes_unless_the_user_added_to_
     assert merged["hosts"][0]["management"] is None
     assert merged["hosts"][1]["management"] == {"network": None, "encrypted": True}
     assert validate_document(merged)["hosts"] == merged["hosts"]
+
+
+edits = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=40),
+        st.sampled_from(["zone", "categorization", "internet_facing", "pinned", "anti_affinity_group"]),
+    ),
+    max_size=12,
+)
+VALUES = {
+    "zone": "mgmt",
+    "categorization": {"confidentiality": "n/a", "integrity": "low", "availability": "high"},
+    "internet_facing": False,
+    "pinned": True,
+    "anti_affinity_group": "pair",
+}
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits)
+def test_any_user_edits_survive_a_reimport_of_the_same_source(first, changes):
+    """Whatever a user changes among mapping decisions and fields no source states,
+    re-importing the unchanged source keeps it all and writes nothing."""
+    current = copy.deepcopy(first)
+    for index, field in changes:
+        current["vms"][index % len(current["vms"])][field] = copy.deepcopy(VALUES[field])
+    merged, diff = merge(current, first)
+    assert merged == current
+    assert not diff.changes
