@@ -144,14 +144,14 @@ class _Graph:
 #: The legend printed under the drawing: (swatch kind, colour, text).
 LEGEND = (
     ("zone", ZONE_FILLS[2], "trust zone (boundary), shaded by trust level"),
-    ("network", "#ffffff", "network, with its VLAN or kind"),
-    ("host", "#dfe7f1", "host dedicated to one zone, with its VMs"),
-    ("shared", "#fde3d9", "host running VMs of several zones, outside every zone"),
-    ("filtering", "#e3f1e6", "filtering appliance (firewall)"),
-    ("joins", "#fff0e0", "appliance or router that joins networks without filtering"),
-    ("line-filtering", GREEN, "connection through a filtering appliance"),
-    ("line-joins", ORANGE, "connection without filtering (dashed)"),
-    ("line-shared", RED, "the zones a shared host serves"),
+    ("network", "#ffffff", "network (rounded box), with its VLAN or kind"),
+    ("host", "#dfe7f1", "host dedicated to one zone (blue-grey box), with its VMs"),
+    ("shared", "#fde3d9", "host running VMs of several zones (pink box), outside every zone"),
+    ("filtering", "#e3f1e6", "filtering appliance, a firewall (green box)"),
+    ("joins", "#fff0e0", "appliance or router that joins networks without filtering (orange box)"),
+    ("line-filtering", GREEN, "green line: connection through a filtering appliance"),
+    ("line-joins", ORANGE, "dashed orange line: connection without filtering"),
+    ("line-shared", RED, "red line: a zone a shared host serves"),
     (
         "risk",
         RISK_COLOURS["high"],

@@ -13,7 +13,7 @@ from planner.services import plans as plan_service
 from planner.services import report_jobs as report_service
 from reports import FORMATS, PlanReport
 from reports.contents import Entry, build, register_refs
-from reports.diagram import alt_text
+from reports.diagram import LEGEND, alt_text
 
 from .guards import login_required
 
@@ -53,6 +53,7 @@ def overview(plan_id: int):
         findings=a.findings[:FINDINGS_ON_PAGE],
         refs=refs,
         diagram_alt=alt_text(a.estate, marked),
+        diagram_legend=LEGEND,
         by_risk=a.by_risk,
         undecided=a.by_risk_in(UNDECIDED),
         statuses=TRIAGE_STATUSES,
