@@ -6,11 +6,26 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, request
 from sqlalchemy.orm import Session
+from werkzeug.routing import IntegerConverter
 
 from models.database import make_engine, make_session_factory
 
+#: The largest id a table holds (an INTEGER column on PostgreSQL; the same on SQLite).
+MAX_ID = 2**31 - 1
+
+
+class RowId(IntegerConverter):
+    """``<int:...>`` in every route: a non-negative integer up to :data:`MAX_ID`.
+    A larger one matches no route (404), the same answer on every database,
+    instead of an error from a database that cannot compare it."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
 
 def init_app(app: Flask, url: str) -> None:
+    app.url_map.converters["int"] = RowId
     engine = make_engine(url)
     app.extensions["virtplan.engine"] = engine
     app.extensions["virtplan.sessions"] = make_session_factory(engine)

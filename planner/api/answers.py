@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from planner import database
 from planner.services import answers as service
@@ -30,6 +29,7 @@ from .answer_schemas import (
     QuestionnaireSchema,
 )
 from .auth import current_caller
+from .blueprint import Blueprint
 from .bodies import BodyError, json_body
 
 blp = Blueprint(

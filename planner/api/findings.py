@@ -11,7 +11,6 @@ documents and answers.
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 from webargs.fields import DelimitedList
 
@@ -19,10 +18,12 @@ from models import TRIAGE_STATUSES
 from planner import database
 from planner.core.analysis import LEVELS
 from planner.core.analysis.findings import OBJECT_KINDS
+from planner.core.text import Text, valid_text
 from planner.services import analysis as service
 from planner.services.errors import Invalid
 
 from .auth import current_caller
+from .blueprint import Blueprint
 
 blp = Blueprint(
     "findings",
@@ -102,7 +103,7 @@ class TriageSchema(Schema):
     justification = fields.String(
         load_default=None,
         allow_none=True,
-        validate=validate.Length(max=service.MAX_JUSTIFICATION),
+        validate=[validate.Length(max=service.MAX_JUSTIFICATION), Text(multiline=True)],
         metadata={"description": "required (non-empty) for any status but open"},
     )
 
@@ -156,7 +157,7 @@ def _object(value: str) -> None:
 
 
 def _rules(values: list[str]) -> None:
-    if not values or any(not v or len(v) > 80 for v in values):
+    if not values or any(not v or len(v) > 80 or not valid_text(v) for v in values):
         raise ValidationError("expected rule ids of 1 to 80 characters")
 
 

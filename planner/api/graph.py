@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
 from planner import database
@@ -16,6 +15,7 @@ from planner.services import plans as service
 from planner.services.answers import plan_estate
 
 from .auth import current_caller
+from .blueprint import Blueprint
 
 blp = Blueprint("graph", __name__, url_prefix="/api/v1/plans", description="A plan's estate as a graph.")
 

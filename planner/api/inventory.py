@@ -12,12 +12,13 @@ import json
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from planner import database
+from planner.core.inventory import limits as inventory_limits
 from planner.services import plans as service
 
 from .auth import current_caller
+from .blueprint import Blueprint
 from .bodies import BodyError, json_body
 from .schemas import InventoryWriteSchema
 
@@ -61,11 +62,12 @@ def _written(plan, changed: bool) -> Response:
     return resp
 
 
-def _write(use_case, plan_id: int) -> Response:
-    """Parse the JSON body, run the write use case (PUT or PATCH) under the
-    request's If-Match, commit, and answer with the new version."""
+def _write(use_case, plan_id: int, limits) -> Response:
+    """Parse the JSON body within the contract's ``limits``, run the write use
+    case (PUT or PATCH) under the request's If-Match, commit, and answer with
+    the new version."""
     try:
-        body = json_body()
+        body = json_body(limits)
     except BodyError as exc:
         return exc.response
     db = database.session()
@@ -95,10 +97,10 @@ class Inventory(MethodView):
     @blp.response(200, InventoryWriteSchema)
     def put(self, plan_id):
         """Replace the whole inventory. Idempotent: objects keep their identity by id."""
-        return _write(service.put_inventory, plan_id)
+        return _write(service.put_inventory, plan_id, inventory_limits.DOCUMENT)
 
     @blp.doc(requestBody=_PATCH_BODY, parameters=[_IF_MATCH])
     @blp.response(200, InventoryWriteSchema)
     def patch(self, plan_id):
         """Create or replace the objects sent; delete those listed under `delete`."""
-        return _write(service.patch_inventory, plan_id)
+        return _write(service.patch_inventory, plan_id, inventory_limits.PATCH)

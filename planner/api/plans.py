@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from planner import database
 from planner.services import answers
 from planner.services import plans as service
 
 from .auth import current_caller
+from .blueprint import Blueprint
 from .schemas import PlanCreateSchema, PlanSchema, PlanUpdateSchema
 
 blp = Blueprint(

@@ -7,12 +7,36 @@ says what was expected; clients can show them as they are.
 from __future__ import annotations
 
 from flask import Response, json
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.http import HTTP_STATUS_CODES
 
 from planner.services.errors import ServiceError
 
 PROBLEM_JSON = "application/problem+json"
+
+
+class ProblemErrorSchema(Schema):
+    class Meta:
+        ordered = True
+
+    path = fields.String(
+        metadata={"description": "where, as a JSON path into the body or the name of a query argument"}
+    )
+    message = fields.String(metadata={"description": "what was expected"})
+
+
+class ProblemSchema(Schema):
+    """An RFC 9457 problem, as every error of the API is answered."""
+
+    class Meta:
+        ordered = True
+
+    type = fields.String(metadata={"example": "about:blank"})
+    title = fields.String(metadata={"example": "Unprocessable Entity"})
+    status = fields.Integer(metadata={"example": 422})
+    detail = fields.String(metadata={"description": "what went wrong, in words"})
+    errors = fields.List(fields.Nested(ProblemErrorSchema), metadata={"description": "each problem with its path"})
 
 
 def problem(
@@ -34,8 +58,8 @@ def _flatten(messages, prefix: str = "") -> list[dict]:
     out = []
     if isinstance(messages, dict):
         for key, value in messages.items():
-            if key in ("json", "query", "headers", "form", "view_args") and not prefix:
-                out.extend(_flatten(value, ""))
+            if (key in ("json", "query", "headers", "form", "view_args") and not prefix) or key == "_schema":
+                out.extend(_flatten(value, prefix))  # the location, or the object as a whole
                 continue
             path = f"{prefix}[{key}]" if isinstance(key, int) else (f"{prefix}.{key}" if prefix else str(key))
             out.extend(_flatten(value, path))

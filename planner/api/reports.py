@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from flask import Response, current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
 import reports as renderers
 from planner import database
+from planner.core.text import Text
 from planner.jobs import QueueFull
 from planner.services import report_jobs as service
 
 from .auth import current_caller
+from .blueprint import Blueprint
 from .problems import problem
 
 blp = Blueprint(
@@ -29,7 +30,22 @@ blp = Blueprint(
     description="Security plans of a plan, rendered in the background and kept as generated.",
 )
 
-_PROBLEM = {"application/problem+json": {"schema": {"type": "object"}}}
+#: What each format's bytes are, by media type (parameters such as charset left out).
+_CONTENT = {
+    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+    "text/html": {"schema": {"type": "string"}},
+    "application/json": {
+        "schema": {
+            "type": "object",
+            "description": "json: the analysed plan (estate, findings, placement, answers); "
+            "oscal: an OSCAL System Security Plan",
+        }
+    },
+    "text/csv": {"schema": {"type": "string", "description": "csv: the risk register"}},
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+        "schema": {"type": "string", "format": "binary", "description": "xlsx: the risk register"}
+    },
+}
 
 
 class ReportRequestSchema(Schema):
@@ -48,7 +64,7 @@ class ReportRequestSchema(Schema):
     version = fields.String(
         load_default=None,
         allow_none=True,
-        validate=validate.Length(min=1, max=service.MAX_VERSION),
+        validate=[validate.Length(min=1, max=service.MAX_VERSION), Text()],
         metadata={"description": "the version printed on the plan; default 'inventory v<n>'"},
     )
 
@@ -149,13 +165,10 @@ class ReportContent(MethodView):
         responses={
             200: {
                 "description": "the report exactly as generated (ETag and X-Content-SHA256: its SHA-256)",
-                "content": {
-                    media: {"schema": {"type": "string", "format": "binary"}}
-                    for media in sorted({m for m, _ext in renderers.FORMATS.values()})
-                },
+                "content": {media: {"schema": _CONTENT[media]["schema"]} for media in _CONTENT},
             },
             304: {"description": "If-None-Match names the report's ETag"},
-            409: {"description": "the report has not succeeded (yet)", "content": _PROBLEM},
+            409: {"description": "the report has not succeeded (yet)"},
         }
     )
     def get(self, plan_id, report_id):

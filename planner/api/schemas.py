@@ -3,9 +3,11 @@ schemas live in the core (:mod:`planner.core.inventory.schema`)."""
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from planner.core.inventory.schema import COLLECTIONS
+from planner.core.text import Text
+from planner.services.plans import MAX_DESCRIPTION, MAX_NAME
 
 from .answer_schemas import QuestionnaireProgressSchema
 
@@ -16,14 +18,27 @@ class _Strict(Schema):
         ordered = True
 
 
+def _plan_name(**kw) -> fields.String:
+    return fields.String(validate=[validate.Length(min=1, max=MAX_NAME), Text()], **kw)
+
+
+def _plan_description(**kw) -> fields.String:
+    return fields.String(allow_none=True, validate=[validate.Length(max=MAX_DESCRIPTION), Text(multiline=True)], **kw)
+
+
 class PlanCreateSchema(_Strict):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=10_000))
+    name = _plan_name(required=True)
+    description = _plan_description(load_default=None)
 
 
 class PlanUpdateSchema(_Strict):
-    name = fields.String(validate=validate.Length(min=1, max=200))
-    description = fields.String(allow_none=True, validate=validate.Length(max=10_000))
+    name = _plan_name()
+    description = _plan_description()
+
+    @validates_schema
+    def _something(self, data, **_kwargs):
+        if not data:
+            raise ValidationError("send name, description or both", "_schema")
 
 
 class PlanSchema(Schema):

@@ -2,26 +2,53 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import click
 from sqlalchemy import select
+from waitress.channel import HTTPChannel
+from waitress.task import ErrorTask
 
 from models import Plan
 from models.database import make_engine, make_session_factory
 from planner.config import ConfigurationError, Settings
 
 
+class _ProblemErrorTask(ErrorTask):
+    """What waitress answers itself (a body over the limit: 413; a request it
+    cannot parse: 400) as application/problem+json, like every API error."""
+
+    def execute(self):
+        error = self.request.error
+        body = json.dumps(
+            {"type": "about:blank", "title": error.reason, "status": error.code, "detail": error.body}
+        ).encode()
+        self.status = f"{error.code} {error.reason}"
+        self.response_headers.extend(
+            [("Content-Length", str(len(body))), ("Content-Type", "application/problem+json"), ("Connection", "close")]
+        )
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
+class _Channel(HTTPChannel):
+    error_task_class = _ProblemErrorTask
+
+
 def _serve(settings: Settings, host: str, port: int, threads: int) -> None:
-    from waitress import serve as waitress_serve
+    from waitress.server import create_server
 
     from planner.app import create_app
 
     app = create_app(settings)
-    click.echo(f"VirtPlan serving on http://{host}:{port}/ (Ctrl+C stops it)", err=True)
-    waitress_serve(
+    server = create_server(
         app, host=host, port=port, threads=threads, max_request_body_size=settings.max_content_length, ident="virtplan"
     )
+    server.channel_class = _Channel
+    click.echo(f"VirtPlan serving on http://{host}:{port}/ (Ctrl+C stops it)", err=True)
+    server.run()
 
 
 @click.command()

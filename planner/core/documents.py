@@ -3,14 +3,12 @@
 An inventory or an answers file comes as bytes — a file for the CLI, a
 request body for the API. Both accept UTF-8 with or without a byte-order mark,
 and both refuse the same things with the same words: an empty document, bytes
-that are not UTF-8 (with the offset of the first bad byte), JSON that does not
-parse (with its line and column).
+that are not UTF-8 (with the offset of the first bad byte). JSON is then read
+by :func:`planner.core.json_input.parse_json` (syntax, limits, duplicate keys),
+YAML by PyYAML's safe loader.
 """
 
 from __future__ import annotations
-
-import json
-from typing import Any
 
 
 class DocumentError(ValueError):
@@ -29,12 +27,3 @@ def document_text(raw: bytes) -> str:
     if not text.strip():
         raise DocumentError("the document is empty")
     return text
-
-
-def parse_json(raw: bytes) -> Any:
-    """The JSON document in ``raw`` (see :func:`document_text`)."""
-    text = document_text(raw)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DocumentError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None

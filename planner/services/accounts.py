@@ -16,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import ROLES, SCOPES, ApiToken, Membership, Organization, User, UserSession
 from models.base import utcnow
+from planner.core.text import text_problem, valid_text
 
 from .errors import Conflict, Invalid, NotFound
 
@@ -44,6 +45,8 @@ class Caller:
 
 
 def create_organization(session: Session, name: str) -> Organization:
+    if problem := text_problem(name):
+        raise Invalid(f"organization name: {problem}")
     name = name.strip()
     if not name or len(name) > 200:
         raise Invalid("organization name must be 1 to 200 characters")
@@ -63,6 +66,8 @@ def organization_named(session: Session, name: str) -> Organization:
 
 
 def create_user(session: Session, username: str, password: str, organization: Organization, role: str) -> User:
+    if problem := text_problem(username):
+        raise Invalid(f"username: {problem}")
     username = username.strip()
     if not username or len(username) > 150:
         raise Invalid("username must be 1 to 150 characters")
@@ -102,6 +107,9 @@ def authenticate_user(session: Session, username: str, password: str) -> User | 
     Exactly one password-hash verification either way (unknown username,
     wrong password, disabled user, user without an organization), so neither
     the answer nor the time it takes tells which usernames exist."""
+    if not valid_text(username):  # no user has such a name (and PostgreSQL cannot compare it)
+        check_password_hash(unknown_user_hash(), password)
+        return None
     user = session.scalar(select(User).where(User.username == username.strip()))
     matches = check_password_hash(user.password_hash if user else unknown_user_hash(), password)
     if user is None or not matches or user.disabled_at is not None or not user.memberships:
@@ -195,6 +203,8 @@ def create_token(
     """A new token; returns the row and the secret, which is never stored."""
     if scope not in SCOPES:
         raise Invalid(f"scope must be one of {', '.join(SCOPES)}, not {scope!r}")
+    if problem := text_problem(name):
+        raise Invalid(f"token name: {problem}")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     scopes = "read write" if scope == "write" else "read"
     row = ApiToken(

@@ -37,6 +37,7 @@ from planner.core.analysis import Finding as CoreFinding
 from planner.core.analysis.findings import OBJECT_KINDS
 from planner.core.assessment import assessment
 from planner.core.inventory import estate_from_document
+from planner.core.text import text_problem, valid_text
 
 from .accounts import Caller
 from .answers import answers_etag, current_answers, questionnaire
@@ -79,7 +80,7 @@ def parse_object(value: str) -> ObjectFilter:
             "invalid object filter",
             [{"path": "object", "message": f"unknown kind {kind!r}: expected one of {', '.join(OBJECT_KINDS)}"}],
         )
-    if not ext_id or len(ext_id) > 200:
+    if not ext_id or len(ext_id) > 200 or not valid_text(ext_id):
         raise Invalid(
             "invalid object filter",
             [{"path": "object", "message": "expected an id of 1 to 200 characters after the colon"}],
@@ -357,8 +358,8 @@ def _clean_justification(status: Any, justification: Any) -> str | None:
     if justification is not None:
         if not isinstance(justification, str):
             problems.append({"path": "justification", "message": "expected a string"})
-        elif "\x00" in justification:
-            problems.append({"path": "justification", "message": "NUL characters are not allowed"})
+        elif problem := text_problem(justification, multiline=True):
+            problems.append({"path": "justification", "message": problem})
         elif len(justification) > MAX_JUSTIFICATION:
             problems.append({"path": "justification", "message": f"expected at most {MAX_JUSTIFICATION} characters"})
         else:

@@ -51,6 +51,7 @@ from planner.core.questionnaire import (
     read_answers,
     validate_answers,
 )
+from planner.core.text import valid_text
 
 from .accounts import Caller
 from .errors import Invalid, NotFound, StaleWrite
@@ -189,6 +190,8 @@ def answer_history(session: Session, caller: Caller, plan_id: int, question_id: 
     """Every change to one answer, oldest first. A question the questionnaire
     does not know is NotFound unless the plan has history for it (a dropped one)."""
     plan = get_plan(session, caller, plan_id)
+    if not valid_text(question_id):  # no question has such an id (and PostgreSQL cannot compare it)
+        raise NotFound(f"no question {question_id!r} in questionnaire version {questionnaire().version}")
     events = session.scalars(
         select(AnswerEvent)
         .where(AnswerEvent.plan_id == plan.id, AnswerEvent.question_id == question_id)

@@ -14,21 +14,38 @@ from sqlalchemy.orm import Session
 from models import Plan
 from models.inventory_store import inventory_counts, read_inventory, replace_inventory
 from planner.core.inventory import InventoryError, validate_document
-from planner.core.inventory.patch import apply_patch
+from planner.core.inventory.patch import apply_patch, read_patch
+from planner.core.text import text_problem
 
 from .accounts import Caller
 from .errors import Invalid, NotFound, StaleWrite
 
 MAX_NAME = 200
+MAX_DESCRIPTION = 10_000
 
 
 def _clean_name(name: Any) -> str:
     if not isinstance(name, str) or not name.strip():
         raise Invalid("invalid plan", [{"path": "name", "message": "expected a non-empty string"}])
+    if problem := text_problem(name):
+        raise Invalid("invalid plan", [{"path": "name", "message": problem}])
     name = name.strip()
     if len(name) > MAX_NAME:
         raise Invalid("invalid plan", [{"path": "name", "message": f"expected at most {MAX_NAME} characters"}])
     return name
+
+
+def _clean_description(description: Any) -> str | None:
+    if description is None:
+        return None
+    if not isinstance(description, str):
+        raise Invalid("invalid plan", [{"path": "description", "message": "expected a string or null"}])
+    if problem := text_problem(description, multiline=True):
+        raise Invalid("invalid plan", [{"path": "description", "message": problem}])
+    if len(description) > MAX_DESCRIPTION:
+        message = f"expected at most {MAX_DESCRIPTION:,} characters"
+        raise Invalid("invalid plan", [{"path": "description", "message": message}])
+    return description
 
 
 def etag(plan: Plan) -> str:
@@ -54,7 +71,9 @@ def get_plan(session: Session, caller: Caller, plan_id: int, *, for_update: bool
 
 
 def create_plan(session: Session, caller: Caller, name: Any, description: str | None = None) -> Plan:
-    plan = Plan(organization_id=caller.organization_id, name=_clean_name(name), description=description)
+    plan = Plan(
+        organization_id=caller.organization_id, name=_clean_name(name), description=_clean_description(description)
+    )
     session.add(plan)
     session.flush()
     return plan
@@ -67,7 +86,7 @@ def rename_plan(
     if name is not None:
         plan.name = _clean_name(name)
     if description is not None:
-        plan.description = description
+        plan.description = _clean_description(description)
     session.flush()
     return plan
 
@@ -111,11 +130,17 @@ def put_inventory(
 def patch_inventory(
     session: Session, caller: Caller, plan_id: int, patch: Any, if_match: str | None = None
 ) -> tuple[Plan, bool]:
-    """Upsert the objects in ``patch`` and delete those it lists; returns (plan, changed)."""
+    """Upsert the objects in ``patch`` and delete those it lists; returns (plan, changed).
+
+    Like :func:`put_inventory`, the body is checked before the plan is locked
+    and its If-Match compared; what depends on the stored inventory (ids to
+    delete, references) after."""
+    parsed = read_patch(patch)
     plan = get_plan(session, caller, plan_id, for_update=True)
-    _check_precondition(plan, if_match)
+    if parsed.valid:  # an invalid body is 422 whatever its If-Match says
+        _check_precondition(plan, if_match)
     try:
-        merged = apply_patch(read_inventory(session, plan), patch)
+        merged = apply_patch(read_inventory(session, plan), parsed)
     except InventoryError as exc:
         raise Invalid("the inventory patch is invalid", [p.to_dict() for p in exc.problems]) from None
     changed = replace_inventory(session, plan, merged)

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 import reports
 from models import Plan, Report
 from models.base import utcnow
+from planner.core.text import text_problem
 
 from .accounts import Caller
 from .assessment import current_plan_assessment
@@ -61,11 +62,8 @@ def _clean_version(version: Any) -> str | None:
         raise Invalid(
             "invalid report request", [{"path": "version", "message": f"expected at most {MAX_VERSION} characters"}]
         )
-    if any(not ch.isprintable() for ch in version):
-        raise Invalid(
-            "invalid report request",
-            [{"path": "version", "message": "expected printable text (no control characters)"}],
-        )
+    if problem := text_problem(version):
+        raise Invalid("invalid report request", [{"path": "version", "message": problem}])
     return version
 
 

@@ -7,9 +7,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from planner.core.documents import DocumentError, parse_json
+from planner.core.json_input import JsonInputError, parse_json
 
 from .estate import Estate, estate_from_document
+from .limits import DOCUMENT
 from .schema import SCHEMA_ID
 from .validate import InventoryError, Problem, problems_of, validate_document
 
@@ -27,12 +28,12 @@ __all__ = [
 
 
 def read_document(path: str | Path) -> Any:
-    """Parse a JSON file (UTF-8, a byte-order mark allowed); an empty file, bytes that
-    are not UTF-8 or a syntax error become an InventoryError saying so (the API's words too)."""
+    """Parse a JSON file within the contract's limits (:mod:`.limits`); a syntax
+    error or a broken limit becomes an InventoryError with its position or path."""
     try:
-        return parse_json(Path(path).read_bytes())
-    except DocumentError as exc:
-        raise InventoryError([Problem("", str(exc))]) from None
+        return parse_json(Path(path).read_bytes(), DOCUMENT)
+    except JsonInputError as exc:
+        raise InventoryError(exc.problems) from None
 
 
 def load_estate(document: Any, today: dt.date | None = None) -> Estate:

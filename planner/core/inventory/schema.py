@@ -7,7 +7,10 @@ compiles them into the fast checker that every input path (API, CLI, importers)
 runs. Cross-object rules (unique ids, references that must resolve) are not
 expressible per field and live in the validator.
 
-Unknown fields are rejected everywhere except under ``tags``.
+Unknown fields are rejected everywhere except under ``tags``. Every number
+and every collection has an upper bound (docs/inventory-limits.md), so a
+document means the same on SQLite and PostgreSQL and its size stays in
+proportion to a real estate; every text keeps the rule of :mod:`planner.core.text`.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import RAISE, Schema, fields, validate
+
+from planner.core.text import Text
 
 SCHEMA_ID = "virtplan.inventory/v1"
 
@@ -48,29 +53,78 @@ MAX_UPLINKS = 64
 #: Snapshots a VM may list.
 MAX_SNAPSHOTS = 1000
 
-ID_LENGTH = validate.Length(min=1, max=200)
 VERSION_PATTERN = r"^[0-9]+(\.[0-9]+)*$"
+
+# -- Upper bounds (docs/inventory-limits.md states them for users) ----------------
+#: Objects per collection.
+MAX_OBJECTS = {
+    "zones": 1_000,
+    "clusters": 10_000,
+    "hosts": 20_000,
+    "networks": 20_000,
+    "appliances": 10_000,
+    "datastores": 20_000,
+    "vms": 200_000,
+}
+MAX_CPU_CORES = 4_096
+MAX_VCPUS = 768
+MAX_MEMORY_GIB = 1_048_576  # 1 PiB
+MAX_DISK_GIB = 1_048_576
+MAX_OVERCOMMIT = 1_000
+MAX_AGE_DAYS = 36_500  # a hundred years
+MAX_DEVICES = 64
+MAX_NICS = 64
+MAX_DISKS = 256
+MAX_TAGS = 100
+MAX_APPLIANCE_NETWORKS = 4_094
+MAX_ID = 200
+MAX_NAME = 500
+MAX_TEXT_FIELD = 200
+MAX_TAG_VALUE = 2_000
+MAX_VERSION = 100
+#: An ISO 8601 date-time is at most this long (2026-11-01T10:00:00.123456+05:00 is 32).
+MAX_DATETIME = 40
+
+ID_LENGTH = validate.Length(min=1, max=MAX_ID)
+
+
+def _ids() -> list[validate.Validator]:
+    """An id, or a reference to another object's id: a single line of 1 to 200 characters."""
+    return [ID_LENGTH, Text()]
+
+
+def _line(max_length: int) -> list[validate.Validator]:
+    return [validate.Length(max=max_length), Text()]
 
 
 def _id(**kw: Any) -> fields.String:
-    return fields.String(required=True, validate=ID_LENGTH, **kw)
+    return fields.String(required=True, validate=_ids(), **kw)
 
 
 def _ref(**kw: Any) -> fields.String:
     """A reference to another object's id; ``null`` means absent."""
-    return fields.String(load_default=None, allow_none=True, validate=ID_LENGTH, **kw)
+    return fields.String(load_default=None, allow_none=True, validate=_ids(), **kw)
 
 
 def _name() -> fields.String:
-    return fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    return fields.String(load_default=None, allow_none=True, validate=_line(MAX_NAME))
 
 
 def _tags() -> fields.Dict:
     return fields.Dict(
-        keys=fields.String(validate=validate.Length(min=1, max=200)),
-        values=fields.String(validate=validate.Length(max=2000)),
+        keys=fields.String(validate=[validate.Length(min=1, max=MAX_ID), Text()]),
+        values=fields.String(validate=[validate.Length(max=MAX_TAG_VALUE), Text(multiline=True)]),
         load_default=dict,
+        validate=validate.Length(max=MAX_TAGS),
     )
+
+
+def _list(inner: fields.Field[Any], max_items: int) -> fields.List:
+    return fields.List(inner, load_default=list, validate=validate.Length(max=max_items))
+
+
+def _version(**kw: Any) -> fields.String:
+    return fields.String(validate=[validate.Length(max=MAX_VERSION), validate.Regexp(VERSION_PATTERN), Text()], **kw)
 
 
 def _unknown_bool() -> fields.Boolean:
@@ -85,25 +139,32 @@ class _Strict(Schema):
 
 
 class SourceSchema(_Strict):
-    system = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    system = fields.String(load_default=None, allow_none=True, validate=_line(MAX_TEXT_FIELD))
     exported_at = fields.DateTime(load_default=None, allow_none=True)
 
 
 class PolicySchema(_Strict):
     zone_mixing = fields.String(load_default="forbid", validate=validate.OneOf(ZONE_MIXING))
-    max_cpu_overcommit = fields.Float(load_default=4.0, validate=validate.Range(min=0, min_inclusive=False))
-    max_memory_overcommit = fields.Float(load_default=1.0, validate=validate.Range(min=0, min_inclusive=False))
-    patch_max_age_days = fields.Integer(load_default=90, strict=True, validate=validate.Range(min=0))
+    max_cpu_overcommit = fields.Float(
+        load_default=4.0, validate=validate.Range(min=0, min_inclusive=False, max=MAX_OVERCOMMIT)
+    )
+    max_memory_overcommit = fields.Float(
+        load_default=1.0, validate=validate.Range(min=0, min_inclusive=False, max=MAX_OVERCOMMIT)
+    )
+    patch_max_age_days = fields.Integer(load_default=90, strict=True, validate=validate.Range(min=0, max=MAX_AGE_DAYS))
     min_hypervisor_versions = fields.Dict(
         keys=fields.String(validate=validate.OneOf(HYPERVISOR_PRODUCTS)),
-        values=fields.String(validate=validate.Regexp(VERSION_PATTERN)),
+        values=_version(),
         load_default=dict,
+        validate=validate.Length(max=len(HYPERVISOR_PRODUCTS)),
     )
     #: v1.1: "cluster" keeps the placement advisor's moves inside a VM's cluster (its
     #: live-migration domain); "estate" lets it move VMs anywhere.
     placement_scope = fields.String(load_default="cluster", validate=validate.OneOf(PLACEMENT_SCOPES))
     #: v1.1: a VM snapshot older than this many days (before as_of) is stale.
-    snapshot_max_age_days = fields.Integer(load_default=7, strict=True, validate=validate.Range(min=0))
+    snapshot_max_age_days = fields.Integer(
+        load_default=7, strict=True, validate=validate.Range(min=0, max=MAX_AGE_DAYS)
+    )
 
 
 class ZoneSchema(_Strict):
@@ -123,7 +184,7 @@ class ClusterSchema(_Strict):
 class HypervisorSchema(_Strict):
     product = fields.String(required=True, validate=validate.OneOf(HYPERVISOR_PRODUCTS))
     type = fields.Integer(required=True, strict=True, validate=validate.OneOf((1, 2)))
-    version = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(VERSION_PATTERN))
+    version = _version(load_default=None, allow_none=True)
     patched_on = fields.Date(load_default=None, allow_none=True)
     #: v1.1: the vendor's end of general support for the running version.
     end_of_support = fields.Date(load_default=None, allow_none=True)
@@ -165,12 +226,12 @@ class HostSchema(_Strict):
     id = _id()
     name = _name()
     cluster = _ref()
-    cpu_cores = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    memory_gib = fields.Float(required=True, validate=validate.Range(min=0))
+    cpu_cores = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_CPU_CORES))
+    memory_gib = fields.Float(required=True, validate=validate.Range(min=0, max=MAX_MEMORY_GIB))
     hypervisor = fields.Nested(HypervisorSchema, load_default=None, allow_none=True)
     management = fields.Nested(ManagementSchema, load_default=None, allow_none=True)
     settings = fields.Nested(HostSettingsSchema, load_default=None, allow_none=True)
-    devices = fields.List(fields.Nested(DeviceSchema), load_default=list)
+    devices = _list(fields.Nested(DeviceSchema), MAX_DEVICES)
     dedicated_zone = _ref()
     tags = _tags()
     # v1.1
@@ -206,7 +267,7 @@ class ApplianceSchema(_Strict):
     kind = fields.String(required=True, validate=validate.OneOf(APPLIANCE_KINDS))
     #: Defaults by kind (true for firewall and ips); the validator fills it in.
     filtering = fields.Boolean(load_default=None, allow_none=True)
-    networks = fields.List(fields.String(validate=ID_LENGTH), load_default=list)
+    networks = _list(fields.String(validate=_ids()), MAX_APPLIANCE_NETWORKS)
     vm = _ref()
     tags = _tags()
 
@@ -216,7 +277,7 @@ class DatastoreSchema(_Strict):
     name = _name()
     kind = fields.String(required=True, validate=validate.OneOf(DATASTORE_KINDS))
     encrypted = _unknown_bool()
-    hosts = fields.List(fields.String(validate=ID_LENGTH), load_default=list)
+    hosts = _list(fields.String(validate=_ids()), MAX_OBJECTS["hosts"])
     tags = _tags()
 
 
@@ -227,12 +288,12 @@ class CategorizationSchema(_Strict):
 
 
 class NicSchema(_Strict):
-    network = fields.String(required=True, validate=ID_LENGTH)
+    network = fields.String(required=True, validate=_ids())
 
 
 class DiskSchema(_Strict):
-    datastore = fields.String(required=True, validate=ID_LENGTH)
-    size_gib = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    datastore = fields.String(required=True, validate=_ids())
+    size_gib = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0, max=MAX_DISK_GIB))
 
 
 class VmSettingsSchema(_Strict):
@@ -259,17 +320,17 @@ class VmSchema(_Strict):
     name = _name()
     host = _ref()
     zone = _ref()
-    vcpus = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    memory_gib = fields.Float(required=True, validate=validate.Range(min=0))
+    vcpus = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_VCPUS))
+    memory_gib = fields.Float(required=True, validate=validate.Range(min=0, max=MAX_MEMORY_GIB))
     categorization = fields.Nested(CategorizationSchema, load_default=None, allow_none=True)
     internet_facing = fields.Boolean(load_default=False)
-    role = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    os = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    nics = fields.List(fields.Nested(NicSchema), load_default=list)
-    disks = fields.List(fields.Nested(DiskSchema), load_default=list)
+    role = fields.String(load_default=None, allow_none=True, validate=_line(MAX_TEXT_FIELD))
+    os = fields.String(load_default=None, allow_none=True, validate=_line(MAX_TEXT_FIELD))
+    nics = _list(fields.Nested(NicSchema), MAX_NICS)
+    disks = _list(fields.Nested(DiskSchema), MAX_DISKS)
     settings = fields.Nested(VmSettingsSchema, load_default=None, allow_none=True)
-    devices = fields.List(fields.Nested(VmDeviceSchema), load_default=list)
-    anti_affinity_group = fields.String(load_default=None, allow_none=True, validate=ID_LENGTH)
+    devices = _list(fields.Nested(VmDeviceSchema), MAX_DEVICES)
+    anti_affinity_group = fields.String(load_default=None, allow_none=True, validate=_ids())
     pinned = fields.Boolean(load_default=False)
     tags = _tags()
     # v1.1
@@ -284,13 +345,13 @@ class InventorySchema(_Strict):
     as_of = fields.Date(load_default=None, allow_none=True)
     source = fields.Nested(SourceSchema, load_default=None, allow_none=True)
     policy = fields.Nested(PolicySchema, load_default=None, allow_none=True)
-    zones = fields.List(fields.Nested(ZoneSchema), load_default=list)
-    clusters = fields.List(fields.Nested(ClusterSchema), load_default=list)
-    hosts = fields.List(fields.Nested(HostSchema), load_default=list)
-    networks = fields.List(fields.Nested(NetworkSchema), load_default=list)
-    appliances = fields.List(fields.Nested(ApplianceSchema), load_default=list)
-    datastores = fields.List(fields.Nested(DatastoreSchema), load_default=list)
-    vms = fields.List(fields.Nested(VmSchema), load_default=list)
+    zones = _list(fields.Nested(ZoneSchema), MAX_OBJECTS["zones"])
+    clusters = _list(fields.Nested(ClusterSchema), MAX_OBJECTS["clusters"])
+    hosts = _list(fields.Nested(HostSchema), MAX_OBJECTS["hosts"])
+    networks = _list(fields.Nested(NetworkSchema), MAX_OBJECTS["networks"])
+    appliances = _list(fields.Nested(ApplianceSchema), MAX_OBJECTS["appliances"])
+    datastores = _list(fields.Nested(DatastoreSchema), MAX_OBJECTS["datastores"])
+    vms = _list(fields.Nested(VmSchema), MAX_OBJECTS["vms"])
 
 
 #: The collections of the document, in an order where every reference points

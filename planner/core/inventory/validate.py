@@ -26,6 +26,8 @@ from typing import Any, Protocol
 
 from marshmallow import Schema, fields, validate
 
+from planner.core.text import Text, text_problem
+
 from . import schema as s
 
 #: At most this many problems are listed; a final one counts the rest.
@@ -104,6 +106,18 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _count(n: float) -> str:
+    """A bound as people read it: 4094, 36500 but 1,048,576."""
+    return f"{n:,}" if n >= 100_000 else f"{n}"
+
+
+def _unit(field: fields.Field[Any]) -> str:
+    """What a Length validator of ``field`` counts."""
+    if isinstance(field, fields.List):
+        return "items"
+    return "entries" if isinstance(field, fields.Dict) else "characters"
+
+
 def _type_name(value: Any) -> str:
     if value is None:
         return "null"
@@ -122,17 +136,25 @@ def _value_rules(field: fields.Field[Any]) -> tuple[Rule, ...]:
     rules: list[Rule] = []
     for v in field.validators:
         if isinstance(v, validate.Length):
-            lo, hi = v.min, v.max
+            lo, hi, unit = v.min, v.max, _unit(field)
 
-            def length(x: Any, lo: int | None = lo, hi: int | None = hi) -> str | None:
+            def length(x: Any, lo: int | None = lo, hi: int | None = hi, unit: str = unit) -> str | None:
                 n = len(x)
                 if (lo is not None and n < lo) or (hi is not None and n > hi):
                     if hi is None:
-                        return f"expected at least {lo} characters, got {n}"
-                    return f"expected {lo or 0} to {hi} characters, got {n}"
+                        return f"expected at least {lo} {unit}, got {_count(n)}"
+                    if not lo:
+                        return f"expected at most {_count(hi)} {unit}, got {_count(n)}"
+                    return f"expected {lo} to {_count(hi)} {unit}, got {_count(n)}"
                 return None
 
             rules.append(length)
+        elif isinstance(v, Text):
+
+            def text(x: Any, multiline: bool = v.multiline) -> str | None:
+                return text_problem(x, multiline=multiline)
+
+            rules.append(text)
         elif isinstance(v, validate.OneOf):
             choices = frozenset(v.choices)
             shown = ", ".join(str(c) for c in v.choices)
@@ -153,18 +175,18 @@ def _value_rules(field: fields.Field[Any]) -> tuple[Rule, ...]:
             lo, hi, lo_in, hi_in = v.min, v.max, v.min_inclusive, v.max_inclusive
             parts: list[str] = []
             if lo is not None:
-                parts.append(f"{'≥' if lo_in else '>'} {lo}")
+                parts.append(f"{'≥' if lo_in else '>'} {_count(lo)}")
             if hi is not None:
-                parts.append(f"{'≤' if hi_in else '<'} {hi}")
+                parts.append(f"{'≤' if hi_in else '<'} {_count(hi)}")
             wanted = " and ".join(parts)
 
             def in_range(
                 x: Any, lo: Any = lo, hi: Any = hi, lo_in: bool = lo_in, hi_in: bool = hi_in, wanted: str = wanted
             ) -> str | None:
-                if lo is not None and (x < lo if lo_in else x <= lo):
-                    return f"expected a value {wanted}, got {x}"
-                if hi is not None and (x > hi if hi_in else x >= hi):
-                    return f"expected a value {wanted}, got {x}"
+                if (lo is not None and (x < lo if lo_in else x <= lo)) or (
+                    hi is not None and (x > hi if hi_in else x >= hi)
+                ):
+                    return f"expected a value {wanted}, got {_describe(x)}"
                 return None
 
             rules.append(in_range)
@@ -189,12 +211,11 @@ def _scalar(
     accepted = frozenset(types)
 
     def check(value: Any, path: Path, problems: _ProblemSink) -> Any:
-        if type(value) not in accepted or (type(value) is float and not math.isfinite(value)):
+        if type(value) not in accepted:
             problems.add(render_path(path), f"expected {expected}, got {_type_name(value)}")
             return _INVALID
-        if type(value) is str and "\x00" in value:
-            # PostgreSQL cannot store U+0000, and no name or tag needs it.
-            problems.add(render_path(path), "expected text without NUL (U+0000) characters")
+        if type(value) is float and not math.isfinite(value):
+            problems.add(render_path(path), f"expected a finite number, got {_describe(value)}")
             return _INVALID
         for rule in rules:
             err = rule(value)
@@ -218,7 +239,7 @@ def _date(value: Any, path: Path, problems: _ProblemSink) -> Any:
 
 
 def _datetime(value: Any, path: Path, problems: _ProblemSink) -> Any:
-    if type(value) is str:
+    if type(value) is str and len(value) <= s.MAX_DATETIME:
         try:
             dt.datetime.fromisoformat(value)
             return value
@@ -261,11 +282,21 @@ def _dict_of(keys: Checker, values: Checker) -> Checker:
     return check
 
 
-def _with_rules(base: Checker, rules: tuple[Rule, ...]) -> Checker:
+def _with_rules(base: Checker, rules: tuple[Rule, ...], container: type | None = None) -> Checker:
+    """``base``, then the field's rules on what it returns; on a ``container``
+    (a list or dict) the rules (its bounds) come first, so an oversized one is
+    refused before its items are looked at."""
     if not rules:
         return base
 
     def check(value: Any, path: Path, problems: _ProblemSink) -> Any:
+        if type(value) is container:
+            for rule in rules:
+                err = rule(value)
+                if err:
+                    problems.add(render_path(path), err)
+                    return _INVALID
+            return base(value, path, problems)
         out = base(value, path, problems)
         if out is not _INVALID:
             for rule in rules:
@@ -285,11 +316,11 @@ def compile_field(field: fields.Field[Any]) -> Checker:
         nested = field.nested if isinstance(field.nested, type) else type(field.nested)
         return _with_rules(compile_schema(nested), rules)
     if isinstance(field, fields.List):
-        return _with_rules(_list_of(compile_field(field.inner)), rules)
+        return _with_rules(_list_of(compile_field(field.inner)), rules, list)
     if isinstance(field, fields.Dict):
         if field.key_field is None or field.value_field is None:  # pragma: no cover - a schema author's omission
             raise TypeError(f"cannot compile {field!r}: a Dict needs keys= and values= (free-form data is unchecked)")
-        return _with_rules(_dict_of(compile_field(field.key_field), compile_field(field.value_field)), rules)
+        return _with_rules(_dict_of(compile_field(field.key_field), compile_field(field.value_field)), rules, dict)
     if isinstance(field, fields.Boolean):
         return _scalar((bool,), "true or false", rules)
     if isinstance(field, fields.Integer):
@@ -301,6 +332,9 @@ def compile_field(field: fields.Field[Any]) -> Checker:
     if isinstance(field, fields.Date):
         return _with_rules(_date, rules)
     if isinstance(field, fields.String):
+        if not any(isinstance(v, (Text, validate.OneOf, validate.Equal)) for v in field.validators):
+            # Every text from outside keeps the text rule (planner.core.text).
+            raise TypeError(f"string field {field.name!r} needs a Text, OneOf or Equal validator")
         return _scalar((str,), "a string", rules)
     raise TypeError(f"cannot compile field {field!r}")  # pragma: no cover
 
@@ -392,7 +426,7 @@ def _inline_test(field: fields.Field[Any], var: str, ns: dict[str, Any], tag: st
     elif isinstance(field, (fields.Float, fields.Number)):
         conds, value = [f"(type({var}) is int or (type({var}) is float and _isfinite({var})))"], f"float({var})"
     elif isinstance(field, fields.String):
-        conds, value = [f"type({var}) is str", f"'\\x00' not in {var}"], var
+        conds, value = [f"type({var}) is str"], var
     else:
         return None
     for i, v in enumerate(field.validators):
@@ -414,30 +448,54 @@ def _inline_test(field: fields.Field[Any], var: str, ns: dict[str, Any], tag: st
         elif isinstance(v, validate.Regexp):
             ns[name] = re.compile(v.regex.pattern).match
             conds.append(f"{name}({var})")
+        elif isinstance(v, Text):
+            # isprintable() decides the common case in C; the rule itself the rest.
+            ns[name] = _text_ok(v.multiline)
+            conds.append(f"({var}.isprintable() or {name}({var}))")
         else:
             return None
     return " and ".join(conds), value
+
+
+def _text_ok(multiline: bool) -> Callable[[str], bool]:
+    def ok(value: str) -> bool:
+        return text_problem(value, multiline=multiline) is None
+
+    return ok
+
+
+def _max_length(field: fields.Field[Any]) -> float | None:
+    """The bound of a list or dict: unbounded without validators, its Length's maximum when
+    that is its only validator, None (no fast form) otherwise."""
+    if not field.validators:
+        return math.inf
+    if len(field.validators) == 1 and isinstance(field.validators[0], validate.Length):
+        length = field.validators[0]
+        if not length.min and length.max is not None and length.equal is None:
+            return length.max
+    return None
 
 
 def _fast_field(field: fields.Field[Any]) -> Callable[[Any], Any]:
     """A silent checker for one field's (non-null) value: normalized value or _INVALID."""
     if isinstance(field, fields.Nested) and not field.validators:
         return _fast_schema(field.nested if isinstance(field.nested, type) else type(field.nested))
-    if isinstance(field, fields.List) and not field.validators:
+    bound = _max_length(field)
+    if isinstance(field, fields.List) and bound is not None:
         inner = _fast_field(field.inner)
 
         def check_list(value: Any) -> Any:
-            if type(value) is not list:
+            if type(value) is not list or len(value) > bound:
                 return _INVALID
             out = [inner(x) for x in value]
             return _INVALID if _INVALID in out else out
 
         return check_list
-    if isinstance(field, fields.Dict) and not field.validators and field.key_field and field.value_field:
+    if isinstance(field, fields.Dict) and bound is not None and field.key_field and field.value_field:
         keys, values = _fast_field(field.key_field), _fast_field(field.value_field)
 
         def check_dict(value: Any) -> Any:
-            if type(value) is not dict:
+            if type(value) is not dict or len(value) > bound:
                 return _INVALID
             for k, x in value.items():
                 if keys(k) is _INVALID or values(x) is _INVALID:
@@ -502,11 +560,7 @@ def _fast_schema(schema_cls: type[Schema]) -> Callable[[Any], Any]:
             lines.append(f"    elif {cond}: out[{key}] = {value}")
             lines.append("    else: return _INVALID")
         else:
-            ns[f"_c{i}"] = (
-                _fast_field(field)
-                if not field.validators
-                else (lambda full: lambda value: full(value, "", _Silent))(compile_field(field))
-            )
+            ns[f"_c{i}"] = _fast_field(field)
             lines.append("    else:")
             lines.append(f"        r = _c{i}(v)")
             lines.append("        if r is _INVALID: return _INVALID")

@@ -35,8 +35,10 @@ from typing import Any
 
 import yaml
 
-from planner.core.documents import DocumentError, document_text, parse_json
+from planner.core.documents import DocumentError, document_text
 from planner.core.inventory.validate import Problem
+from planner.core.json_input import JsonInputError, parse_json
+from planner.core.text import text_problem
 
 from .conditions import as_date
 from .model import Question, Questionnaire
@@ -132,9 +134,13 @@ def parse_answers_document(data: Any) -> AnswersDocument:
     version = data.get("version")
     if version is not None and not isinstance(version, str):
         problems.append(Problem("version", 'expected a quoted version string such as "2026.1"'))
+    elif isinstance(version, str) and (problem := text_problem(version)):
+        problems.append(Problem("version", problem))
     plan = data.get("plan")
     if plan is not None and not isinstance(plan, str):
         problems.append(Problem("plan", "expected text"))
+    elif isinstance(plan, str) and (problem := text_problem(plan)):
+        problems.append(Problem("plan", problem))
     raw = data.get("answers")
     answers: dict[str, Answer] = {}
     if not isinstance(raw, dict):
@@ -157,6 +163,8 @@ def parse_answers_document(data: Any) -> AnswersDocument:
                     problems.append(Problem(f"{path}.{key}", "expected text"))
                 elif isinstance(value, str) and len(value) > MAX_TEXT:
                     problems.append(Problem(f"{path}.{key}", f"longer than {MAX_TEXT} characters"))
+                elif isinstance(value, str) and (problem := text_problem(value, multiline=True)):
+                    problems.append(Problem(f"{path}.{key}", problem))
             entry = {k: v for k, v in entry.items() if k in ANSWER_KEYS}  # noqa: PLW2901 -- the entry, trimmed
         answers[qid] = as_answer(entry)
     if problems:
@@ -170,6 +178,8 @@ def read_answers(path: str | Path) -> AnswersDocument:
     raw = path.read_bytes()
     try:
         data = parse_json(raw) if path.suffix.lower() == ".json" else yaml.safe_load(document_text(raw))
+    except JsonInputError as exc:
+        raise AnswersError(exc.problems) from None
     except DocumentError as exc:
         raise AnswersError([Problem("", str(exc))]) from None
     except yaml.YAMLError as exc:
@@ -201,8 +211,10 @@ def value_problem(question: Question, value: Any) -> str | None:
             return f"not a choice: {', '.join(bad)}; expected among {', '.join(question.choice_values)}"
         return "a choice is listed twice" if len(set(value)) != len(value) else None
     if kind == "number":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             return "expected a number"
+        if not math.isfinite(value):
+            return f"expected a finite number, got {value}"
         if question.minimum is not None and value < question.minimum:
             return f"expected at least {question.minimum:g}"
         if question.maximum is not None and value > question.maximum:
@@ -214,7 +226,9 @@ def value_problem(question: Question, value: Any) -> str | None:
     if kind == "text":
         if not isinstance(value, str):
             return "expected text"
-        return f"longer than {MAX_TEXT} characters" if len(value) > MAX_TEXT else None
+        if len(value) > MAX_TEXT:
+            return f"longer than {MAX_TEXT} characters"
+        return text_problem(value, multiline=True)
     raise AssertionError(kind)
 
 
