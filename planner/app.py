@@ -113,4 +113,4 @@ def _start_jobs(app: Flask, settings: Settings) -> None:
                 session.commit()
     except SQLAlchemyError as exc:  # e.g. a database not migrated yet: nothing to recover
         logging.getLogger(__name__).warning("cannot check for interrupted jobs: %s", exc.__class__.__name__)
-    app.extensions["virtplan.jobs"] = make_queue(settings.job_queue, settings.job_workers)
+    app.extensions["virtplan.jobs"] = make_queue(settings.job_queue, settings.job_workers, settings.report_jobs_total)

@@ -19,6 +19,13 @@
   one process) or ``redis://host:port`` when several processes serve VirtPlan.
 - ``VIRTPLAN_TRUSTED_PROXIES``: how many reverse proxies in front of VirtPlan may be believed about
   the client's address and scheme (``X-Forwarded-For``, ``X-Forwarded-Proto``); 0 (default) believes none.
+- ``VIRTPLAN_REPORT_JOBS_PER_ORG``: report jobs one organization may have queued or running at once
+  (default 20); one more is refused with 429 and nothing is stored.
+- ``VIRTPLAN_REPORT_JOBS_TOTAL``: report jobs the server's queue holds for everyone (default 100);
+  one more is refused with 503.
+- ``VIRTPLAN_REPORTS_KEPT``: finished reports kept per plan, newest first (default 50).
+- ``VIRTPLAN_REPORT_MAX_AGE_DAYS``: days a finished report is kept (default 365). Both are
+  enforced each time a plan's new report is stored.
 """
 
 from __future__ import annotations
@@ -60,6 +67,10 @@ class Settings:
     signin_limit_per_address: str = DEFAULT_SIGNIN_LIMIT_PER_ADDRESS
     ratelimit_storage_url: str = "memory://"
     trusted_proxies: int = 0
+    report_jobs_per_org: int = 20
+    report_jobs_total: int = 100
+    reports_kept: int = 50
+    report_max_age_days: int = 365
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -99,6 +110,10 @@ class Settings:
         per_address = _limits(overrides, environ, "signin_limit_per_address", DEFAULT_SIGNIN_LIMIT_PER_ADDRESS)
         storage = overrides.pop("ratelimit_storage_url", None) or environ.get("VIRTPLAN_RATELIMIT_STORAGE_URL")
         proxies = _number(overrides, environ, "trusted_proxies", int, 0, 0, 10)
+        per_org = _number(overrides, environ, "report_jobs_per_org", int, 20, 1, 10_000)
+        total = _number(overrides, environ, "report_jobs_total", int, 100, 1, 100_000)
+        kept = _number(overrides, environ, "reports_kept", int, 50, 1, 100_000)
+        max_age = _number(overrides, environ, "report_max_age_days", int, 365, 1, 36_500)
         if overrides:
             raise ConfigurationError(f"unknown settings: {', '.join(sorted(overrides))}")
         return cls(
@@ -117,6 +132,10 @@ class Settings:
             per_address,
             storage or "memory://",
             proxies,
+            report_jobs_per_org=per_org,
+            report_jobs_total=total,
+            reports_kept=kept,
+            report_max_age_days=max_age,
         )
 
 

@@ -106,9 +106,9 @@ class ThreadJobQueue:
             self._executor.shutdown(wait=True, cancel_futures=True)
 
 
-def make_queue(kind: str, workers: int = 2) -> JobQueue:
+def make_queue(kind: str, workers: int = 2, max_pending: int = 100) -> JobQueue:
     if kind == "inline":
         return InlineJobQueue()
     if kind == "thread":
-        return ThreadJobQueue(workers)
+        return ThreadJobQueue(workers, max_pending)
     raise ValueError(f"unknown job queue {kind!r}; choose one of {', '.join(QUEUES)}")

@@ -6,15 +6,39 @@ the parent enforce a deadline by killing it, and ``RLIMIT_AS`` set in the child
 turns a runaway allocation into a ``MemoryError`` there instead of the
 machine's OOM killer elsewhere. Either way the caller gets a
 :class:`RenderError` that says which limit was hit.
+
+A child never outlives the server that started it. On Linux it asks the
+kernel, first thing, to kill it when its parent dies (``PR_SET_PDEATHSIG``,
+through ``prctl``; strictly, when the parent *thread* that started it ends —
+a job worker, which lives as long as the server), and ends itself if the
+parent is already gone. It also leads a process group of its own, which
+:func:`stop_renders` kills (with anything the child may have started) when
+the server shuts down. The report itself travels through the pipe only after
+that, so no part of a large plan is read by a child not yet tied to its parent.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import errno
 import multiprocessing
+import os
 import resource
+import signal
+import sys
+import threading
 import traceback
 from typing import Any
+
+PR_SET_PDEATHSIG = 1
+
+#: The render children alive now, so that shutdown can end them.
+_children: set[Any] = set()
+_children_lock = threading.Lock()
+#: Set once the server is shutting down: a render ended by it says so.
+_stopping = threading.Event()
+STOPPED = "the server stopped while the report was being rendered; request it again"
 
 
 class RenderError(RuntimeError):
@@ -48,13 +72,27 @@ def _out_of_memory(exc: BaseException | None) -> bool:
     return False
 
 
-def _child(conn: Any, plan_report: Any, fmt: str, memory_mb: int | None) -> None:
+def _die_with(parent: int) -> None:
+    """Tie this process's life to ``parent``'s (see the module docstring)."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    with contextlib.suppress(PermissionError):  # already a group leader (a session of its own)
+        os.setpgid(0, 0)
+    if os.getppid() != parent:  # the parent died before the kernel was asked: die as its signal would have made us
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _child(conn: Any, parent: int, memory_mb: int | None) -> None:
+    _die_with(parent)
     try:
         if memory_mb:
             limit = memory_mb * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         from . import render  # imported under the limit, like the rendering itself
 
+        plan_report, fmt = conn.recv()
         data = render(plan_report, fmt)
         conn.send(("ok", data))
     except BaseException as exc:
@@ -66,20 +104,53 @@ def _child(conn: Any, plan_report: Any, fmt: str, memory_mb: int | None) -> None
         conn.close()
 
 
+def stop_renders() -> int:
+    """Kill every render child of this process, and its process group (at shutdown). Returns how many."""
+    _stopping.set()
+    with _children_lock:
+        children = list(_children)
+    for process in children:
+        _kill(process)
+    return len(children)
+
+
+def _kill(process: Any) -> None:
+    if process.pid is None or process.exitcode is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):  # not (yet) the leader of its own group
+        process.kill()
+
+
 def run_isolated(plan_report: Any, fmt: str, timeout: float, memory_mb: int | None) -> bytes:
     ctx = multiprocessing.get_context("spawn")
-    receive, send = ctx.Pipe(duplex=False)
+    ours, theirs = ctx.Pipe()
     process = ctx.Process(
-        target=_child, args=(send, plan_report, fmt, memory_mb), daemon=True, name=f"virtplan-report-{fmt}"
+        target=_child, args=(theirs, os.getpid(), memory_mb), daemon=True, name=f"virtplan-report-{fmt}"
     )
     process.start()
-    send.close()
+    theirs.close()
+    with _children_lock:
+        _children.add(process)
+    expired = threading.Event()
+    # The deadline covers everything, sending the plan included: at it, the child is killed
+    # and whatever waits on the pipe gets EOF.
+    deadline = threading.Timer(timeout, lambda: (expired.set(), _kill(process)))
+    deadline.daemon = True
+    deadline.start()
     try:
-        if not receive.poll(timeout):
-            raise RenderTimeout(f"rendering the {fmt} report took longer than {timeout:g} s and was stopped")
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the child ended early: see below
+            ours.send((plan_report, fmt))
         try:
-            status, payload = receive.recv()
+            status, payload = ours.recv()
         except EOFError:
+            if expired.is_set():
+                raise RenderTimeout(
+                    f"rendering the {fmt} report took longer than {timeout:g} s and was stopped"
+                ) from None
+            if _stopping.is_set():
+                raise RenderError(STOPPED) from None
             process.join(5)
             code = process.exitcode
             if memory_mb and code is not None and code < 0:
@@ -89,10 +160,13 @@ def run_isolated(plan_report: Any, fmt: str, timeout: float, memory_mb: int | No
                 ) from None
             raise RenderError(f"the rendering process ended without a result (exit code {code})") from None
     finally:
-        receive.close()
+        deadline.cancel()
+        ours.close()
         if process.is_alive():
-            process.kill()
+            _kill(process)
         process.join(5)
+        with _children_lock:
+            _children.discard(process)
     if status == "ok":
         return payload
     if status == "memory":

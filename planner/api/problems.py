@@ -86,4 +86,5 @@ def from_http_exception(error: HTTPException) -> Response:
 
 
 def from_service_error(error: ServiceError) -> Response:
-    return problem(error.status, HTTP_STATUS_CODES.get(error.status, "Bad Request"), error.message, error.problems)
+    title = HTTP_STATUS_CODES.get(error.status, "Bad Request")
+    return problem(error.status, title, error.message, error.problems, error.headers)

@@ -18,10 +18,10 @@ from planner import database
 from planner.core.text import Text
 from planner.jobs import QueueFull
 from planner.services import report_jobs as service
+from planner.services.errors import Busy
 
 from .auth import current_caller
 from .blueprint import Blueprint
-from .problems import problem
 
 blp = Blueprint(
     "reports",
@@ -31,6 +31,7 @@ blp = Blueprint(
 )
 
 #: What each format's bytes are, by media type (parameters such as charset left out).
+_RETRY_AFTER = {"description": "seconds to wait before asking again", "schema": {"type": "string"}}
 _CONTENT = {
     "application/pdf": {"schema": {"type": "string", "format": "binary"}},
     "text/html": {"schema": {"type": "string"}},
@@ -140,14 +141,22 @@ class Reports(MethodView):
 
     @blp.arguments(ReportRequestSchema)
     @blp.response(202, ReportSchema)
-    @blp.alt_response(
-        503, description="the job queue is full; try again later", content_type="application/problem+json"
+    @blp.doc(
+        responses={
+            429: {
+                "description": "the organization has as many report jobs queued or running as it may "
+                "(VIRTPLAN_REPORT_JOBS_PER_ORG); nothing was stored",
+                "headers": {"Retry-After": _RETRY_AFTER},
+            },
+            503: {
+                "description": "the server's report queue is full (VIRTPLAN_REPORT_JOBS_TOTAL); nothing was stored",
+                "headers": {"Retry-After": _RETRY_AFTER},
+            },
+        }
     )
     def post(self, body, plan_id):
         """Ask for a report; answers at once with the job to poll (its URL in Location)."""
-        row, busy = _start(plan_id, body["format"], body.get("version"))
-        if busy:
-            return problem(503, "Service Unavailable", busy, headers={"Retry-After": "30"})
+        row = start_report(plan_id, body["format"], body.get("version"))
         return report_body(row), 202, {"Location": report_url(row)}
 
 
@@ -179,12 +188,15 @@ class ReportContent(MethodView):
 # --- shared with the web pages ------------------------------------------------------------------
 
 
-def _start(plan_id: int, fmt, version) -> tuple:
-    """Record the job, commit, hand it to the queue: (row, None), or (failed row, why) if the queue is full."""
+def start_report(plan_id: int, fmt, version=None):
+    """Ask for a report as the current caller: record the job, commit, hand it to
+    the queue; the job row. Raises NotFound / Invalid / TooManyJobs like the
+    service, and Busy when the server's queue is full (the job withdrawn: a
+    refused request stores nothing)."""
     db = database.session()
-    row = service.request_report(db, current_caller(), plan_id, fmt, version)
-    db.commit()
     settings = current_app.config["VIRTPLAN_SETTINGS"]
+    row = service.request_report(db, current_caller(), plan_id, fmt, version, settings.report_jobs_per_org)
+    db.commit()
     try:
         current_app.extensions["virtplan.jobs"].submit(
             service.run_report_job,
@@ -192,19 +204,17 @@ def _start(plan_id: int, fmt, version) -> tuple:
             row.id,
             settings.report_timeout,
             settings.report_memory_mb,
+            service.Retention(settings.reports_kept, settings.report_max_age_days),
         )
     except QueueFull as exc:
-        service.abandon_report(db, row, f"not started: {exc}")
+        service.withdraw_report(db, row)
         db.commit()
-        return row, str(exc)
+        raise Busy(
+            f"the server's report queue is full (the server-wide bound, {settings.report_jobs_total} jobs): {exc}",
+            headers={"Retry-After": str(service.RETRY_AFTER)},
+        ) from None
     db.refresh(row)  # an inline queue has finished it already
-    return row, None
-
-
-def start_report(plan_id: int, fmt, version=None):
-    """Ask for a report as the current caller; the job row (``failed`` if the queue was full).
-    Raises NotFound / Invalid like the service."""
-    return _start(plan_id, fmt, version)[0]
+    return row
 
 
 def download_response(row, content: bytes) -> Response:

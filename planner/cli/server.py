@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 
 import click
 from sqlalchemy import select
@@ -41,14 +42,28 @@ def _serve(settings: Settings, host: str, port: int, threads: int) -> None:
     from waitress.server import create_server
 
     from planner.app import create_app
+    from reports.isolation import stop_renders
 
     app = create_app(settings)
     server = create_server(
         app, host=host, port=port, threads=threads, max_request_body_size=settings.max_content_length, ident="virtplan"
     )
     server.channel_class = _Channel
+    # SIGTERM (a service manager's stop) ends the server like Ctrl+C: through the
+    # shutdown below, not by dying on the spot with render children left running.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     click.echo(f"VirtPlan serving on http://{host}:{port}/ (Ctrl+C stops it)", err=True)
-    server.run()
+    try:
+        server.run()
+    finally:
+        stopped = stop_renders()
+        if stopped:
+            click.echo(f"stopped {stopped} report rendering process(es)", err=True)
+        app.extensions["virtplan.jobs"].shutdown()
+
+
+def _exit_on_signal(signum, _frame):
+    raise SystemExit(128 + signum)
 
 
 @click.command()

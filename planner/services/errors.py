@@ -6,10 +6,12 @@ from __future__ import annotations
 class ServiceError(Exception):
     status = 400
 
-    def __init__(self, message: str, problems: list | None = None):
+    def __init__(self, message: str, problems: list | None = None, headers: dict[str, str] | None = None):
         super().__init__(message)
         self.message = message
         self.problems = problems or []
+        #: Response headers the answer needs (Retry-After), whatever the shell.
+        self.headers = headers or {}
 
 
 class NotFound(ServiceError):
@@ -32,3 +34,15 @@ class StaleWrite(ServiceError):
 
 class Conflict(ServiceError):
     status = 409
+
+
+class TooManyJobs(ServiceError):
+    """The caller's organization has as many jobs queued or running as it may."""
+
+    status = 429
+
+
+class Busy(ServiceError):
+    """The server cannot take more work now, from anyone."""
+
+    status = 503

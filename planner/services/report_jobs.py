@@ -13,28 +13,36 @@ never seen half-stored, and no transaction stays open while rendering.
 
 Reads are scoped to the caller's organization like plans
 (:mod:`planner.services.plans`): another organization's report is simply not found.
+
+One organization cannot crowd out the others: it may have at most
+``per_organization`` jobs queued or running (:class:`TooManyJobs`, and nothing
+is stored); the server's queue has its own bound for everyone. Finished
+reports are kept per plan by :class:`Retention` (how many, how old), enforced
+each time a new one is stored.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 import reports
-from models import Plan, Report
+from models import Organization, Plan, Report
 from models.base import utcnow
 from planner.core.text import text_problem
 
 from .accounts import Caller
 from .assessment import current_plan_assessment
-from .errors import Conflict, Invalid, NotFound
+from .errors import Conflict, Invalid, NotFound, TooManyJobs
 from .plans import get_plan
 
 log = logging.getLogger(__name__)
@@ -43,6 +51,19 @@ MAX_VERSION = 40
 MAX_ERROR = 500
 INTERRUPTED = "interrupted: the server stopped before the report was finished; request it again"
 INTERNAL = "the report could not be generated because of an internal error (details are in the server log)"
+#: Jobs one organization may have queued or running at once (VIRTPLAN_REPORT_JOBS_PER_ORG).
+JOBS_PER_ORGANIZATION = 20
+#: Seconds a refused client is asked to wait (most reports take less to render).
+RETRY_AFTER = 30
+ACTIVE = ("queued", "running")
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How many finished reports a plan keeps (newest first) and for how many days."""
+
+    kept: int = 50
+    max_age_days: int = 365
 
 
 class JobError(Exception):
@@ -67,8 +88,18 @@ def _clean_version(version: Any) -> str | None:
     return version
 
 
-def request_report(session: Session, caller: Caller, plan_id: int, fmt: Any, plan_version: Any = None) -> Report:
-    """Record a job to render plan ``plan_id`` as ``fmt``; the caller commits, then submits it."""
+def request_report(
+    session: Session,
+    caller: Caller,
+    plan_id: int,
+    fmt: Any,
+    plan_version: Any = None,
+    per_organization: int = JOBS_PER_ORGANIZATION,
+) -> Report:
+    """Record a job to render plan ``plan_id`` as ``fmt``; the caller commits, then submits it.
+
+    Raises :class:`TooManyJobs` (nothing recorded) when the caller's organization
+    already has ``per_organization`` jobs queued or running."""
     if not isinstance(fmt, str) or fmt not in reports.FORMATS:
         raise Invalid(
             "unknown report format",
@@ -76,6 +107,21 @@ def request_report(session: Session, caller: Caller, plan_id: int, fmt: Any, pla
         )
     version = _clean_version(plan_version)
     plan = get_plan(session, caller, plan_id)
+    # Counting and inserting under a lock on the organization's row: two
+    # requests cannot both take the last place (SQLite writers are serialized anyway).
+    session.execute(select(Organization.id).where(Organization.id == caller.organization_id).with_for_update())
+    active = session.scalar(
+        select(func.count())
+        .select_from(Report)
+        .join(Plan, Plan.id == Report.plan_id)
+        .where(Plan.organization_id == caller.organization_id, Report.state.in_(ACTIVE))
+    )
+    if (active or 0) >= per_organization:
+        raise TooManyJobs(
+            f"your organization has {active} report jobs queued or running, the most it may have at once "
+            f"(the per-organization bound, {per_organization}); try again when one has finished",
+            headers={"Retry-After": str(RETRY_AFTER)},
+        )
     row = Report(
         plan_id=plan.id,
         format=fmt,
@@ -126,10 +172,9 @@ def download_name(name: str | None, report_id: int, fmt: str) -> str:
     return safe or f"report-{report_id}.{reports.FORMATS.get(fmt, ('', 'bin'))[1]}"
 
 
-def abandon_report(session: Session, row: Report, message: str) -> None:
-    """Mark a job that could not even be queued as failed (the caller commits)."""
-    row.state, row.error, row.finished_at = "failed", message[:MAX_ERROR], utcnow()
-    session.flush()
+def withdraw_report(session: Session, row: Report) -> None:
+    """Remove a job the queue refused, so a refused request leaves nothing behind (the caller commits)."""
+    session.execute(delete(Report).where(Report.id == row.id, Report.state == "queued"))
 
 
 def recover_interrupted(session: Session) -> int:
@@ -155,8 +200,10 @@ def run_report_job(
     report_id: int,
     timeout: float = reports.DEFAULT_TIMEOUT,
     memory_mb: int | None = reports.DEFAULT_MEMORY_MB,
+    retention: Retention = Retention(),
 ) -> None:
-    """Render job ``report_id`` and store the result (or the failure). Never raises."""
+    """Render job ``report_id`` and store the result (or the failure), then
+    apply the plan's ``retention``. Never raises."""
     try:
         fmt = _claim(session_factory, report_id)
     except SQLAlchemyError:
@@ -181,7 +228,7 @@ def run_report_job(
         _fail(session_factory, report_id, INTERNAL)
         return
     try:
-        _store(session_factory, report_id, rendered, inventory_version, plan_report.analysis_run)
+        _store(session_factory, report_id, rendered, inventory_version, plan_report.analysis_run, retention)
     except SQLAlchemyError:
         log.exception("report %s: cannot store the result", report_id)
         _fail(
@@ -246,6 +293,7 @@ def _store(
     rendered: reports.RenderedReport,
     inventory_version: int,
     analysis_run: int | None,
+    retention: Retention,
 ) -> None:
     with session_factory() as session:
         row = session.get(Report, report_id)
@@ -255,7 +303,27 @@ def _store(
         row.content, row.size, row.sha256 = rendered.content, len(rendered.content), rendered.sha256
         row.media_type, row.filename = rendered.media_type, download_name(rendered.filename, row.id, row.format)
         row.inventory_version, row.analysis_run_id, row.finished_at = inventory_version, analysis_run, utcnow()
+        session.flush()
+        removed = apply_retention(session, row.plan_id, retention, keep=row.id)
         session.commit()
+    if removed:
+        log.info("report %s stored; %d older reports of plan %s removed by retention", report_id, removed, row.plan_id)
+
+
+def apply_retention(session: Session, plan_id: int, retention: Retention, keep: int | None = None) -> int:
+    """Delete the plan's finished reports beyond the newest ``retention.kept`` and
+    those finished more than ``retention.max_age_days`` ago (never ``keep``, never
+    a queued or running job); returns how many (the caller commits)."""
+    finished = select(Report.id).where(Report.plan_id == plan_id, Report.state.not_in(ACTIVE))
+    newest = finished.order_by(Report.id.desc()).limit(retention.kept).scalar_subquery()
+    cutoff = utcnow() - dt.timedelta(days=retention.max_age_days)
+    stale = finished.where((Report.id.not_in(newest)) | (Report.finished_at < cutoff))
+    if keep is not None:
+        stale = stale.where(Report.id != keep)
+    ids = list(session.scalars(stale))
+    if ids:
+        session.execute(delete(Report).where(Report.id.in_(ids)))
+    return len(ids)
 
 
 def _fail(session_factory: Callable[[], Session], report_id: int, message: str) -> None:
