@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import gc
 import multiprocessing
 import os
 import resource
@@ -86,18 +87,22 @@ def _die_with(parent: int) -> None:
 
 def _child(conn: Any, parent: int, memory_mb: int | None) -> None:
     _die_with(parent)
+    over_limit = ("memory", f"rendering exceeded the memory limit of {memory_mb} MiB")  # made before it is needed
     try:
         if memory_mb:
             limit = memory_mb * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         from . import render  # imported under the limit, like the rendering itself
 
-        plan_report, fmt = conn.recv()
-        data = render(plan_report, fmt)
+        data = render(*conn.recv())
         conn.send(("ok", data))
     except BaseException as exc:
         if memory_mb and _out_of_memory(exc):
-            conn.send(("memory", f"rendering exceeded the memory limit of {memory_mb} MiB"))
+            # Let go of the failed render (its frames hold the plan and the layout) before answering.
+            exc.__traceback__ = None
+            del exc
+            gc.collect()
+            conn.send(over_limit)
         else:
             conn.send(("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"))
     finally:
@@ -144,7 +149,7 @@ def run_isolated(plan_report: Any, fmt: str, timeout: float, memory_mb: int | No
             ours.send((plan_report, fmt))
         try:
             status, payload = ours.recv()
-        except EOFError:
+        except (EOFError, ConnectionResetError):
             if expired.is_set():
                 raise RenderTimeout(
                     f"rendering the {fmt} report took longer than {timeout:g} s and was stopped"

@@ -112,7 +112,7 @@ _ITEM_TOKEN = re.compile(rf'{_STRING}|[\[\]{{}},]|[^"\[\]{{}},\s]+', re.S)
 def _key(raw: str | None) -> str | None:
     if raw is None or "\\" not in raw:
         return raw
-    return json.loads(f'"{raw}"')
+    return str(json.loads(f'"{raw}"'))
 
 
 def _top_level_commas(text: str, start: int, end: int) -> tuple[int, bool]:
@@ -243,10 +243,11 @@ class _Refused:
         self.message = message
 
 
-class _RepeatedKeys(dict):
+class _RepeatedKeys(dict[str, Any]):
     """An object that named some key twice (the last value kept while parsing)."""
 
     __slots__ = ("repeated",)
+    repeated: list[str]
 
 
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89abcdefABCDEF]")
@@ -288,7 +289,7 @@ def _parser() -> tuple[Callable[[str], Any], list[bool]]:
     """``json.loads`` with hooks that mark what must be refused; and the flag they raise."""
     seen = [False]
 
-    def pairs(items: list[tuple[str, Any]]) -> dict:
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
         obj = dict(items)
         if len(obj) == len(items):
             return obj

@@ -6,6 +6,8 @@ millions of empty arrays is refused before it is built."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from planner.core.json_input import STRAY, Limits, Shape
@@ -23,14 +25,14 @@ MAX_DEPTH = 8
 UNKNOWN_FIELDS = 100
 
 
-def _max_length(field: fields.Field) -> int | None:
+def _max_length(field: fields.Field[Any]) -> int | None:
     for v in field.validators:
         if isinstance(v, validate.Length) and v.max is not None:
             return v.max
     return None
 
 
-def _field_shape(field: fields.Field) -> Shape | None:
+def _field_shape(field: fields.Field[Any] | None) -> Shape | None:
     if isinstance(field, fields.Nested):
         return schema_shape(field.nested if isinstance(field.nested, type) else type(field.nested))
     if isinstance(field, fields.List):
