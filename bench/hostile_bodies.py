@@ -67,9 +67,8 @@ def main() -> int:
             size = path.stat().st_size / 1e6
             for kind in ("json.loads", "parse_json"):
                 r = _measure(kind, str(path))
-                print(
-                    f"| {label} | {size:.1f} MB | {kind} | {r['cpu_s']} s | {r['rss_growth_mib']} MiB | {r['outcome']} |"
-                )
+                cells = [label, f"{size:.1f} MB", kind, f"{r['cpu_s']} s", f"{r['rss_growth_mib']} MiB", r["outcome"]]
+                print("| " + " | ".join(cells) + " |")
     return 0
 
 

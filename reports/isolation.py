@@ -139,9 +139,14 @@ def run_isolated(plan_report: Any, fmt: str, timeout: float, memory_mb: int | No
     with _children_lock:
         _children.add(process)
     expired = threading.Event()
+
     # The deadline covers everything, sending the plan included: at it, the child is killed
     # and whatever waits on the pipe gets EOF.
-    deadline = threading.Timer(timeout, lambda: (expired.set(), _kill(process)))
+    def expire() -> None:
+        expired.set()
+        _kill(process)
+
+    deadline = threading.Timer(timeout, expire)
     deadline.daemon = True
     deadline.start()
     try:

@@ -20,18 +20,23 @@ from typing import Any
 
 from flask import current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from planner import database
+from planner.core.json_input import free_form
 from planner.importers import SOURCES
 from planner.jobs import QueueFull
 from planner.services import imports as service
 from planner.services.errors import Invalid
 
 from .auth import current_caller
+from .blueprint import Blueprint
 from .bodies import BodyError, json_body
 from .problems import problem
+
+#: An import's JSON body carries whole exports (a NetBox or ServiceNow listing
+#: per file): no fixed shape, so only broad bounds (the body's size limits it too).
+IMPORT_BODY = free_form(max_items=1_000_000, max_containers=5_000_000)
 
 blp = Blueprint(
     "imports",
@@ -135,7 +140,7 @@ def _request_parts() -> tuple[list[tuple[str, bytes]], str, str, bool, bool]:
             _flag("dry_run", request.form.get("dry_run")),
             _flag("prune", request.form.get("prune")),
         )
-    body = json_body()
+    body = json_body(IMPORT_BODY)
     if not isinstance(body, dict):
         raise Invalid(
             "invalid import request", [{"path": "", "message": "expected an object {files, mapping, dry_run, prune}"}]

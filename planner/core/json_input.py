@@ -67,18 +67,20 @@ class Limits:
     max_containers: int
 
 
-def _any(depth: int) -> Shape:
-    shape = Shape(MAX_ITEMS)
-    for _ in range(depth):
-        shape = Shape(MAX_ITEMS, items=shape)
-    return shape
+def free_form(max_items: int, max_containers: int, max_depth: int = MAX_DEPTH) -> Limits:
+    """Limits for a document of no fixed shape: every array and object at most
+    ``max_items`` items, at most ``max_containers`` of them, ``max_depth`` deep."""
+    shape = Shape(max_items)
+    for _ in range(max_depth):
+        shape = Shape(max_items, items=shape)
+    return Limits(shape, max_depth, max_containers)
 
 
 #: An array or object where the contract puts none: small, so the validator can
 #: word the mistake without the document growing under it.
 STRAY = Shape(100, items=Shape(100, items=Shape(100)))
 #: Any JSON document other than an inventory (answers, plans, triage, report requests).
-GENERIC = Limits(_any(MAX_DEPTH), MAX_DEPTH, MAX_CONTAINERS)
+GENERIC = free_form(MAX_ITEMS, MAX_CONTAINERS)
 
 
 class JsonInputError(ValueError):
@@ -360,5 +362,6 @@ __all__ = [
     "Limits",
     "Shape",
     "check_structure",
+    "free_form",
     "parse_json",
 ]

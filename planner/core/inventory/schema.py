@@ -119,7 +119,7 @@ def _tags() -> fields.Dict:
     )
 
 
-def _list(inner: fields.Field[Any], max_items: int) -> fields.List:
+def _list(inner: fields.Field[Any], max_items: int) -> fields.List[Any]:
     return fields.List(inner, load_default=list, validate=validate.Length(max=max_items))
 
 
