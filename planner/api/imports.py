@@ -37,6 +37,9 @@ from .problems import problem
 #: An import's JSON body carries whole exports (a NetBox or ServiceNow listing
 #: per file): no fixed shape, so only broad bounds (the body's size limits it too).
 IMPORT_BODY = free_form(max_items=1_000_000, max_containers=5_000_000)
+#: /imports/{source} (POST) and /imports/{job_id} (GET) share a path: a job id
+#: POSTed or a source name read reaches the other route, which allows one method.
+_SHARED_PATH = {"description": "the path names an import job (GET only) or an importer (POST only)"}
 
 blp = Blueprint(
     "imports",
@@ -198,7 +201,7 @@ class Imports(MethodView):
         return [import_body(row, with_result=False) for row in rows]
 
 
-@blp.route("/<int:plan_id>/imports/<string:source>")
+@blp.route(f"/<int:plan_id>/imports/<any({', '.join(SOURCES)}):source>")
 class ImportSource(MethodView):
     @blp.doc(
         requestBody={
@@ -231,14 +234,13 @@ class ImportSource(MethodView):
             },
         }
     )
+    @blp.doc(responses={405: _SHARED_PATH})
     @blp.response(202, ImportJobSchema)
     @blp.alt_response(
         503, description="the job queue is full; try again later", content_type="application/problem+json"
     )
     def post(self, source: str, plan_id: int) -> Any:
         """Import a source (rvtools, netbox or servicenow) into the plan; answers at once with the job to poll."""
-        if source not in SOURCES:
-            return problem(404, "Not Found", f"no importer {source!r} (expected one of {', '.join(SOURCES)})")
         try:
             files, mapping_name, mapping_text, dry_run, prune = _request_parts()
         except BodyError as exc:
@@ -252,6 +254,7 @@ class ImportSource(MethodView):
 
 @blp.route("/<int:plan_id>/imports/<int:job_id>")
 class ImportById(MethodView):
+    @blp.doc(responses={405: _SHARED_PATH})
     @blp.response(200, ImportJobSchema)
     def get(self, plan_id: int, job_id: int) -> Any:
         """An import job: its state and, once finished, its diff and warnings (or problems)."""

@@ -207,15 +207,11 @@ def check_structure(text: str, limits: Limits) -> None:
             continue
         containers += 1
         parent = stack[-1]
-        shape = parent[2]
         parent[4] += 1
-        if parent[4] > shape.max_items:  # refused now, without reading the rest
+        if parent[4] > parent[2].max_items:  # refused now, without reading the rest
             unit = "items" if parent[0] == "[" else "members"
-            raise _refuse(text, parent[1], f"expected at most {shape.max_items:,} {unit}, got more")
-        if parent[0] == "{" and raw_key is not None:
-            shape = shape.fields.get(_key(raw_key)) or shape.items or STRAY
-        else:
-            shape = shape.items or STRAY
+            raise _refuse(text, parent[1], f"expected at most {parent[2].max_items:,} {unit}, got more")
+        shape = parent[2].child(_key(raw_key) if parent[0] == "{" else None)
         start = m.start(2) if flat is not None else position - 1
         if len(stack) >= max_depth:
             raise _refuse(text, start, f"nested deeper than {max_depth} levels")
