@@ -30,8 +30,8 @@ blp = Blueprint(
     description="Security plans of a plan, rendered in the background and kept as generated.",
 )
 
-#: What each format's bytes are, by media type (parameters such as charset left out).
 _RETRY_AFTER = {"description": "seconds to wait before asking again", "schema": {"type": "string"}}
+#: What each format's bytes are, by media type (parameters such as charset left out).
 _CONTENT = {
     "application/pdf": {"schema": {"type": "string", "format": "binary"}},
     "text/html": {"schema": {"type": "string"}},
