@@ -89,12 +89,13 @@ def _child(conn: Any, parent: int, memory_mb: int | None) -> None:
     _die_with(parent)
     over_limit = ("memory", f"rendering exceeded the memory limit of {memory_mb} MiB")  # made before it is needed
     try:
+        plan_report, fmt = conn.recv()  # the server's own data: read before the limit
         if memory_mb:
             limit = memory_mb * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         from . import render  # imported under the limit, like the rendering itself
 
-        data = render(*conn.recv())
+        data = render(plan_report, fmt)
         conn.send(("ok", data))
     except BaseException as exc:
         if memory_mb and _out_of_memory(exc):
