@@ -30,7 +30,7 @@ from .inventory import (
     VmNic,
     Zone,
 )
-from .plans import Plan, PlanPolicy
+from .plans import InventoryVersion, Plan, PlanPolicy
 
 __all__ = [
     "IMPORT_STATES",
@@ -55,6 +55,7 @@ __all__ = [
     "HostDevice",
     "ImportJob",
     "ImportJobFile",
+    "InventoryVersion",
     "Membership",
     "Network",
     "Organization",

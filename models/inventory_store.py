@@ -554,6 +554,30 @@ def read_inventory(session: Session, plan: Plan) -> dict:
     return doc
 
 
+def read_objects(session: Session, plan: Plan, collection: str, ext_ids: Iterable[str]) -> list[dict]:
+    """Some objects of one collection as the document has them (in document
+    order), without reading the rest of the inventory."""
+    spec = _SPECS[collection]
+    model = spec.model
+    wanted = list(ext_ids)
+    if not wanted:
+        return []
+    rows = session.execute(
+        select(model.__table__).where(model.plan_id == plan.id, model.ext_id.in_(wanted)).order_by(model.position)
+    ).all()
+    ids = [r.id for r in rows]
+    grouped: dict[str, dict[int, list]] = {}
+    for child in spec.children:
+        cm = child.model
+        parent_col = getattr(cm, child.parent_column)
+        by_parent: dict[int, list] = defaultdict(list)
+        for r in session.execute(select(cm.__table__).where(parent_col.in_(ids)).order_by(parent_col, cm.position)):
+            by_parent[getattr(r, child.parent_column)].append(r)
+        grouped[child.key] = by_parent
+    empty: list = []
+    return [spec.to_doc(r, {k: g.get(r.id, empty) for k, g in grouped.items()}) for r in rows]
+
+
 def inventory_counts(session: Session, plan: Plan) -> dict[str, int]:
     """How many objects of each collection the plan holds."""
     return {

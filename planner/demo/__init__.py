@@ -112,9 +112,11 @@ def load_demo(session: Session) -> DemoAccess:
     password = secrets.token_urlsafe(12)
     user = session.scalar(select(User).where(User.username == USERNAME))
     if user is None:
-        user = accounts.create_user(session, USERNAME, password, org, "consultant")
+        user = accounts.create_user(session, USERNAME, password, org, "admin")
     else:
         accounts.set_password(session, USERNAME, password)  # ends the sessions of the last run
+        for membership in user.memberships:
+            membership.role = "admin"  # the demo shows everything, the organization's administration too
     caller = Caller(org.id, frozenset({"read", "write"}), user.id, USERNAME)
     plan = session.scalar(
         select(Plan).where(Plan.organization_id == org.id, Plan.name == PLAN_NAME)

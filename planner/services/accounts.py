@@ -189,7 +189,11 @@ def end_sessions(session: Session, user_id: int, now: dt.datetime, keep: int | N
 
 
 def scopes_for_role(role: str) -> frozenset[str]:
-    return frozenset({"read"}) if role == "viewer" else frozenset(SCOPES)
+    """What a signed-in user of ``role`` may do: a viewer reads; the others read and
+    write; an admin also manages the organization's users and tokens ("admin")."""
+    if role == "viewer":
+        return frozenset({"read"})
+    return frozenset(SCOPES) | ({"admin"} if role == "admin" else set())
 
 
 def create_token(

@@ -24,6 +24,7 @@ drops.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,8 @@ from planner.core.questionnaire import (
     AnswersDocument,
     AnswersError,
     DroppedAnswer,
+    Evaluation,
+    Progress,
     Questionnaire,
     carry_answers,
     default_questionnaire,
@@ -181,9 +184,84 @@ def answers_document(session: Session, caller: Caller, plan_id: int) -> tuple[Pl
 
 def plan_progress(session: Session, plan: Plan) -> dict:
     """Answered / applicable overall, per phase and per section (the engine's ``progress``)."""
+    return plan_progress_of(session, plan).to_dict()
+
+
+def plan_progress_of(session: Session, plan: Plan) -> Progress:
     q = questionnaire()
     answers, _dropped = _current(plan, _rows(session, plan), q)
-    return progress(q, answers, plan_estate(session, plan)).to_dict()
+    return progress(q, answers, plan_estate(session, plan))
+
+
+@dataclass
+class QuestionnaireState:
+    """What a questionnaire page shows: the answers, which questions apply, the
+    progress, and the answers' ETag the page's save sends back as If-Match."""
+
+    plan: Plan
+    questionnaire: Questionnaire
+    answers: dict[str, Answer]
+    evaluation: Evaluation
+    progress: Progress
+    etag: str
+
+
+def questionnaire_state(session: Session, caller: Caller, plan_id: int) -> QuestionnaireState:
+    plan = get_plan(session, caller, plan_id)
+    q = questionnaire()
+    answers, _dropped = _current(plan, _rows(session, plan), q)
+    estate = plan_estate(session, plan)
+    return QuestionnaireState(
+        plan,
+        q,
+        _ordered(answers, q),
+        Evaluation(q, answers, estate),
+        progress(q, answers, estate),
+        answers_etag(session, plan, q),
+    )
+
+
+def applicability(session: Session, caller: Caller, plan_id: int, unsaved: Mapping[str, Any]) -> dict[str, bool]:
+    """Which questions apply if the stored answers had the ``unsaved`` values
+    (question id -> value, as a form holds them before a save): the server's
+    answer to a page that shows and hides questions as they are answered.
+    Values that are not valid answers count as unanswered."""
+    plan = get_plan(session, caller, plan_id)
+    q = questionnaire()
+    answers, _dropped = _current(plan, _rows(session, plan), q)
+    merged = dict(answers)
+    for qid, value in unsaved.items():
+        if qid in q.questions:
+            merged[qid] = Answer(value)
+    return dict(Evaluation(q, merged, plan_estate(session, plan)).applicable)
+
+
+def changes_since(session: Session, caller: Caller, plan_id: int, etag: str | None) -> list[dict]:
+    """The answer changes made after the answers' version ``etag`` (an ETag from
+    :func:`answers_etag`), oldest first: what someone else saved meanwhile."""
+    plan = get_plan(session, caller, plan_id)
+    match = re.fullmatch(r'(?:W/)?"answers-(\d+)-e(\d+)-q[^"]*"', (etag or "").strip())
+    if match is None or int(match.group(1)) != plan.id:
+        return []
+    events = session.scalars(
+        select(AnswerEvent)
+        .where(AnswerEvent.plan_id == plan.id, AnswerEvent.id > int(match.group(2)))
+        .order_by(AnswerEvent.id)
+    ).all()
+    return [_event_dict(e) for e in events]
+
+
+def _event_dict(e: AnswerEvent) -> dict:
+    return {
+        "question_id": e.question_id,
+        "change": e.change,
+        "value": e.value,
+        "comment": e.comment,
+        "evidence": e.evidence,
+        "answered_by": e.answered_by,
+        "answered_at": e.answered_at,
+        "questionnaire_version": e.questionnaire_version,
+    }
 
 
 def answer_history(session: Session, caller: Caller, plan_id: int, question_id: str) -> list[dict]:
@@ -199,18 +277,7 @@ def answer_history(session: Session, caller: Caller, plan_id: int, question_id: 
     ).all()
     if not events and question_id not in questionnaire().questions:
         raise NotFound(f"no question {question_id!r} in questionnaire version {questionnaire().version}")
-    return [
-        {
-            "change": e.change,
-            "value": e.value,
-            "comment": e.comment,
-            "evidence": e.evidence,
-            "answered_by": e.answered_by,
-            "answered_at": e.answered_at,
-            "questionnaire_version": e.questionnaire_version,
-        }
-        for e in events
-    ]
+    return [{k: v for k, v in _event_dict(e).items() if k != "question_id"} for e in events]
 
 
 # ------------------------------------------------------------------ writing
@@ -373,24 +440,99 @@ def patch_answer(
         shape_problems.append({"path": "value", "message": "required (null clears the answer)"})
     if shape_problems:
         raise Invalid("the answer is invalid; nothing was stored", shape_problems)
+    return _save(session, caller, plan, q, {question_id: body}, if_match, "the answer is invalid; nothing was stored")[
+        0
+    ]
+
+
+@dataclass
+class PageSave:
+    """What a page's save did: the write, and the answers it took away because the
+    saved answers made their questions no longer apply (``cleared``: stored ones,
+    kept in their history; ``not_saved``: values given in the same save)."""
+
+    write: AnswersWrite
+    cleared: list[str]
+    not_saved: list[str]
+
+
+def save_answers(
+    session: Session, caller: Caller, plan_id: int, changes: Mapping[str, Any], if_match: str | None
+) -> PageSave:
+    """Set or clear several answers at once, as a questionnaire page saves them:
+    ``changes`` maps question ids to ``{"value", "comment", "evidence"}`` (a null
+    value with no comment or evidence clears the answer). The optimistic
+    concurrency of the API: with ``if_match`` naming an older version of the
+    answers, :class:`StaleWrite` and nothing is written.
+
+    Like :func:`patch_answer`, only problems this save introduces refuse it
+    (every problem listed, path ``answers.<qid>``, nothing written). Unlike
+    it, answers whose questions this save makes inapplicable (answering "no"
+    to desktop virtualization) are cleared rather than refused: a person who
+    changes an answer on a page sees the questions that hang off it go away.
+    """
+    q = questionnaire()
+    plan = get_plan(session, caller, plan_id, for_update=True)
+    write, void, stored = _save(
+        session,
+        caller,
+        plan,
+        q,
+        changes,
+        if_match,
+        "the answers are invalid; nothing was stored",
+        clear_inapplicable=True,
+    )
+    return PageSave(write, [qid for qid in void if qid in stored], [qid for qid in void if qid not in stored])
+
+
+def _save(
+    session: Session,
+    caller: Caller,
+    plan: Plan,
+    q: Questionnaire,
+    changes: Mapping[str, Any],
+    if_match: str | None,
+    message: str,
+    clear_inapplicable: bool = False,
+) -> tuple[AnswersWrite, list[str], dict[str, Answer]]:
+    """Merge ``changes`` into the stored answers and write them: (the write, the
+    answers cleared because the change made their questions inapplicable — only
+    with ``clear_inapplicable`` —, the answers stored before)."""
     try:
-        change = parse_answers_document({"answers": {question_id: body}}).answers
+        change = parse_answers_document({"answers": dict(changes)}).answers
     except AnswersError as exc:
-        raise _invalid(exc.problems, "the answer is invalid; nothing was stored") from None
+        raise _invalid(exc.problems, message) from None
     _check_precondition(session, plan, q, if_match)
     estate = plan_estate(session, plan)
     problems = validate_answers(q, change, estate, partial=True)
+    if problems:
+        raise _invalid(problems, message)
     rows = _rows(session, plan)
     stored, dropped = _current(plan, rows, q)
-    if not problems:
-        merged = merge_answers(stored, change)
-        before = {(p.path, p.message) for p in validate_answers(q, stored, estate)}
-        problems = [p for p in validate_answers(q, merged, estate) if (p.path, p.message) not in before]
+    merged = merge_answers(stored, change)
+    void: list[str] = []
+    if clear_inapplicable:
+        was = Evaluation(q, stored, estate).applicable
+        now = Evaluation(q, merged, estate).applicable
+        void = [
+            qid
+            for qid, answer in merged.items()
+            if qid in q.questions
+            and q.questions[qid].applies_when is not None
+            and answer.answered
+            and not now[qid]
+            and (was[qid] or qid not in stored)
+        ]
+        for qid in void:
+            del merged[qid]
+    before = {(p.path, p.message) for p in validate_answers(q, stored, estate)}
+    problems = [p for p in validate_answers(q, merged, estate) if (p.path, p.message) not in before]
     if problems:
-        raise _invalid(problems, "the answer is invalid; nothing was stored")
+        raise _invalid(problems, message)
     wanted = {qid: kept for qid, a in merged.items() if (kept := _kept(a)) is not None}
-    changes = _write(session, plan, caller, q, rows, wanted, dropped)
-    return AnswersWrite(plan, changes, _document(session, plan, q, estate))
+    written = _write(session, plan, caller, q, rows, wanted, dropped)
+    return AnswersWrite(plan, written, _document(session, plan, q, estate)), void, stored
 
 
 def load_answers_file(session: Session, caller: Caller, plan_id: int, path: str | Path) -> AnswersWrite:
@@ -407,15 +549,22 @@ __all__ = [
     "READ_ONLY_KEYS",
     "AnswersWrite",
     "Changes",
+    "PageSave",
+    "QuestionnaireState",
     "answer_history",
     "answers_document",
     "answers_etag",
+    "applicability",
+    "changes_since",
     "current_answers",
     "get_answers",
     "load_answers_file",
     "patch_answer",
     "plan_estate",
     "plan_progress",
+    "plan_progress_of",
     "put_answers",
     "questionnaire",
+    "questionnaire_state",
+    "save_answers",
 ]

@@ -46,3 +46,9 @@ class Busy(ServiceError):
     """The server cannot take more work now, from anyone."""
 
     status = 503
+
+
+class Forbidden(ServiceError):
+    """The caller's role may not do this (within their own organization)."""
+
+    status = 403

@@ -101,7 +101,8 @@ def sync_into_plan(
     merged, diff = merge(current, imported.document, prune=prune)
     if dry_run or not diff.changes:
         return Outcome(imported, diff, base, base, False, dry_run)
-    plan, changed = put_inventory(session, caller, plan_id, merged, if_match=etag(plan))
+    system = (imported.document.get("source") or {}).get("system") or "a CMDB source"
+    plan, changed = put_inventory(session, caller, plan_id, merged, if_match=etag(plan), how=f"imported from {system}")
     return Outcome(imported, diff, base, plan.inventory_version, changed, dry_run)
 
 

@@ -7,7 +7,10 @@ feature's views live in one module and its templates under
   it (endpoints ``web.<domain>.<view>``, e.g. ``web.plans.overview``);
 - ``signin``: signing in and out, the account pages (endpoints ``signin.*``);
 - ``plans``: the organization's plans and a plan's overview;
-- ``findings``, ``reports``: analysing and triaging, report jobs.
+- ``questionnaire``: the lifecycle questionnaire, a page per phase;
+- ``inventory``: upload, import, tables, one object's edit, versions;
+- ``findings``, ``reports``: analysing and triaging, report jobs;
+- ``admin``: the organization's users and API tokens (admins only).
 
 Every page but sign-in needs a signed-in user and shows only that user's
 organization (services scope every query; another organization's plan is a
@@ -27,13 +30,13 @@ from types import ModuleType
 
 from flask import Flask
 
-from . import findings, guards, plans, reports, signin, site
+from . import admin, findings, guards, inventory, plans, questionnaire, reports, signin, site
 from .errors import error_page
 
 __all__ = ["DOMAINS", "error_page", "init_app"]
 
 #: The domain modules, nested in ``web``, in the order of the plan tabs.
-DOMAINS: tuple[ModuleType, ...] = (plans, findings, reports)
+DOMAINS: tuple[ModuleType, ...] = (plans, questionnaire, inventory, findings, reports, admin)
 for _module in DOMAINS:
     site.bp.register_blueprint(_module.bp)  # once, at import: an app registers ``web`` with them all
 

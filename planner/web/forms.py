@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 
 from flask import session
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, ValidationError
+from wtforms import SelectChoice, SelectMultipleField, ValidationError
 from wtforms.csrf.core import CSRF
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -64,6 +64,11 @@ class Form(FlaskForm):
     @property
     def problem_count(self) -> int:
         return len(self.form_errors) + sum(len(f.errors) for name, f in self._fields.items() if name != "csrf_token")
+
+
+def options(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
+    """The choices of a select, radio or checkbox field from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -53,7 +53,9 @@ def test_every_page_loads_without_a_policy_violation_and_styled(site, watched_pa
     _styled(page)
     assert page.eval_on_selector(".card", "e => getComputedStyle(e).borderTopStyle") == "solid"
     sign_in(page, base, "demo", ids["demo_password"])
-    pages = ["/", f"/plans/{ids['demo']}", "/account", "/account/password", "/no/such/page"]
+    plan = f"/plans/{ids['demo']}"
+    pages = ["/", plan, plan + "/questionnaire/initiation", plan + "/inventory", plan + "/inventory/vms"]
+    pages += ["/admin/users", "/account", "/account/password", "/no/such/page"]
     for path in pages:
         response = page.goto(base + path)
         page.wait_for_load_state("load")
