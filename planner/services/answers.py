@@ -24,6 +24,7 @@ drops.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ from planner.core.questionnaire import (
     Questionnaire,
     carry_answers,
     default_questionnaire,
+    inventory_facts,
     merge_answers,
     parse_answers_document,
     progress,
@@ -58,6 +60,7 @@ from planner.core.text import valid_text
 
 from .accounts import Caller
 from .errors import Invalid, NotFound, StaleWrite
+from .estates import VersionCache, stored_estate
 from .plans import get_plan
 
 #: Keys the answers document gains when read (GET); a PUT of a document as it
@@ -109,6 +112,36 @@ def plan_estate(session: Session, plan: Plan) -> Estate:
     return load_estate(read_inventory(session, plan))
 
 
+@dataclass(frozen=True)
+class InventoryContext:
+    """What the questionnaire needs of a plan's inventory: the inventory facts its
+    conditions test and the date it is as of (not the estate itself)."""
+
+    facts: dict[str, Any]
+    as_of: dt.date | None
+
+    def evaluation(self, q: Questionnaire, answers: Mapping[str, Any]) -> Evaluation:
+        return Evaluation(q, answers, None, self.as_of, self.facts)
+
+    def problems(self, q: Questionnaire, answers: Mapping[str, Any]) -> list:
+        """Every problem with a whole set of answers (the engine's ``validate_answers``)."""
+        return validate_answers(q, answers, facts=self.facts, as_of=self.as_of)
+
+
+_contexts: VersionCache[InventoryContext] = VersionCache(256)
+
+
+def inventory_context(session: Session, plan: Plan) -> InventoryContext:
+    """The plan's :class:`InventoryContext`, kept in this process per inventory
+    version (see :mod:`planner.services.estates`)."""
+
+    def make() -> InventoryContext:
+        estate = stored_estate(session, plan)
+        return InventoryContext(inventory_facts(estate), estate.as_of)
+
+    return _contexts.get(session, plan, make)
+
+
 def _rows(session: Session, plan: Plan) -> dict[str, AnswerRow]:
     rows = session.scalars(select(AnswerRow).where(AnswerRow.plan_id == plan.id).order_by(AnswerRow.id))
     return {row.question_id: row for row in rows}
@@ -152,9 +185,9 @@ def answers_etag(session: Session, plan: Plan, q: Questionnaire | None = None) -
     return f'"answers-{plan.id}-e{last}-q{q.version}"'
 
 
-def _document(session: Session, plan: Plan, q: Questionnaire, estate: Estate | None = None) -> dict:
+def _document(session: Session, plan: Plan, q: Questionnaire) -> dict:
     answers, dropped = _current(plan, _rows(session, plan), q)
-    estate = estate if estate is not None else plan_estate(session, plan)
+    context = inventory_context(session, plan)
     return {
         "questionnaire": q.id,
         "version": q.version,
@@ -162,7 +195,7 @@ def _document(session: Session, plan: Plan, q: Questionnaire, estate: Estate | N
         "answers": {qid: a.to_dict() for qid, a in _ordered(answers, q).items()},
         "answered_against": plan.questionnaire_version,
         "dropped": [d.to_dict() for d in dropped],
-        "progress": progress(q, answers, estate).to_dict(),
+        "progress": progress(q, evaluation=context.evaluation(q, answers)).to_dict(),
     }
 
 
@@ -190,7 +223,7 @@ def plan_progress(session: Session, plan: Plan) -> dict:
 def plan_progress_of(session: Session, plan: Plan) -> Progress:
     q = questionnaire()
     answers, _dropped = _current(plan, _rows(session, plan), q)
-    return progress(q, answers, plan_estate(session, plan))
+    return progress(q, evaluation=inventory_context(session, plan).evaluation(q, answers))
 
 
 @dataclass
@@ -210,14 +243,9 @@ def questionnaire_state(session: Session, caller: Caller, plan_id: int) -> Quest
     plan = get_plan(session, caller, plan_id)
     q = questionnaire()
     answers, _dropped = _current(plan, _rows(session, plan), q)
-    estate = plan_estate(session, plan)
+    evaluation = inventory_context(session, plan).evaluation(q, answers)
     return QuestionnaireState(
-        plan,
-        q,
-        _ordered(answers, q),
-        Evaluation(q, answers, estate),
-        progress(q, answers, estate),
-        answers_etag(session, plan, q),
+        plan, q, _ordered(answers, q), evaluation, progress(q, evaluation=evaluation), answers_etag(session, plan, q)
     )
 
 
@@ -233,7 +261,7 @@ def applicability(session: Session, caller: Caller, plan_id: int, unsaved: Mappi
     for qid, value in unsaved.items():
         if qid in q.questions:
             merged[qid] = Answer(value)
-    return dict(Evaluation(q, merged, plan_estate(session, plan)).applicable)
+    return dict(inventory_context(session, plan).evaluation(q, merged).applicable)
 
 
 def changes_since(session: Session, caller: Caller, plan_id: int, etag: str | None) -> list[dict]:
@@ -403,14 +431,14 @@ def put_answers(session: Session, caller: Caller, plan_id: int, body: Any, if_ma
     if document.version not in (None, q.version):
         carried = carry_answers(document, q)
         given, dropped = carried.answers, carried.dropped
-    estate = plan_estate(session, plan)
-    problems = validate_answers(q, given, estate)
+    context = inventory_context(session, plan)
+    problems = context.problems(q, given)
     if problems:
         raise _invalid(problems)
     wanted = {qid: kept for qid, a in given.items() if (kept := _kept(a)) is not None}
     changes = _write(session, plan, caller, q, _rows(session, plan), wanted, [])
     changes.dropped = dropped
-    return AnswersWrite(plan, changes, _document(session, plan, q, estate))
+    return AnswersWrite(plan, changes, _document(session, plan, q))
 
 
 def patch_answer(
@@ -504,8 +532,8 @@ def _save(
     except AnswersError as exc:
         raise _invalid(exc.problems, message) from None
     _check_precondition(session, plan, q, if_match)
-    estate = plan_estate(session, plan)
-    problems = validate_answers(q, change, estate, partial=True)
+    context = inventory_context(session, plan)
+    problems = validate_answers(q, change, partial=True)
     if problems:
         raise _invalid(problems, message)
     rows = _rows(session, plan)
@@ -513,8 +541,8 @@ def _save(
     merged = merge_answers(stored, change)
     void: list[str] = []
     if clear_inapplicable:
-        was = Evaluation(q, stored, estate).applicable
-        now = Evaluation(q, merged, estate).applicable
+        was = context.evaluation(q, stored).applicable
+        now = context.evaluation(q, merged).applicable
         void = [
             qid
             for qid, answer in merged.items()
@@ -526,13 +554,13 @@ def _save(
         ]
         for qid in void:
             del merged[qid]
-    before = {(p.path, p.message) for p in validate_answers(q, stored, estate)}
-    problems = [p for p in validate_answers(q, merged, estate) if (p.path, p.message) not in before]
+    before = {(p.path, p.message) for p in context.problems(q, stored)}
+    problems = [p for p in context.problems(q, merged) if (p.path, p.message) not in before]
     if problems:
         raise _invalid(problems, message)
     wanted = {qid: kept for qid, a in merged.items() if (kept := _kept(a)) is not None}
     written = _write(session, plan, caller, q, rows, wanted, dropped)
-    return AnswersWrite(plan, written, _document(session, plan, q, estate)), void, stored
+    return AnswersWrite(plan, written, _document(session, plan, q)), void, stored
 
 
 def load_answers_file(session: Session, caller: Caller, plan_id: int, path: str | Path) -> AnswersWrite:

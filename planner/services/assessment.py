@@ -26,17 +26,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import AnalysisRun, Finding, Plan
-from models.inventory_store import read_inventory
 from planner.core.analysis import Finding as CoreFinding
 from planner.core.analysis import ObjectRef
 from planner.core.assessment import Assessment, Triage
-from planner.core.inventory import estate_from_document
 from planner.core.questionnaire import ORGANIZATION, answered_text
 
 from .accounts import Caller
 from .analysis import answers_version, run_analysis
 from .answers import current_answers, questionnaire
 from .errors import Conflict
+from .estates import stored_estate
 from .plans import get_plan
 
 #: Reads of a plan repeated when it changes while being read.
@@ -117,7 +116,7 @@ def _versions(session: Session, plan: Plan) -> tuple:
 
 def _read(session: Session, plan: Plan) -> PlanAssessment:
     q = questionnaire()
-    estate = estate_from_document(read_inventory(session, plan))  # stored documents are normalized
+    estate = stored_estate(session, plan)
     answers = current_answers(session, plan)
     run = _latest_run(session, plan)
     findings, triage, ids = _stored_findings(session, plan) if run is not None else ([], {}, {})

@@ -6,16 +6,14 @@ questionnaire's progress (its answers against its inventory), the latest
 analysis run and whether it still shows the plan, the findings of that run
 nobody has triaged yet, the reports — never from a new analysis.
 
-Progress depends on the inventory (which questions apply), so it needs the
-estate; it is kept per (plan, inventory version, answers version) in a small
-cache of this process, which every change of either makes stale.
+Progress depends on the inventory (which questions apply): it is judged with
+the inventory's facts, kept per inventory version
+(:func:`planner.services.answers.inventory_context`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -33,7 +31,6 @@ from .plans import get_plan
 
 #: Risk levels worst first.
 WORST_FIRST = tuple(reversed(LEVELS))
-_CACHE_SIZE = 256
 
 
 @dataclass
@@ -68,39 +65,6 @@ class NextStep:
     page: str
     phase: str | None = None
     risk: str | None = None
-
-
-class _ProgressCache:
-    def __init__(self, size: int) -> None:
-        self._items: OrderedDict[tuple, Progress] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> Progress | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def put(self, key: tuple, value: Progress) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-
-_progress = _ProgressCache(_CACHE_SIZE)
-
-
-def _progress_of(session: Session, plan: Plan, answers_at: str) -> Progress:
-    key = (plan.id, plan.inventory_version, answers_at)
-    found = _progress.get(key)
-    if found is None:
-        found = plan_progress_of(session, plan)
-        _progress.put(key, found)
-    return found
 
 
 def plan_statuses(session: Session, caller: Caller, archived: bool = False) -> list[PlanStatus]:
@@ -150,7 +114,7 @@ def _statuses(session: Session, plans: list[Plan]) -> list[PlanStatus]:
             plan,
             vms=vms.get(plan.id, 0),
             hosts=hosts.get(plan.id, 0),
-            progress=_progress_of(session, plan, answers_at),
+            progress=plan_progress_of(session, plan),
             analysed=run is not None,
             analysed_at=run.finished_at if run is not None else None,
             current=run is not None

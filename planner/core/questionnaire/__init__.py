@@ -30,7 +30,16 @@ from .answers import (
 )
 from .conditions import INVENTORY_FACTS
 from .definition import PHASES, TOPOLOGY_RULES, DefinitionError, default_questionnaire, load_catalog, load_questionnaire
-from .engine import Evaluation, PhaseProgress, Progress, SectionProgress, applicable, progress, validate_answers
+from .engine import (
+    Evaluation,
+    PhaseProgress,
+    Progress,
+    SectionProgress,
+    applicable,
+    inventory_facts,
+    progress,
+    validate_answers,
+)
 from .identification import IDENTIFICATION, ORGANIZATION, SYSTEM_NAME, answered_text
 from .model import Catalog, Phase, Question, Questionnaire, Recommendation, Section
 from .weakness import fingerprint, mitigations, plan_high_water, weak_answer_findings
@@ -64,6 +73,7 @@ __all__ = [
     "carry_answers",
     "default_questionnaire",
     "fingerprint",
+    "inventory_facts",
     "load_catalog",
     "load_questionnaire",
     "merge_answers",

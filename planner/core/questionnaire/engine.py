@@ -36,12 +36,14 @@ class Evaluation:
         answers: Mapping[str, Any] | AnswersDocument | None,
         estate: Estate | None = None,
         as_of: dt.date | None = None,
+        facts: Mapping[str, Any] | None = None,
     ):
         self.questionnaire = questionnaire
         self.answers: dict[str, Answer] = as_answers(answers)
         self.estate = estate
         self._as_of = as_of or (estate.as_of if estate is not None else None)
-        self._facts: dict[str, Any] = {}
+        #: Inventory facts known already (see :func:`inventory_facts`): then no estate is needed.
+        self._facts: dict[str, Any] = dict(facts or {})
         self.values: dict[str, Any] = {}
         for qid, answer in self.answers.items():
             question = questionnaire.questions.get(qid)
@@ -65,6 +67,8 @@ class Evaluation:
         return "answered", self.values[qid]
 
     def fact(self, name: str) -> Any:
+        if name in self._facts:
+            return self._facts[name]
         if self.estate is None:
             return None
         if name not in self._facts:
@@ -75,6 +79,12 @@ class Evaluation:
     def answered(self, qid: str) -> bool:
         """Applicable and answered with a valid value."""
         return self.applicable.get(qid, False) and qid in self.values
+
+
+def inventory_facts(estate: Estate) -> dict[str, Any]:
+    """Every inventory fact a condition may test, of one estate: what an
+    :class:`Evaluation` needs of the inventory, small enough to keep."""
+    return {name: fact(estate) for name, (_kind, fact) in INVENTORY_FACTS.items()}
 
 
 def applicable(
@@ -92,19 +102,23 @@ def validate_answers(
     answers: Mapping[str, Any] | AnswersDocument | None,
     estate: Estate | None = None,
     partial: bool = False,
+    *,
+    facts: Mapping[str, Any] | None = None,
+    as_of: dt.date | None = None,
 ) -> list[Problem]:
     """Every problem with a set of answers, each with path ``answers.<qid>``.
 
     Reports unknown question ids, values of the wrong type or outside the
     choices/bounds, and (unless ``partial``) answers to questions that do not
-    apply given the other answers and the estate. ``partial=True`` is for a
+    apply given the other answers and the estate (or its ``facts`` and ``as_of``,
+    see :func:`inventory_facts`). ``partial=True`` is for a
     fragment (one PATCHed answer) whose context is the stored set: check the
     fragment with it, then validate the merged whole (see ``merge_answers``).
     Problems come in questionnaire order, unknown ids last.
     """
     given = as_answers(answers)
     problems: list[Problem] = []
-    ev = None if partial else Evaluation(questionnaire, given, estate)
+    ev = None if partial else Evaluation(questionnaire, given, estate, as_of, facts)
     for qid, question in questionnaire.questions.items():
         if qid not in given:
             continue
@@ -182,10 +196,13 @@ def progress(
     questionnaire: Questionnaire,
     answers: Mapping[str, Any] | AnswersDocument | None = None,
     estate: Estate | None = None,
+    *,
+    evaluation: Evaluation | None = None,
 ) -> Progress:
     """Answered / applicable per section, phase and overall. An answer counts
-    when its question applies and its value is valid."""
-    ev = Evaluation(questionnaire, answers, estate)
+    when its question applies and its value is valid. ``evaluation``: one made
+    already (with known inventory facts), instead of answers and estate."""
+    ev = evaluation or Evaluation(questionnaire, answers, estate)
     phases = []
     for phase in questionnaire.phases:
         sections = []
