@@ -12,7 +12,6 @@ Every function is scoped to the caller's organization through
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -24,8 +23,10 @@ from sqlalchemy.orm import Session
 from models import InventoryVersion, Plan
 from models import inventory as t
 from models.inventory_store import read_objects
+from planner.core.inventory import limits as inventory_limits
 from planner.core.inventory.diff import InventoryDiff, diff_documents
 from planner.core.inventory.schema import COLLECTIONS, SCHEMA_ID
+from planner.core.json_input import JsonInputError, parse_json
 
 from .accounts import Caller
 from .errors import Invalid, NotFound
@@ -396,16 +397,13 @@ def problems_by_object(document: Any, problems: Iterable[Mapping[str, str]]) -> 
 
 
 def parse_upload(data: bytes) -> Any:
-    """An uploaded file as JSON; Invalid with the position of a syntax error."""
+    """An uploaded file as JSON, read as the API reads an inventory body (the
+    strict reader: UTF-8, no duplicate keys, the inventory's structure bounds);
+    Invalid with the position of a syntax error."""
     try:
-        return json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise Invalid("the file is not UTF-8 text", [{"path": "", "message": "expected a UTF-8 JSON file"}]) from None
-    except json.JSONDecodeError as exc:
-        raise Invalid(
-            "the file is not JSON",
-            [{"path": "", "message": f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"}],
-        ) from None
+        return parse_json(data, inventory_limits.DOCUMENT)
+    except JsonInputError as exc:
+        raise Invalid("the file is not an acceptable JSON document", [p.to_dict() for p in exc.problems]) from None
 
 
 def upload_inventory(
