@@ -27,8 +27,10 @@ A mapping file is YAML (see ``docs/importers.md``)::
 Within each collection the first rule whose every ``match`` key matches wins;
 an object no rule matches takes the ``default`` (if any) and is listed as
 unmatched either way — never decided silently. Patterns are globs (``*``,
-``?``, ``[..]``, case-insensitive) or regular expressions written
-``re:<expression>`` (matched against the whole value); a list matches if any
+``?``, ``[..]``, case-insensitive), regular expressions written
+``re:<expression>`` (case-insensitive) or one exact value written
+``exact:<text>`` (case-sensitive, no wildcards), each matched against the
+whole value; a list matches if any
 item does; ``vlan`` also takes ranges (``100-199``); ``custom_field`` maps a
 field name to a pattern.
 
@@ -305,9 +307,11 @@ def _categorization(check: _Checker, where: str, value: Any) -> dict[str, Any] |
 
 def _pattern(check: _Checker, where: str, value: Any) -> re.Pattern[str] | None:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        check.bad(where, f"expected a pattern (text, a glob, or re:<expression>), got {value!r}")
+        check.bad(where, f"expected a pattern (text, a glob, re:<expression> or exact:<text>), got {value!r}")
         return None
     text = str(value)
+    if text.startswith("exact:"):
+        return re.compile(re.escape(text[6:]))
     if text.startswith("re:"):
         try:
             return re.compile(text[3:], re.IGNORECASE)

@@ -31,9 +31,10 @@ def _quote(value: str) -> str:
     return dumped.removesuffix("\n...\n").strip()
 
 
-def _literal(value: str) -> str:
-    """A glob pattern that matches exactly ``value`` (its metacharacters escaped), quoted."""
-    return _quote(re.sub(r"([*?\[\]])", r"[\1]", value))
+def _exact(value: str) -> str:
+    """A quoted pattern that matches ``value`` alone: case-sensitive, so port groups
+    differing only by case (``Prod`` and ``PROD``) keep their own zones."""
+    return _quote(f"exact:{value}")
 
 
 def suggest_mapping(observed: Observed) -> str:
@@ -59,10 +60,10 @@ def suggest_mapping(observed: Observed) -> str:
     lines.append("networks:")
     lines.append("  rules:" if zones else "  rules: []")
     for zid, name in zones:
-        lines.append(f"    - {{match: {{name: {_literal(name)}}}, zone: {_quote(zid)}}}")
+        lines.append(f"    - {{match: {{name: {_exact(name)}}}, zone: {_quote(zid)}}}")
     lines.append("vms:")
     lines.append("  rules:" if zones else "  rules: []")
     for zid, name in zones:
-        lines.append(f"    - {{match: {{network: {_literal(name)}}}, zone: {_quote(zid)}}}")
+        lines.append(f"    - {{match: {{network: {_exact(name)}}}, zone: {_quote(zid)}}}")
     lines.append("  # default: {zone: <id>, categorization: moderate}")
     return "\n".join(lines) + "\n"

@@ -55,7 +55,7 @@ def test_suggest_mapping_then_import_with_it(files, tmp_path):
     result = run("import", "rvtools", files / "export.xlsx", "--suggest-mapping", suggested)
     assert result.returncode == 0, result.stderr
     text = suggested.read_text()
-    assert "mapping: virtplan.mapping/v1" in text and '{match: {network: "DMZ-Web-0000"}' in text
+    assert "mapping: virtplan.mapping/v1" in text and '{match: {network: "exact:DMZ-Web-0000"}' in text
     out = tmp_path / "inv.json"
     assert run("import", "rvtools", files / "export.xlsx", "--mapping", suggested, "-o", out).returncode == 0
     assert all(v["zone"] for v in json.loads(out.read_text())["vms"])

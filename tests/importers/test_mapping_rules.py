@@ -5,7 +5,7 @@ silently. A suggested mapping reads back and matches what it was written from.""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from planner.importers import SourceError, Warnings, load_mapping
@@ -130,7 +130,19 @@ def test_unmatched_objects_are_listed_with_or_without_a_default():
 names = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40).filter(str.strip)
 
 
+@pytest.mark.parametrize(
+    ("name", "matches"),
+    [("Prod*[1]", True), ("prod*[1]", False), ("Prod-1", False), ("Prod*[1]x", False)],
+)
+def test_an_exact_pattern_matches_its_one_value_case_and_all(name, matches):
+    mapping = load_mapping("map.yaml", MAP.replace('"re:db-[0-9]+"', '"exact:Prod*[1]"'))
+    decisions, _how = mapping.vms.decide(thing(name=name))
+    assert ((decisions or {}).get("zone") == "internal") is matches
+
+
 @given(st.lists(names, min_size=1, max_size=8, unique=True))
+@example(["Ģ", "ģ"])  # port groups differing only by case keep their own zones
+@example(["re:(", "exact:x", "*", "[a]"])  # names that read as pattern syntax
 def test_a_suggested_mapping_reads_back_and_matches_each_network(network_names):
     observed = Observed("rvtools")
     for n in network_names:
