@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner.core.analysis import analyze
+from planner.core.analysis.rules.vm_unused_devices import RISKY_KINDS as UNUSED_DEVICE_KINDS
 from planner.core.inventory import load_estate
 
 LEVEL = st.sampled_from(["low", "moderate", "high"])
@@ -212,9 +213,8 @@ CURES = {
     "HOST-UNUSED-HARDWARE": ("hosts", lambda o: [d.__setitem__("in_use", True) for d in o["devices"]]),
     "VM-UNUSED-DEVICES": (
         "vms",
-        lambda o: [
-            d.__setitem__("connected", False) for d in o["devices"] if d["kind"] != "nic" and d["kind"] != "other"
-        ],
+        # Only the kinds that rule judges: disconnecting a PCI pass-through device would cure VM-PASSTHROUGH-DEVICE too.
+        lambda o: [d.__setitem__("connected", False) for d in o["devices"] if d["kind"] in UNUSED_DEVICE_KINDS],
     ),
     "HOST-NO-TIME-SYNC": ("hosts", lambda o: o["settings"].__setitem__("time_sync", True)),
     # v1.1
