@@ -13,13 +13,11 @@ from collections.abc import Iterable
 from functools import cached_property
 from typing import Protocol
 
-import networkx as nx
-
 from planner.core import fips199
 from planner.core.fips199 import vm_level as fips_level
 from planner.core.inventory.estate import Estate, Vm
 
-from .graph import joins_graph, network_segments
+from .graph import Joins, joins_graph, network_segments
 
 __all__ = ["AnalysisContext", "fips_level"]
 
@@ -102,7 +100,7 @@ class AnalysisContext:
 
     # -- network reachability ------------------------------------------------
     @cached_property
-    def joins(self) -> nx.Graph[str]:
+    def joins(self) -> Joins:
         """Networks and the non-filtering appliances joining them (see graph.joins_graph)."""
         return joins_graph(self.estate)
 

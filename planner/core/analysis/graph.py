@@ -18,39 +18,51 @@ Reachability between networks treats filtering appliances as boundaries and
 non-filtering appliances as joins: two networks are in one *segment* when a
 path of non-filtering appliances connects them. The rules need only this
 small graph (networks and non-filtering appliances), so the analysis builds
-that on its hot path and the full graph only for export.
+that on its hot path, as a plain adjacency map (a few dozen nodes: networkx's
+import alone would cost more than analysing a thousand VMs), and the full
+networkx graph only for export.
 """
 
 from __future__ import annotations
 
 import io
 import json
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from planner.core.inventory.estate import Estate
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+#: The joins graph: node key -> the keys of its neighbours (sorted when read).
+Joins = dict[str, set[str]]
 
 
 def node_key(kind: str, oid: str) -> str:
     return f"{kind}:{oid}"
 
 
-def joins_graph(estate: Estate) -> nx.Graph[str]:
+def _kind_and_id(key: str) -> tuple[str, str]:
+    kind, _, oid = key.partition(":")
+    return kind, oid
+
+
+def joins_graph(estate: Estate) -> Joins:
     """Networks joined through non-filtering appliances (filtering ones are left out)."""
-    g: nx.Graph[str] = nx.Graph()
+    g: Joins = {}
     for a in estate.appliances.values():
         if a.filtering or not a.networks:
             continue
         ak = node_key("appliance", a.id)
-        g.add_node(ak, kind="appliance", id=a.id)
+        links = g.setdefault(ak, set())
         for nid in a.networks:
             nk = node_key("network", nid)
-            g.add_node(nk, kind="network", id=nid)
-            g.add_edge(ak, nk)
+            links.add(nk)
+            g.setdefault(nk, set()).add(ak)
     return g
 
 
-def network_segments(estate: Estate, g: nx.Graph[str] | None = None) -> list[list[str]]:
+def network_segments(estate: Estate, g: Joins | None = None) -> list[list[str]]:
     """Groups of two or more networks joined without crossing a filtering appliance.
 
     Each group lists network ids in document order; groups are ordered by
@@ -60,28 +72,39 @@ def network_segments(estate: Estate, g: nx.Graph[str] | None = None) -> list[lis
     g = joins_graph(estate) if g is None else g
     order = {nid: i for i, nid in enumerate(estate.networks)}
     groups: list[list[str]] = []
-    for comp in nx.connected_components(g):
-        nets = sorted((g.nodes[k]["id"] for k in comp if g.nodes[k]["kind"] == "network"), key=order.__getitem__)
+    seen: set[str] = set()
+    for start in g:
+        if start in seen:
+            continue
+        seen.add(start)
+        component, stack = [start], [start]
+        while stack:
+            for nb in g[stack.pop()]:
+                if nb not in seen:
+                    seen.add(nb)
+                    component.append(nb)
+                    stack.append(nb)
+        nets = sorted((oid for kind, oid in map(_kind_and_id, component) if kind == "network"), key=order.__getitem__)
         if len(nets) >= 2:
             groups.append(nets)
     groups.sort(key=lambda nets: order[nets[0]])
     return groups
 
 
-def join_path(g: nx.Graph[str], a: str, b: str) -> list[dict[str, str]]:
+def join_path(g: Joins, a: str, b: str) -> list[dict[str, str]]:
     """The shortest join path between networks ``a`` and ``b`` as object refs (deterministic)."""
     path = _shortest_path(g, node_key("network", a), node_key("network", b))
-    return [{"kind": g.nodes[k]["kind"], "id": g.nodes[k]["id"]} for k in path]
+    return [dict(zip(("kind", "id"), _kind_and_id(k), strict=True)) for k in path]
 
 
-def _shortest_path(g: nx.Graph[str], source: str, target: str) -> list[str]:
+def _shortest_path(g: Joins, source: str, target: str) -> list[str]:
     """Breadth-first shortest path visiting neighbours in sorted order, so ties resolve the same way."""
     parent: dict[str, str | None] = {source: None}
     frontier = [source]
     while frontier and target not in parent:
         nxt = []
         for node in frontier:
-            for nb in sorted(g.adj[node]):
+            for nb in sorted(g[node]):
                 if nb not in parent:
                     parent[nb] = node
                     nxt.append(nb)
@@ -101,6 +124,8 @@ def _attrs(**values: object) -> dict[str, object]:
 
 def build_graph(estate: Estate) -> nx.MultiDiGraph[str]:
     """The whole estate as a typed multigraph (see module docstring). Deterministic order."""
+    import networkx as nx
+
     g: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     segment_of = {nid: i for i, nets in enumerate(network_segments(estate)) for nid in nets}
     for z in estate.zones.values():
@@ -185,6 +210,8 @@ def build_graph(estate: Estate) -> nx.MultiDiGraph[str]:
 
 def to_graphml(g: nx.MultiDiGraph[str]) -> str:
     """GraphML text; same graph, same bytes."""
+    import networkx as nx
+
     out = io.StringIO()
     for line in nx.generate_graphml(g, prettyprint=True):
         out.write(line)
@@ -194,5 +221,7 @@ def to_graphml(g: nx.MultiDiGraph[str]) -> str:
 
 def to_node_link_json(g: nx.MultiDiGraph[str]) -> str:
     """Node-link JSON (``nodes``, ``edges``), keys sorted; same graph, same bytes."""
+    import networkx as nx
+
     data = nx.node_link_data(g, edges="edges")
     return json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
