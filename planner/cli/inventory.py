@@ -7,7 +7,7 @@ from typing import NoReturn
 
 import click
 
-from planner.core.inventory import InventoryError, load_estate, read_document
+from planner.core.inventory import InventoryError, load_estate_file
 
 
 def exit_with_problems(path: str, problems) -> NoReturn:
@@ -25,7 +25,7 @@ def exit_unreadable(path: str, exc: OSError) -> NoReturn:
 def load_or_exit(path: str):
     """The estate in ``path``, or exit 2 with every problem on stderr."""
     try:
-        return load_estate(read_document(path))
+        return load_estate_file(path)
     except InventoryError as exc:
         exit_with_problems(path, exc.problems)
     except OSError as exc:

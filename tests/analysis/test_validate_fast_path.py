@@ -33,10 +33,8 @@ def _paths(node, prefix=()):
             yield from _paths(x, (*prefix, i))
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(documents(), st.data())
-def test_fast_path_agrees_with_full_checkers(doc, data):
-    doc = copy.deepcopy(doc)
+def break_one_value(doc, data) -> None:
+    """Drop one member somewhere in ``doc``, or put any JSON value in its place (drawn from ``data``)."""
     path = data.draw(st.sampled_from(list(_paths(doc))[1:]))
     parent = doc
     for key in path[:-1]:
@@ -45,6 +43,13 @@ def test_fast_path_agrees_with_full_checkers(doc, data):
         parent.pop(path[-1])
     else:
         parent[path[-1]] = data.draw(JSON)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents(), st.data())
+def test_fast_path_agrees_with_full_checkers(doc, data):
+    doc = copy.deepcopy(doc)
+    break_one_value(doc, data)
     problems = v._Problems()
     full = v._check_document(doc, "", problems)
     fast = v._fast_document(doc)
