@@ -10,7 +10,6 @@ after loading, taking mitigations and questionnaire findings, so an
 from __future__ import annotations
 
 import gc
-import json
 import sys
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -59,7 +58,7 @@ def emit_analysis(
     """Analyse ``estate`` and print it in ``fmt`` (table or json)."""
     result = analyze(estate, mitigations, extra_findings)
     if fmt == "json":
-        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=1) + "\n")
+        sys.stdout.write(result.to_json() + "\n")
     else:
         click.echo(render_table(result))
 

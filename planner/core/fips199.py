@@ -26,6 +26,7 @@ OBJECTIVES = ("confidentiality", "integrity", "availability")
 #: Names for "the highest of the three objectives" (rules say "any", weak answers "overall").
 ALL_OBJECTIVES = ("any", "overall")
 _RANK = {level: i for i, level in enumerate(LEVELS)}
+_TOP = LEVELS[-1]
 
 
 def high_water(levels: Iterable[Any]) -> str | None:
@@ -37,14 +38,34 @@ def high_water(levels: Iterable[Any]) -> str | None:
     return best
 
 
+#: The high-water mark of every (confidentiality, integrity, availability) a VM can state:
+#: rules ask it of every VM, so it is looked up, not worked out each time.
+_MARKS = {(c, i, a): high_water((c, i, a)) for c in (*LEVELS, "n/a") for i in LEVELS for a in LEVELS}
+
+
 def vm_level(vm: Vm, objective: str) -> str | None:
     """The VM's level on ``objective`` ("any"/"overall": its high-water mark); None if unknown or n/a."""
     c = vm.categorization
     if c is None:
         return None
     if objective in ALL_OBJECTIVES:
-        return high_water((c.confidentiality, c.integrity, c.availability))
-    return high_water((getattr(c, objective),))
+        stated = (c.confidentiality, c.integrity, c.availability)
+        return _MARKS[stated] if stated in _MARKS else high_water(stated)
+    level = getattr(c, objective)
+    return level if level in _RANK else None
+
+
+def highest_vm(vms: Iterable[Vm], objective: str) -> tuple[str | None, Vm | None]:
+    """The highest level among ``vms`` on ``objective`` and the first VM holding it ((None, None): none)."""
+    best: str | None = None
+    best_vm: Vm | None = None
+    for vm in vms:
+        level = vm_level(vm, objective)
+        if level is not None and (best is None or _RANK[level] > _RANK[best]):
+            best, best_vm = level, vm
+            if level == _TOP:  # none can be higher: the first VM holding it is found
+                break
+    return best, best_vm
 
 
 def rank(level: str) -> int:

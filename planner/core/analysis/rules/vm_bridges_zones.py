@@ -11,14 +11,15 @@ from .rule import Hit, Rule
 
 
 def detect(ctx: AnalysisContext) -> Iterator[Hit]:
-    networks, filtering = ctx.estate.networks, ctx.filtering_vms
+    networks, filtering, zone_of = ctx.estate.networks, ctx.filtering_vms, ctx.network_zone
     for vm in ctx.estate.vms.values():
-        if len(vm.nics) < 2 or vm.id in filtering:
+        if len(vm.nics) < 2:
+            continue
+        present = {z for n in vm.nics if (z := zone_of[n.network]) is not None}
+        if len(present) < 2 or vm.id in filtering or not ctx.conflict(present):
             continue
         nets = list(dict.fromkeys(n.network for n in vm.nics))
-        zones = sorted({z for n in nets if (z := networks[n].zone) is not None})
-        if not ctx.conflict(zones):
-            continue
+        zones = sorted(present)
         at_risk = [vm] + [v for n in nets for v in ctx.vms_on_network[n] if v is not vm]
         yield Hit(
             [ObjectRef("vm", vm.id)],

@@ -11,11 +11,11 @@ from .rule import Hit, Rule
 
 
 def detect(ctx: AnalysisContext) -> Iterator[Hit]:
-    networks = ctx.estate.networks
+    zone_of = ctx.network_zone
     for vm in ctx.estate.vms.values():
         if vm.zone is None or not vm.nics:
             continue
-        zones = {networks[n.network].zone for n in vm.nics}
+        zones = {zone_of[n.network] for n in vm.nics}
         # Only judged when every network's zone is known (NETWORK-ZONE-UNKNOWN reports the rest).
         if vm.zone in zones or None in zones:
             continue
