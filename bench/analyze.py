@@ -105,8 +105,8 @@ def child_baseline(path: str) -> dict:
 
 def child_stages(path: str) -> dict:
     """Analyze's pipeline step by step, CPU seconds each (as the CLI runs it)."""
-    from planner.cli.analysis import bulk_allocation
     from planner.core import inventory
+    from planner.core.allocation import bulk_allocation
     from planner.core.analysis import analyze
 
     times = {}

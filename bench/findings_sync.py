@@ -25,10 +25,9 @@ from synthetic import generate
 
 from models import AnalysisRun
 from models.database import make_engine, make_session_factory
-from models.inventory_store import read_inventory
+from models.inventory_store import read_estate
 from planner.cli.database import upgrade_database
 from planner.core.assessment import assess
-from planner.core.inventory import estate_from_document
 from planner.services import accounts, analysis, plans
 from planner.services.accounts import Caller
 
@@ -62,7 +61,7 @@ def main() -> None:
 
     def measure(label: str) -> None:
         t0 = time.perf_counter()
-        estate = estate_from_document(read_inventory(session, plan))
+        estate = read_estate(session, plan)
         result = assess(estate, plan_id=str(plan.id))
         t1 = time.perf_counter()
         run = AnalysisRun(plan_id=plan.id, inventory_version=plan.inventory_version, requested_by="bench", summary={})

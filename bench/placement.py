@@ -58,7 +58,7 @@ def child_place(path: str) -> dict:
 
 
 def child_stages(path: str) -> dict:
-    from planner.cli.analysis import bulk_allocation
+    from planner.core.allocation import bulk_allocation
     from planner.core.analysis import analyze
     from planner.core.inventory import load_estate, read_document
     from planner.core.placement import advise, apply_placement

@@ -15,22 +15,8 @@ from .assessment import (
 )
 from .base import Base
 from .imports import IMPORT_STATES, ImportJob, ImportJobFile
-from .inventory import (
-    Appliance,
-    ApplianceNetwork,
-    Cluster,
-    Datastore,
-    DatastoreHost,
-    Host,
-    HostDevice,
-    Network,
-    Vm,
-    VmDevice,
-    VmDisk,
-    VmNic,
-    Zone,
-)
-from .plans import InventoryVersion, Plan, PlanPolicy
+from .inventory import InventoryVersion
+from .plans import Plan
 
 __all__ = [
     "IMPORT_STATES",
@@ -42,31 +28,17 @@ __all__ = [
     "Answer",
     "AnswerEvent",
     "ApiToken",
-    "Appliance",
-    "ApplianceNetwork",
     "Base",
-    "Cluster",
-    "Datastore",
-    "DatastoreHost",
     "Finding",
     "FindingEvent",
     "FindingObject",
-    "Host",
-    "HostDevice",
     "ImportJob",
     "ImportJobFile",
     "InventoryVersion",
     "Membership",
-    "Network",
     "Organization",
     "Plan",
-    "PlanPolicy",
     "Report",
     "User",
     "UserSession",
-    "Vm",
-    "VmDevice",
-    "VmDisk",
-    "VmNic",
-    "Zone",
 ]

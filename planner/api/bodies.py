@@ -46,14 +46,24 @@ def _unreadable(exc: JsonInputError) -> tuple[int, str, str, list[dict]]:
     return 422, "Unprocessable Entity", "the JSON body is not acceptable; nothing was stored", errors
 
 
-def json_body(limits: Limits = GENERIC) -> Any:
-    """The request's JSON body within ``limits``, or a :class:`BodyError` with the problem."""
+def json_bytes() -> bytes:
+    """The request's body, when it says it is JSON; else a :class:`BodyError` (415)."""
     if not _is_json(request.mimetype):
         raise BodyError(problem(*_unsupported(request.mimetype)))
+    return request.get_data(cache=False)
+
+
+def parse_json_body(raw: bytes, limits: Limits = GENERIC) -> Any:
+    """The JSON value of a body within ``limits``, or a :class:`BodyError` with the problem."""
     try:
-        return parse_json(request.get_data(cache=False), limits)
+        return parse_json(raw, limits)
     except JsonInputError as exc:
         raise BodyError(problem(*_unreadable(exc))) from None
+
+
+def json_body(limits: Limits = GENERIC) -> Any:
+    """The request's JSON body within ``limits``, or a :class:`BodyError` with the problem."""
+    return parse_json_body(json_bytes(), limits)
 
 
 class StrictParser(FlaskParser):

@@ -15,11 +15,12 @@ from flask.views import MethodView
 
 from planner import database
 from planner.core.inventory import limits as inventory_limits
+from planner.core.inventory import plainly_valid
 from planner.services import plans as service
 
 from .auth import current_caller
 from .blueprint import Blueprint
-from .bodies import BodyError, json_body
+from .bodies import BodyError, json_bytes, parse_json_body
 from .schemas import InventoryWriteSchema
 
 blp = Blueprint(
@@ -62,12 +63,18 @@ def _written(plan, changed: bool) -> Response:
     return resp
 
 
-def _write(use_case, plan_id: int, limits) -> Response:
-    """Parse the JSON body within the contract's ``limits``, run the write use
+def _write(use_case, plan_id: int, limits, *, document: bool) -> Response:
+    """Read the JSON body within the contract's ``limits``, run the write use
     case (PUT or PATCH) under the request's If-Match, commit, and answer with
-    the new version."""
+    the new version.
+
+    A whole ``document`` that is plainly valid is taken as the core reads it
+    straight from the bytes (:func:`planner.core.inventory.plainly_valid`, in C);
+    any other body is parsed by the strict reader and checked by the use case,
+    which words every problem."""
     try:
-        body = json_body(limits)
+        raw = json_bytes()
+        body = (plainly_valid(raw) if document else None) or parse_json_body(raw, limits)
     except BodyError as exc:
         return exc.response
     db = database.session()
@@ -88,19 +95,19 @@ class Inventory(MethodView):
     )
     def get(self, plan_id):
         """The plan's inventory, with defaults filled in."""
-        plan, doc = service.get_inventory(database.session(), current_caller(), plan_id)
-        resp = Response(json.dumps(doc, separators=(",", ":")), mimetype="application/json")
+        plan, body = service.get_inventory_json(database.session(), current_caller(), plan_id)
+        resp = Response(body, mimetype="application/json")
         resp.headers["ETag"] = service.etag(plan)
         return resp
 
     @blp.doc(requestBody=_DOC_BODY, parameters=[_IF_MATCH])
     @blp.response(200, InventoryWriteSchema)
     def put(self, plan_id):
-        """Replace the whole inventory. Idempotent: objects keep their identity by id."""
-        return _write(service.put_inventory, plan_id, inventory_limits.DOCUMENT)
+        """Replace the whole inventory. Idempotent: sending the same document again changes nothing."""
+        return _write(service.put_inventory, plan_id, inventory_limits.DOCUMENT, document=True)
 
     @blp.doc(requestBody=_PATCH_BODY, parameters=[_IF_MATCH])
     @blp.response(200, InventoryWriteSchema)
     def patch(self, plan_id):
         """Create or replace the objects sent; delete those listed under `delete`."""
-        return _write(service.patch_inventory, plan_id, inventory_limits.PATCH)
+        return _write(service.patch_inventory, plan_id, inventory_limits.PATCH, document=False)

@@ -9,34 +9,15 @@ after loading, taking mitigations and questionnaire findings, so an
 
 from __future__ import annotations
 
-import gc
 import sys
 from collections.abc import Iterable
-from contextlib import contextmanager
 
 import click
 
+from planner.core.allocation import bulk_allocation
 from planner.core.analysis import Finding, Mitigation, analyze, build_graph, to_graphml, to_node_link_json
 
 from .inventory import load_or_exit
-
-
-@contextmanager
-def bulk_allocation():
-    """Pause the cyclic garbage collector while a large document is parsed and analysed.
-
-    Loading an estate allocates millions of small containers and no reference
-    cycles; the collector's repeated passes over them cost more than the work
-    itself (measured in bench/README.md). Reference counting still frees
-    everything; the collector runs again afterwards.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def render_table(result) -> str:

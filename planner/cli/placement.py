@@ -22,11 +22,11 @@ from collections.abc import Sequence
 
 import click
 
+from planner.core.allocation import bulk_allocation
 from planner.core.assessment import assess, placement_advice
 from planner.core.inventory import read_document
 from planner.core.placement import SolverOptions
 
-from .analysis import bulk_allocation
 from .inventory import load_or_exit
 from .questionnaire import answers_or_exit, questionnaire_or_exit
 

@@ -31,12 +31,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import TRIAGE_STATUSES, AnalysisRun, Finding, FindingEvent, FindingObject, Plan
 from models.base import utcnow
-from models.inventory_store import read_inventory
+from models.inventory_store import read_estate
 from planner.core.analysis import LEVELS, finding_order
 from planner.core.analysis import Finding as CoreFinding
 from planner.core.analysis.findings import OBJECT_KINDS
 from planner.core.assessment import assessment
-from planner.core.inventory import estate_from_document
 from planner.core.text import text_problem, valid_text
 
 from .accounts import Caller
@@ -124,7 +123,7 @@ def run_analysis(session: Session, caller: Caller, plan_id: int) -> tuple[Analys
     started = utcnow()
     plan = get_plan(session, caller, plan_id, for_update=True)
     q = questionnaire()
-    estate = estate_from_document(read_inventory(session, plan))
+    estate = read_estate(session, plan)
     result = assessment(estate, current_answers(session, plan) or None, q, plan_id=str(plan.id))
     run = AnalysisRun(
         plan_id=plan.id,

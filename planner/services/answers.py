@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,8 +39,8 @@ from sqlalchemy.orm import Session
 from models import Answer as AnswerRow
 from models import AnswerEvent, Plan
 from models.base import utcnow
-from models.inventory_store import read_inventory
-from planner.core.inventory import Estate, load_estate
+from models.inventory_store import inventory_digest, read_estate
+from planner.core.inventory import Estate
 from planner.core.questionnaire import (
     Answer,
     AnswersDocument,
@@ -60,7 +62,6 @@ from planner.core.text import valid_text
 
 from .accounts import Caller
 from .errors import Invalid, NotFound, StaleWrite
-from .estates import VersionCache, stored_estate
 from .plans import get_plan
 
 #: Keys the answers document gains when read (GET); a PUT of a document as it
@@ -109,7 +110,7 @@ def questionnaire() -> Questionnaire:
 
 def plan_estate(session: Session, plan: Plan) -> Estate:
     """The plan's stored inventory as an estate (an empty inventory is an estate with no objects)."""
-    return load_estate(read_inventory(session, plan))
+    return read_estate(session, plan)
 
 
 @dataclass(frozen=True)
@@ -128,18 +129,29 @@ class InventoryContext:
         return validate_answers(q, answers, facts=self.facts, as_of=self.as_of)
 
 
-_contexts: VersionCache[InventoryContext] = VersionCache(256)
+#: The last contexts made, by the digest of the inventory document they were made from:
+#: content-addressed (the same document gives the same facts in any process and at any
+#: time), so a write, a rolled-back write or another process's write can never leave a
+#: stale one; losing them costs one read. Small: a few hundred bytes each.
+_contexts: OrderedDict[str, InventoryContext] = OrderedDict()
+_CONTEXTS_KEPT = 256
+_contexts_lock = threading.Lock()
 
 
 def inventory_context(session: Session, plan: Plan) -> InventoryContext:
-    """The plan's :class:`InventoryContext`, kept in this process per inventory
-    version (see :mod:`planner.services.estates`)."""
-
-    def make() -> InventoryContext:
-        estate = stored_estate(session, plan)
-        return InventoryContext(inventory_facts(estate), estate.as_of)
-
-    return _contexts.get(session, plan, make)
+    """The plan's :class:`InventoryContext` (remembered by the digest of its inventory)."""
+    digest = inventory_digest(session, plan)
+    with _contexts_lock:
+        if digest in _contexts:
+            _contexts.move_to_end(digest)
+            return _contexts[digest]
+    estate = read_estate(session, plan)
+    context = InventoryContext(inventory_facts(estate), estate.as_of)
+    with _contexts_lock:
+        _contexts[digest] = context
+        while len(_contexts) > _CONTEXTS_KEPT:
+            _contexts.popitem(last=False)
+    return context
 
 
 def _rows(session: Session, plan: Plan) -> dict[str, AnswerRow]:

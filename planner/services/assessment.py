@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import AnalysisRun, Finding, Plan
+from models.inventory_store import read_estate
 from planner.core.analysis import Finding as CoreFinding
 from planner.core.analysis import ObjectRef
 from planner.core.assessment import Assessment, Triage
@@ -35,7 +36,6 @@ from .accounts import Caller
 from .analysis import answers_version, run_analysis
 from .answers import current_answers, questionnaire
 from .errors import Conflict
-from .estates import stored_estate
 from .plans import get_plan
 
 #: Reads of a plan repeated when it changes while being read.
@@ -116,7 +116,7 @@ def _versions(session: Session, plan: Plan) -> tuple:
 
 def _read(session: Session, plan: Plan) -> PlanAssessment:
     q = questionnaire()
-    estate = stored_estate(session, plan)
+    estate = read_estate(session, plan)
     answers = current_answers(session, plan)
     run = _latest_run(session, plan)
     findings, triage, ids = _stored_findings(session, plan) if run is not None else ([], {}, {})

@@ -1,9 +1,9 @@
-"""A plan's inventory for people: its objects as tables (sorted, filtered,
-paginated in the database, so a 10,000-VM plan pages as fast as a small one),
-one object, an upload of a whole document, an edit of one object's zone,
-categorization or placement (a PATCH with If-Match underneath, so the
-document is validated whole and nothing is written on a problem), and the
-kept versions with what changed between two of them.
+"""A plan's inventory for people: its objects as tables (sorted, filtered and
+paginated from the stored document, one read of it per page), one object, an
+upload of a whole document, an edit of one object's zone, categorization or
+placement (a PATCH with If-Match underneath, so the document is validated
+whole and nothing is written on a problem), and the kept versions with what
+changed between two of them.
 
 Every function is scoped to the caller's organization through
 :func:`planner.services.plans.get_plan` (another organization's plan is
@@ -17,12 +17,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select
+import msgspec
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import InventoryVersion, Plan
-from models import inventory as t
-from models.inventory_store import read_objects
+from models.inventory_store import read_document, read_version
+from planner.core.inventory import InventoryDocument, plainly_valid
 from planner.core.inventory import limits as inventory_limits
 from planner.core.inventory.diff import InventoryDiff, diff_documents
 from planner.core.inventory.schema import COLLECTIONS, SCHEMA_ID
@@ -30,7 +31,7 @@ from planner.core.json_input import JsonInputError, parse_json
 
 from .accounts import Caller
 from .errors import Invalid, NotFound
-from .plans import get_plan, patch_inventory, put_inventory, unpack_version
+from .plans import get_plan, patch_inventory, put_inventory
 
 PAGE_SIZES = (25, 50, 100, 250)
 MAX_SEARCH = 200
@@ -64,7 +65,8 @@ class Column:
 
     key: str
     label: str
-    expr: Any
+    #: Where the value is in an object of the document (``categorization.integrity``); default: ``key``.
+    path: str = ""
     kind: str = "text"  # text | number | flag
     #: The collection a reference column names (its values link to those objects).
     ref: str | None = None
@@ -73,77 +75,63 @@ class Column:
     #: An abbreviation for the table's heading ("C" for confidentiality).
     short: str | None = None
 
-
-def _columns() -> dict[str, tuple[Any, tuple[Column, ...]]]:
-    ident = lambda m: (Column("id", "ID", m.ext_id), Column("name", "Name", m.name))  # noqa: E731
-    return {
-        "zones": (
-            t.Zone,
-            (
-                *ident(t.Zone),
-                Column("trust_level", "Trust level", t.Zone.trust_level, "number", choice=True),
-                Column("purpose", "Purpose", t.Zone.purpose, choice=True),
-            ),
-        ),
-        "clusters": (t.Cluster, ident(t.Cluster)),
-        "networks": (
-            t.Network,
-            (
-                *ident(t.Network),
-                Column("kind", "Kind", t.Network.kind, choice=True),
-                Column("vlan", "VLAN", t.Network.vlan, "number"),
-                Column("zone", "Zone", t.Network.zone_ref, ref="zones", choice=True),
-                Column("purpose", "Purpose", t.Network.purpose, choice=True),
-            ),
-        ),
-        "hosts": (
-            t.Host,
-            (
-                *ident(t.Host),
-                Column("cluster", "Cluster", t.Host.cluster_ref, ref="clusters", choice=True),
-                Column("hypervisor", "Hypervisor", t.Host.hypervisor_product, choice=True),
-                Column("version", "Version", t.Host.hypervisor_version),
-                Column("cpu_cores", "Cores", t.Host.cpu_cores, "number"),
-                Column("memory_gib", "Memory GiB", t.Host.memory_gib, "number"),
-                Column("dedicated_zone", "Dedicated to", t.Host.dedicated_zone_ref, ref="zones", choice=True),
-            ),
-        ),
-        "datastores": (
-            t.Datastore,
-            (
-                *ident(t.Datastore),
-                Column("kind", "Kind", t.Datastore.kind, choice=True),
-                Column("encrypted", "Encrypted", t.Datastore.encrypted, "flag", choice=True),
-            ),
-        ),
-        "vms": (
-            t.Vm,
-            (
-                *ident(t.Vm),
-                Column("zone", "Zone", t.Vm.zone_ref, ref="zones", choice=True),
-                Column("host", "Host", t.Vm.host_ref, ref="hosts", choice=True),
-                Column("vcpus", "vCPUs", t.Vm.vcpus, "number"),
-                Column("memory_gib", "Memory GiB", t.Vm.memory_gib, "number"),
-                Column("confidentiality", "Confidentiality", t.Vm.confidentiality, choice=True, short="C"),
-                Column("integrity", "Integrity", t.Vm.integrity, choice=True, short="I"),
-                Column("availability", "Availability", t.Vm.availability, choice=True, short="A"),
-                Column("internet_facing", "Internet-facing", t.Vm.internet_facing, "flag", choice=True),
-                Column("role", "Role", t.Vm.role),
-            ),
-        ),
-        "appliances": (
-            t.Appliance,
-            (
-                *ident(t.Appliance),
-                Column("kind", "Kind", t.Appliance.kind, choice=True),
-                Column("filtering", "Filtering", t.Appliance.filtering, "flag", choice=True),
-                Column("vm", "Runs as VM", t.Appliance.vm_ref, ref="vms"),
-            ),
-        ),
-    }
+    def value(self, obj: Any) -> Any:
+        """This column's value in one typed object of the document (None: not stated)."""
+        for name in (self.path or self.key).split("."):
+            obj = getattr(obj, name)
+            if obj is None:
+                return None
+        return obj
 
 
-TABLES = _columns()
+_IDENT = (Column("id", "ID"), Column("name", "Name"))
+TABLES: dict[str, tuple[Column, ...]] = {
+    "zones": (
+        *_IDENT,
+        Column("trust_level", "Trust level", kind="number", choice=True),
+        Column("purpose", "Purpose", choice=True),
+    ),
+    "clusters": _IDENT,
+    "networks": (
+        *_IDENT,
+        Column("kind", "Kind", choice=True),
+        Column("vlan", "VLAN", kind="number"),
+        Column("zone", "Zone", ref="zones", choice=True),
+        Column("purpose", "Purpose", choice=True),
+    ),
+    "hosts": (
+        *_IDENT,
+        Column("cluster", "Cluster", ref="clusters", choice=True),
+        Column("hypervisor", "Hypervisor", "hypervisor.product", choice=True),
+        Column("version", "Version", "hypervisor.version"),
+        Column("cpu_cores", "Cores", kind="number"),
+        Column("memory_gib", "Memory GiB", kind="number"),
+        Column("dedicated_zone", "Dedicated to", ref="zones", choice=True),
+    ),
+    "datastores": (
+        *_IDENT,
+        Column("kind", "Kind", choice=True),
+        Column("encrypted", "Encrypted", kind="flag", choice=True),
+    ),
+    "vms": (
+        *_IDENT,
+        Column("zone", "Zone", ref="zones", choice=True),
+        Column("host", "Host", ref="hosts", choice=True),
+        Column("vcpus", "vCPUs", kind="number"),
+        Column("memory_gib", "Memory GiB", kind="number"),
+        Column("confidentiality", "Confidentiality", "categorization.confidentiality", choice=True, short="C"),
+        Column("integrity", "Integrity", "categorization.integrity", choice=True, short="I"),
+        Column("availability", "Availability", "categorization.availability", choice=True, short="A"),
+        Column("internet_facing", "Internet-facing", kind="flag", choice=True),
+        Column("role", "Role"),
+    ),
+    "appliances": (
+        *_IDENT,
+        Column("kind", "Kind", choice=True),
+        Column("filtering", "Filtering", kind="flag", choice=True),
+        Column("vm", "Runs as VM", ref="vms"),
+    ),
+}
 assert tuple(TABLES) == COLLECTIONS  # noqa: S101 -- every collection has its table
 
 
@@ -165,29 +153,21 @@ class Page:
         return max(1, -(-self.total // self.page_size))
 
 
-def collection_or_404(collection: str) -> tuple[Any, tuple[Column, ...]]:
+def collection_or_404(collection: str) -> tuple[Column, ...]:
     if collection not in TABLES:
         raise NotFound(f"no inventory collection {collection!r} (expected one of {', '.join(COLLECTIONS)})")
     return TABLES[collection]
 
 
-def _as_text(value: Any) -> str:
+def as_text(value: Any) -> str:
+    """A value as a table shows it and a filter names it ("-": no value)."""
+    if value is None:
+        return "-"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return "" if value is None else str(value)
-
-
-def _parse_choice(column: Column, text: str) -> Any:
-    if column.kind == "flag":
-        return {"yes": True, "no": False}.get(text, text)
-    if column.kind == "number":
-        try:
-            return int(text)
-        except ValueError:
-            return text
-    return text
+    return str(value)
 
 
 def browse(
@@ -204,77 +184,85 @@ def browse(
     page_size: int = 50,
 ) -> Page:
     """One page of the collection's objects matching ``search`` (in the id, name
-    and text columns) and ``filters`` (column key -> value, choice columns only;
-    "" means not set; "-" means no value), sorted by ``sort`` (a column key;
-    "" is the document's order), empty values last either way."""
-    plan = get_plan(session, caller, plan_id)
-    model, columns = collection_or_404(collection)
+    and text columns, ignoring case) and ``filters`` (column key -> value as
+    :func:`as_text` writes it, choice columns only; "" means not set; "-" means
+    no value), sorted by ``sort`` (a column key; "" is the document's order),
+    empty values last either way, ties in the document's order."""
+    columns = collection_or_404(collection)
+    objects = getattr(read_document(session, get_plan(session, caller, plan_id)), collection)
     by_key = {c.key: c for c in columns}
-    where = [model.plan_id == plan.id]
-    search = search.strip()[:MAX_SEARCH]
+    options = {c.key: _options(c, objects) for c in columns if c.choice}
+    wanted = [(by_key[k], v) for k, v in (filters or {}).items() if k in by_key and by_key[k].choice and v != ""]
+    if wanted:
+        objects = [o for o in objects if all(as_text(c.value(o)) == v for c, v in wanted)]
+    search = search.strip()[:MAX_SEARCH].lower()
     if search:
-        pattern = "%" + re.sub(r"([\\%_])", r"\\\1", search.lower()) + "%"
-        text_columns = [c.expr for c in columns if c.kind == "text"]
-        where.append(or_(*(func.lower(e).like(pattern, escape="\\") for e in text_columns)))
-    for key, value in (filters or {}).items():
-        column = by_key.get(key)
-        if column is None or not column.choice or value == "":
-            continue
-        where.append(column.expr.is_(None) if value == "-" else column.expr == _parse_choice(column, value))
-    total = session.scalar(select(func.count()).select_from(model).where(*where)) or 0
-    page_size = page_size if page_size in PAGE_SIZES else PAGE_SIZES[1]
-    pages = max(1, -(-total // page_size))
-    page = min(max(1, page), pages)
-    order: list[Any] = []
+        texts = [c for c in columns if c.kind == "text"]
+        objects = [o for o in objects if any(search in (c.value(o) or "").lower() for c in texts)]
     if sort in by_key:
-        expr = by_key[sort].expr
-        order = [expr.is_(None), expr.desc() if descending else expr]
-    order.append(model.position.desc() if descending and sort == "" else model.position)
-    query = select(*(c.expr.label(c.key) for c in columns)).where(*where).order_by(*order)
-    rows = [dict(r._mapping) for r in session.execute(query.offset((page - 1) * page_size).limit(page_size))]
-    options = {}
-    for c in columns:
-        if c.choice:
-            values = session.scalars(select(c.expr).where(model.plan_id == plan.id).distinct())
-            texts = sorted({_as_text(v) if v is not None else "-" for v in values}, key=lambda s: (s == "-", s))
-            options[c.key] = texts
-    return Page(collection, columns, rows, total, page, page_size, options)
+        column = by_key[sort]
+        stated = [o for o in objects if column.value(o) is not None]
+        stated.sort(key=column.value, reverse=descending)  # stable: ties keep the document's order
+        objects = stated + [o for o in objects if column.value(o) is None]
+    elif descending:
+        objects = objects[::-1]
+    page_size = page_size if page_size in PAGE_SIZES else PAGE_SIZES[1]
+    pages = max(1, -(-len(objects) // page_size))
+    page = min(max(1, page), pages)
+    shown = objects[(page - 1) * page_size : page * page_size]
+    rows = [{c.key: c.value(o) for c in columns} for o in shown]
+    return Page(collection, columns, rows, len(objects), page, page_size, options)
+
+
+def _options(column: Column, objects: Iterable[Any]) -> list[str]:
+    """The values ``column`` holds among ``objects``, as text, sorted, "-" (none) last."""
+    return sorted({as_text(column.value(o)) for o in objects}, key=lambda s: (s == "-", s))
 
 
 def inventory_object(session: Session, caller: Caller, plan_id: int, collection: str, ext_id: str) -> dict[str, Any]:
     """One object as the inventory document has it."""
-    plan = get_plan(session, caller, plan_id)
     collection_or_404(collection)
-    found = read_objects(session, plan, collection, [ext_id])
-    if not found:
+    doc = read_document(session, get_plan(session, caller, plan_id))
+    return msgspec.to_builtins(_find(doc, collection, ext_id, plan_id))
+
+
+@dataclass
+class ObjectView:
+    """One object of a plan's inventory, and what its page shows beside it."""
+
+    object: dict[str, Any]
+    #: How many objects of each collection name this one in a column (VMs on a host, networks
+    #: of a zone…), keyed "collection.column" (the filter that lists them).
+    naming: dict[str, int]
+    #: (id, name) of every object of each collection, in document order: the choices of a reference.
+    names: dict[str, list[tuple[str, str]]]
+
+
+def object_view(session: Session, caller: Caller, plan_id: int, collection: str, ext_id: str) -> ObjectView:
+    """The object ``ext_id`` of ``collection`` with what its page shows beside it (one read)."""
+    collection_or_404(collection)
+    doc = read_document(session, get_plan(session, caller, plan_id))
+    found = _find(doc, collection, ext_id, plan_id)
+    names = {name: [(o.id, o.name or o.id) for o in getattr(doc, name)] for name in COLLECTIONS}
+    return ObjectView(msgspec.to_builtins(found), _naming(doc, collection, ext_id), names)
+
+
+def _find(doc: InventoryDocument, collection: str, ext_id: str, plan_id: int) -> Any:
+    found = next((o for o in getattr(doc, collection) if o.id == ext_id), None)
+    if found is None:
         raise NotFound(f"no {SINGULAR[collection]} {ext_id!r} in plan {plan_id}")
-    return found[0]
+    return found
 
 
-def objects_naming(session: Session, caller: Caller, plan_id: int, collection: str, ext_id: str) -> dict[str, int]:
-    """How many objects of each collection name this one in a column (VMs on a host, networks of a zone…),
-    keyed "collection.column" (the filter that lists them)."""
-    plan = get_plan(session, caller, plan_id)
+def _naming(doc: InventoryDocument, collection: str, ext_id: str) -> dict[str, int]:
     out: dict[str, int] = {}
-    for name, (model, columns) in TABLES.items():
+    for name, columns in TABLES.items():
         for c in columns:
             if c.ref == collection and c.choice:
-                n = session.scalar(
-                    select(func.count()).select_from(model).where(model.plan_id == plan.id, c.expr == ext_id)
-                )
+                n = sum(1 for o in getattr(doc, name) if c.value(o) == ext_id)
                 if n:
                     out[f"{name}.{c.key}"] = n
     return out
-
-
-def object_names(session: Session, caller: Caller, plan_id: int, collection: str) -> list[tuple[str, str]]:
-    """(id, name) of every object of a collection, in document order: the choices of a reference."""
-    plan = get_plan(session, caller, plan_id)
-    model, _columns = collection_or_404(collection)
-    rows = session.execute(
-        select(model.ext_id, model.name).where(model.plan_id == plan.id).order_by(model.position)
-    ).all()
-    return [(ext_id, name or ext_id) for ext_id, name in rows]
 
 
 # --- editing one object ---------------------------------------------------------------------
@@ -413,7 +401,9 @@ def upload_inventory(
     :class:`InvalidUpload` (problems grouped by object) and nothing is stored."""
     get_plan(session, caller, plan_id)
     try:
-        document = parse_upload(data)
+        # A plainly valid document is read in C (as the API reads a PUT); any other is
+        # parsed by the strict reader and checked by put_inventory, which words every problem.
+        document = plainly_valid(data) or parse_upload(data)
     except Invalid as exc:
         raise InvalidUpload(exc.message, exc.problems, problems_by_object(None, exc.problems)) from None
     try:
@@ -436,15 +426,10 @@ def inventory_versions(session: Session, caller: Caller, plan_id: int) -> tuple[
 
 def inventory_at(session: Session, caller: Caller, plan_id: int, version: int) -> dict[str, Any]:
     """The document at a kept version (0: the empty inventory every plan starts with)."""
-    plan = get_plan(session, caller, plan_id)
-    if version == 0:
-        return {"schema": SCHEMA_ID, **{name: [] for name in COLLECTIONS}}
-    row = session.scalar(
-        select(InventoryVersion).where(InventoryVersion.plan_id == plan.id, InventoryVersion.version == version)
-    )
-    if row is None:
+    document = read_version(session, get_plan(session, caller, plan_id), version)
+    if document is None:
         raise NotFound(f"version {version} of plan {plan_id}'s inventory was not kept")
-    return unpack_version(row)
+    return document
 
 
 def compare_versions(session: Session, caller: Caller, plan_id: int, older: int, newer: int) -> InventoryDiff:

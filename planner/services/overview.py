@@ -7,8 +7,8 @@ analysis run and whether it still shows the plan, the findings of that run
 nobody has triaged yet, the reports — never from a new analysis.
 
 Progress depends on the inventory (which questions apply): it is judged with
-the inventory's facts, kept per inventory version
-(:func:`planner.services.answers.inventory_context`).
+the inventory's facts (:func:`planner.services.answers.inventory_context`,
+remembered by the digest of the document they come from).
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import AnalysisRun, Finding, Host, Plan, Report, Vm
+from models import AnalysisRun, Finding, Plan, Report
+from models.inventory_store import counts_by_plan
 from planner.core.analysis import LEVELS
 from planner.core.assessment import UNDECIDED
 from planner.core.questionnaire import Progress
@@ -93,7 +94,8 @@ def _statuses(session: Session, plans: list[Plan]) -> list[PlanStatus]:
     ids = [p.id for p in plans]
     if not ids:
         return []
-    vms, hosts, reports = (_count_by_plan(session, m, ids) for m in (Vm, Host, Report))
+    inventories = counts_by_plan(session, plans)
+    reports = _count_by_plan(session, Report, ids)
     latest = (
         select(AnalysisRun.plan_id, func.max(AnalysisRun.id).label("run_id"))
         .where(AnalysisRun.plan_id.in_(ids))
@@ -112,8 +114,8 @@ def _statuses(session: Session, plans: list[Plan]) -> list[PlanStatus]:
         run = runs.get(plan.id)
         status = PlanStatus(
             plan,
-            vms=vms.get(plan.id, 0),
-            hosts=hosts.get(plan.id, 0),
+            vms=inventories[plan.id]["vms"],
+            hosts=inventories[plan.id]["hosts"],
             progress=plan_progress_of(session, plan),
             analysed=run is not None,
             analysed_at=run.finished_at if run is not None else None,

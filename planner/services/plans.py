@@ -6,19 +6,24 @@ exist (:class:`NotFound`), so a caller cannot even learn that it exists.
 
 from __future__ import annotations
 
-import json
-import zlib
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Answer, AnswerEvent, InventoryVersion, Plan
+from models import Answer, AnswerEvent, Plan
 from models.base import utcnow
-from models.inventory_store import inventory_counts, read_inventory, replace_inventory
-from planner.core.inventory import InventoryError, validate_document
+from models.inventory_store import (
+    inventory_counts,
+    inventory_header,
+    read_document,
+    read_inventory,
+    read_inventory_json,
+    replace_inventory,
+)
+from planner.core.inventory import InventoryDocument, InventoryError, validate_document
+from planner.core.inventory.document import document_from_dict
 from planner.core.inventory.patch import apply_patch, read_patch
-from planner.core.inventory.schema import COLLECTIONS
 from planner.core.text import text_problem
 
 from .accounts import Caller
@@ -104,9 +109,21 @@ def plan_counts(session: Session, plan: Plan) -> dict[str, int]:
     return inventory_counts(session, plan)
 
 
+def plan_inventory_header(session: Session, plan: Plan) -> dict:
+    """The plan's inventory without its collections (schema, as_of, source, policy)."""
+    return inventory_header(session, plan)
+
+
 def get_inventory(session: Session, caller: Caller, plan_id: int) -> tuple[Plan, dict]:
+    """The plan and its inventory as a normalized document."""
     plan = get_plan(session, caller, plan_id)
     return plan, read_inventory(session, plan)
+
+
+def get_inventory_json(session: Session, caller: Caller, plan_id: int) -> tuple[Plan, bytes]:
+    """The plan and its inventory's canonical JSON, as stored (what a GET sends)."""
+    plan = get_plan(session, caller, plan_id)
+    return plan, read_inventory_json(session, plan)
 
 
 def _check_precondition(plan: Plan, if_match: str | None) -> None:
@@ -125,15 +142,18 @@ def put_inventory(
     if_match: str | None = None,
     how: str = "whole document replaced",
 ) -> tuple[Plan, bool]:
-    """Replace the plan's inventory with ``document``; returns (plan, changed).
+    """Replace the plan's inventory with ``document`` (a parsed document, or one the core
+    has read already, an :class:`InventoryDocument`); returns (plan, changed).
     ``how`` is what the version list says of the change."""
     try:
-        normalized = validate_document(document)
+        normalized = (
+            document if isinstance(document, InventoryDocument) else document_from_dict(validate_document(document))
+        )
     except InventoryError as exc:
         raise Invalid("the inventory document is invalid", [p.to_dict() for p in exc.problems]) from None
     plan = get_plan(session, caller, plan_id, for_update=True)
     _check_precondition(plan, if_match)
-    return plan, _store(session, caller, plan, normalized, how)
+    return plan, replace_inventory(session, plan, normalized, by=caller.label or None, how=how)
 
 
 def patch_inventory(
@@ -153,61 +173,12 @@ def patch_inventory(
     plan = get_plan(session, caller, plan_id, for_update=True)
     if parsed.valid:  # an invalid body is 422 whatever its If-Match says
         _check_precondition(plan, if_match)
-    current = read_inventory(session, plan)
     try:
-        merged = apply_patch(current, parsed)
+        merged = apply_patch(read_inventory(session, plan), parsed)
     except InventoryError as exc:
         raise Invalid("the inventory patch is invalid", [p.to_dict() for p in exc.problems]) from None
-    return plan, _store(session, caller, plan, merged, how, current)
-
-
-# --- versions: every change of an inventory keeps the document it made ----------------------
-
-
-def _store(session: Session, caller: Caller, plan: Plan, document: dict, how: str, current: dict | None = None) -> bool:
-    """Write ``document`` as the plan's inventory and keep it as the version it makes."""
-    _keep_base_version(session, plan, current)
-    changed = replace_inventory(session, plan, document)
-    if changed:
-        _record_version(session, plan, document, caller.label or None, how)
-    return changed
-
-
-def _record_version(session: Session, plan: Plan, document: dict, by: str | None, how: str) -> None:
-    packed = zlib.compress(json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode(), 6)
-    counts = {name: len(document.get(name) or []) for name in COLLECTIONS}
-    session.add(
-        InventoryVersion(
-            plan_id=plan.id,
-            version=plan.inventory_version,
-            recorded_at=utcnow(),
-            recorded_by=by[:200] if by else None,
-            how=how[:200],
-            counts=counts,
-            document=packed,
-        )
-    )
-    session.flush()
-
-
-def _keep_base_version(session: Session, plan: Plan, current: dict | None) -> None:
-    """Before a write, keep the version it starts from if nothing has kept it yet
-    (an inventory stored before versions were kept); version 0 is the empty inventory."""
-    if not plan.inventory_version:
-        return
-    kept = session.scalar(
-        select(InventoryVersion.id).where(
-            InventoryVersion.plan_id == plan.id, InventoryVersion.version == plan.inventory_version
-        )
-    )
-    if kept is None:
-        document = current if current is not None else read_inventory(session, plan)
-        _record_version(session, plan, document, None, "stored before versions were kept")
-
-
-def unpack_version(row: InventoryVersion) -> dict:
-    """The document a kept version holds."""
-    return json.loads(zlib.decompress(row.document))
+    changed = replace_inventory(session, plan, document_from_dict(merged), by=caller.label or None, how=how)
+    return plan, changed
 
 
 # --- a plan's life: copy, archive, restore -------------------------------------------------
@@ -218,9 +189,9 @@ def copy_plan(session: Session, caller: Caller, source_id: int, name: Any, descr
     history (who answered what, when); not its analysis runs, triage or reports (analyse the copy)."""
     source = get_plan(session, caller, source_id)
     copy = create_plan(session, caller, name, description)
-    document = read_inventory(session, source)
-    if replace_inventory(session, copy, document):
-        _record_version(session, copy, document, caller.label or None, f"copied from plan {source.name!r}")
+    replace_inventory(
+        session, copy, read_document(session, source), by=caller.label or None, how=f"copied from plan {source.name!r}"
+    )
     copy.questionnaire_version = source.questionnaire_version
     for model in (Answer, AnswerEvent):
         columns = [c.key for c in model.__table__.columns if c.key not in ("id", "plan_id")]

@@ -75,6 +75,7 @@ def _index_page(plan, upload: UploadForm, importing: ImportForm, problems=None, 
     page = render_template(
         "inventory/index.html",
         plan=plan,
+        inventory=plan_service.plan_inventory_header(db, plan),
         counts=counts,
         titles=service.TITLES,
         upload=upload,
@@ -248,7 +249,7 @@ def _int_arg(name: str) -> int | None:
 def table(plan_id: int, collection: str):
     db = database.session()
     plan = plan_service.get_plan(db, g.caller, plan_id)
-    _model, columns = service.collection_or_404(collection)
+    columns = service.collection_or_404(collection)
     sort = request.args.get("sort", "")
     filters = {c.key: request.args.get(c.key, "") for c in columns if c.choice}
     page = service.browse(
@@ -277,14 +278,13 @@ def table(plan_id: int, collection: str):
     )
 
 
-def _edit_form(plan_id: int, collection: str) -> type[Form] | None:
+def _edit_form(view: service.ObjectView, collection: str) -> type[Form] | None:
     """The edit form of an object of ``collection`` (None: not editable here), choices from the plan."""
     if collection not in service.EDITABLE:
         return None
-    db = database.session()
 
     def ref(label: str, target: str, none: str) -> SelectField:
-        names = service.object_names(db, g.caller, plan_id, target)
+        names = view.names[target]
         return SelectField(
             label, choices=options([("", none)] + [(i, f"{n} ({i})" if n != i else i) for i, n in names])
         )
@@ -322,8 +322,9 @@ def _current_values(collection: str, obj: dict) -> dict[str, Any]:
 def item(plan_id: int, collection: str, ext_id: str):
     db = database.session()
     plan = plan_service.get_plan(db, g.caller, plan_id)
-    obj = service.inventory_object(db, g.caller, plan_id, collection, ext_id)
-    form_class = _edit_form(plan_id, collection)
+    view = service.object_view(db, g.caller, plan_id, collection, ext_id)
+    obj = view.object
+    form_class = _edit_form(view, collection)
     form = None
     status = 200
     if form_class is not None:
@@ -341,7 +342,8 @@ def item(plan_id: int, collection: str, ext_id: str):
                 except StaleWrite:
                     db.rollback()
                     plan = plan_service.get_plan(db, g.caller, plan_id)
-                    obj = service.inventory_object(db, g.caller, plan_id, collection, ext_id)
+                    view = service.object_view(db, g.caller, plan_id, collection, ext_id)
+                    obj = view.object
                     form.form_errors.append(STALE.format(version=plan.inventory_version))
                     form.version.data = plan_service.etag(plan)
                     status = 409
@@ -365,14 +367,13 @@ def item(plan_id: int, collection: str, ext_id: str):
             form = form_class(
                 formdata=None, data={"version": plan_service.etag(plan), **_current_values(collection, obj)}
             )
-    naming = service.objects_naming(db, g.caller, plan_id, collection, ext_id)
     return render_template(
         "inventory/item.html",
         plan=plan,
         collection=collection,
         obj=obj,
         form=form,
-        naming=naming,
+        naming=view.naming,
         titles=service.TITLES,
         singular=service.SINGULAR,
     ), status

@@ -163,6 +163,7 @@ def overview(plan_id: int):
     item = plan_service.get_plan(db, g.caller, plan_id)
     status = overview_service.plan_status(db, g.caller, plan_id)
     counts = plan_service.plan_counts(db, item)
+    header = plan_service.plan_inventory_header(db, item)
     # Every figure on the page comes from the plan's one assessment (the stored run).
     found = assessment_service.plan_assessment(db, g.caller, plan_id)
     a = found.assessment
@@ -175,6 +176,7 @@ def overview(plan_id: int):
         status=status,
         steps=[(step, step_url(step, plan_id)) for step in overview_service.next_steps(status)],
         counts=counts,
+        inventory=header,
         etag=plan_service.etag(item),
         progress=status.progress,
         found=found,

@@ -157,6 +157,10 @@ def test_demo_loads_and_is_idempotent(tmp_path):
             ("Datacenter consolidation 2027", 1),
             ("Quay warehouse server room (RVTools import)", 1),
         ]
-        assert db.execute("SELECT count(*) FROM vms WHERE plan_id = 2").fetchone()[0] == 9
+        counts = db.execute(
+            "SELECT counts FROM inventory_versions JOIN plans ON plans.id = plan_id AND version = inventory_version "
+            "WHERE plan_id = 2"
+        ).fetchone()[0]
+        assert json.loads(counts)["vms"] == 9
     finally:
         db.close()

@@ -1,6 +1,6 @@
-"""The estates kept per inventory version (planner.services.estates) never
-show an inventory other than the one stored: not after a write that was
-rolled back, not for another plan that got the same id."""
+"""A plan's assessment never shows an inventory other than the one stored:
+not after a write that was rolled back, nor when another write then makes a
+version of the same number."""
 
 from __future__ import annotations
 
