@@ -1,104 +1,84 @@
-"""Benchmark: ``virtplan place`` on the synthetic 100,000-VM estate.
+"""Benchmark: ``virtplan place`` against validating the same inventory, in CPU time.
 
-Two estates, each written to a temporary file and measured in a fresh
-subprocess (so memory peaks do not mix):
+Two estates of the same shape (``synthetic.shape``: 10,000 VMs on 500 hosts by
+default), each written to a temporary file:
 
-* ``violations``: ``generate(100000, 5000, 2000, 200, violations=True)`` —
-  VMs already placed, about one in a thousand on a host of another zone;
-* ``all-new``: the same estate with every VM's host removed, so all 100,000
-  are placed from scratch.
+* ``violations``: VMs already placed, about one in a thousand on a host of
+  another zone;
+* ``all-new``: the same estate with every VM's host removed, so all are placed
+  from scratch.
 
-For each: the real command end to end (``virtplan place FILE --format json``
-through click, stdout captured: read, validate, estate, advise, the analysis
-before and after, JSON) with peak RSS (ru_maxrss), then the stages one by one.
+For each, in fresh processes (CPU time user+sys from each child's own rusage,
+peak RSS), repeated (3x by default, medians):
 
-    .venv/bin/python bench/placement.py
-    .venv/bin/python bench/placement.py --vms 30000
+* ``virtplan place FILE --format json`` end to end (read, validate, estate,
+  advise, the analysis before and after, JSON) against ``virtplan inventory
+  validate FILE`` (read, validate, estate): the ratio. Target (issue 11, shared
+  with the placement issue): <= 3 at 10,000 VMs / 500 hosts;
+* the stages in one process: validating (read, check, estate), the advice
+  alone (``advise``), the analyses before and after.
 
-Target (issue: placement advisor): 100k well under 60 s on 2 cores.
+    .venv/bin/python bench/placement.py                 # 10,000 VMs / 500 hosts
+    .venv/bin/python bench/placement.py --vms 100000    # 5,000 hosts
+
+The machine may be shared: compare CPU times and ratios measured in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import os
-import resource
-import subprocess
+import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent))
 
+from analyze import measure  # noqa: E402  (bench/ is on sys.path above)
+from synthetic import generate, shape  # noqa: E402
 
-def child_place(path: str) -> dict:
-    from planner.cli import main
-
-    out = io.StringIO()
-    t = time.perf_counter()
-    with contextlib.redirect_stdout(out):
-        main(["place", path, "--format", "json"], standalone_mode=False)
-    elapsed = time.perf_counter() - t
-    result = json.loads(out.getvalue())
-    return {
-        "seconds": elapsed,
-        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "moves": len(result["moves"]),
-        "unplaced": len(result["unplaced"]),
-        "mixed": len(result["conflicts"]),
-        "zone_mix_before": result["findings_before"]["by_rule"].get("ZONE-MIX-HOST", 0),
-        "zone_mix_after": result["findings_after"]["by_rule"].get("ZONE-MIX-HOST", 0),
-    }
+TARGET = 3.0
 
 
 def child_stages(path: str) -> dict:
     from planner.core.allocation import bulk_allocation
     from planner.core.analysis import analyze
-    from planner.core.inventory import load_estate, read_document
+    from planner.core.inventory import load_estate_file
     from planner.core.placement import advise, apply_placement
 
     times = {}
     with bulk_allocation():
-        t = time.perf_counter()
-        estate = load_estate(read_document(path))
-        times["read, validate, estate"] = time.perf_counter() - t
-        t = time.perf_counter()
-        result = advise(estate)
-        times["advise (placement only)"] = time.perf_counter() - t
-        t = time.perf_counter()
+        t = time.process_time()
+        estate = load_estate_file(path)
+        times["validate (read, check, estate)"] = time.process_time() - t
+        t = time.process_time()
+        result = advise(estate, findings=False)
+        times["advise (placement only)"] = time.process_time() - t
+        t = time.process_time()
         analyze(estate).summary()
-        times["analysis before"] = time.perf_counter() - t
-        t = time.perf_counter()
+        times["analysis before"] = time.process_time() - t
+        t = time.process_time()
         analyze(apply_placement(estate, result.placement)).summary()
-        times["apply + analysis after"] = time.perf_counter() - t
+        times["apply + analysis after"] = time.process_time() - t
     return times
-
-
-def in_child(mode: str, path: str) -> dict:
-    """Run one measurement in a fresh interpreter; its JSON line back."""
-    cmd = [sys.executable, __file__, "--child", mode, path]
-    return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--vms", type=int, default=100_000)
-    p.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
+    p.add_argument("--vms", type=int, default=10_000)
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--child", metavar="PATH", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.child:
-        mode, path = a.child
-        print(json.dumps({"place": child_place, "stages": child_stages}[mode](path)))
+        print(json.dumps(child_stages(a.child)))
         return 0
 
-    from synthetic import generate, shape
-
-    print(f"nproc {os.cpu_count()}, python {sys.version.split()[0]}")
+    print(f"nproc {os.cpu_count()}, python {sys.version.split()[0]}, {a.runs} runs each, medians")
     hosts, networks, datastores = shape(a.vms)
     doc = generate(a.vms, hosts, networks, datastores, violations=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -109,16 +89,34 @@ def main(argv: list[str] | None = None) -> int:
             path = os.path.join(tmp, f"estate-{variant}.json")
             with open(path, "w", encoding="utf-8") as fh:
                 json.dump(doc, fh, separators=(",", ":"))
-            e2e = in_child("place", path)
-            stages = in_child("stages", path)
+            place_cmd = [sys.executable, "-m", "planner", "place", path, "--format", "json"]
+            validate_cmd = [sys.executable, "-m", "planner", "inventory", "validate", path]
+            runs = []
+            for _ in range(a.runs):
+                place_cpu, place_peak, out = measure(place_cmd)
+                validate_cpu, _peak, _out = measure(validate_cmd)
+                _cpu, _peak, stages = measure([sys.executable, __file__, "--child", path])
+                runs.append((place_cpu, place_peak, validate_cpu, json.loads(stages.strip().splitlines()[-1])))
+            result = json.loads(out)
+            place_cpu = statistics.median(r[0] for r in runs)
+            validate_cpu = statistics.median(r[2] for r in runs)
+            stages = {k: statistics.median(r[3][k] for r in runs) for k in runs[0][3]}
             print(
-                f"\n{a.vms:,} VMs on {hosts:,} hosts, {variant}: {e2e['moves']:,} moves, "
-                f"{e2e['unplaced']:,} unplaced, ZONE-MIX-HOST {e2e['zone_mix_before']:,} -> "
-                f"{e2e['zone_mix_after']:,}, {e2e['mixed']:,} hosts left mixed"
+                f"\n{a.vms:,} VMs on {hosts:,} hosts, {variant}: {len(result['moves']):,} moves, "
+                f"{len(result['unplaced']):,} unplaced, ZONE-MIX-HOST "
+                f"{result['findings_before']['by_rule'].get('ZONE-MIX-HOST', 0):,} -> "
+                f"{result['findings_after']['by_rule'].get('ZONE-MIX-HOST', 0):,}"
             )
-            print(f"  place end to end     {e2e['seconds']:7.2f} s   peak RSS {e2e['peak_mib']:,.0f} MiB")
+            print(
+                f"  virtplan place {place_cpu:6.2f} s CPU   virtplan inventory validate {validate_cpu:5.2f} s   "
+                f"ratio {place_cpu / validate_cpu:5.2f} (target <= {TARGET})   "
+                f"peak RSS {statistics.median(r[1] for r in runs):,.0f} MiB"
+            )
+            validate = stages["validate (read, check, estate)"]
+            advise = stages["advise (placement only)"]
+            print(f"  in one process: advise alone / validate = {advise / validate:.2f}")
             for stage, seconds in stages.items():
-                print(f"    {stage:<32}{seconds:6.2f} s")
+                print(f"    {stage:<34}{seconds:6.2f} s")
     return 0
 
 
