@@ -69,7 +69,8 @@ def main() -> None:
         session.flush()
         statements[0] = 0
         t2 = time.perf_counter()
-        changes = analysis.sync_findings(session, run, result.findings)
+        scopes = {f.fingerprint: scope for f, scope in zip(result.findings, result.scopes, strict=True)}
+        changes = analysis.sync_findings(session, run, result.findings, scopes)
         session.commit()
         t3 = time.perf_counter()
         print(

@@ -11,6 +11,7 @@ from .assessment import (
     Finding,
     FindingEvent,
     FindingObject,
+    FindingScope,
     Report,
 )
 from .base import Base
@@ -32,6 +33,7 @@ __all__ = [
     "Finding",
     "FindingEvent",
     "FindingObject",
+    "FindingScope",
     "ImportJob",
     "ImportJobFile",
     "InventoryVersion",

@@ -28,6 +28,7 @@ __all__ = [
     "Finding",
     "FindingEvent",
     "FindingObject",
+    "FindingScope",
     "Report",
 ]
 
@@ -77,6 +78,9 @@ class Finding(Base):
     remediation: Mapped[str] = mapped_column(Text)
     #: planner.core.analysis.finding_order of the content: every list of findings sorts by it.
     order_key: Mapped[bytes] = mapped_column(LargeBinary)
+    #: The zones and hosts the finding touches, ``{"zones": [...], "hosts": [...]}``, as the
+    #: analysis summary counts them (``finding_scopes`` indexes them); None before analysis kept it.
+    scope: Mapped[dict | None] = mapped_column(JSONType)
     #: Triage, set by people: survives re-analysis.
     status: Mapped[str] = mapped_column(String(20), default="open")
     justification: Mapped[str | None] = mapped_column(Text)
@@ -91,6 +95,7 @@ class Finding(Base):
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     object_links: Mapped[list[FindingObject]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+    scope_links: Mapped[list[FindingScope]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
     events: Mapped[list[FindingEvent]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="FindingEvent.id"
     )
@@ -106,6 +111,22 @@ class FindingObject(Base):
     finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), index=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(20))
+    ext_id: Mapped[str] = mapped_column(String(200))
+
+
+class FindingScope(Base):
+    """The zones and hosts a finding touches (``Finding.scope``), for filtering the register by zone or host."""
+
+    __tablename__ = "finding_scopes"
+    __table_args__ = (
+        Index("ix_finding_scopes_plan_id_kind_ext_id", "plan_id", "kind", "ext_id"),
+        CheckConstraint("kind IN ('zone', 'host')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))
     ext_id: Mapped[str] = mapped_column(String(200))
 
 

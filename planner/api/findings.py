@@ -161,6 +161,11 @@ def _rules(values: list[str]) -> None:
         raise ValidationError("expected rule ids of 1 to 80 characters")
 
 
+def _ids(values: list[str]) -> None:
+    if not values or any(not v or len(v) > 200 for v in values):
+        raise ValidationError("expected ids of 1 to 200 characters, comma-separated")
+
+
 class FindingQuerySchema(Schema):
     class Meta:
         unknown = EXCLUDE  # the pagination arguments are parsed on their own; others are refused below
@@ -177,6 +182,25 @@ class FindingQuerySchema(Schema):
         metadata={"description": "triage statuses, comma-separated"},
     )
     object = fields.String(validate=_object, metadata={"description": "an inventory object, kind:id (host:esx-01)"})
+    zone = DelimitedList(
+        fields.String(),
+        validate=_ids,
+        metadata={"description": "zone ids, comma-separated: findings touching any (as the summary's by_zone counts)"},
+    )
+    host = DelimitedList(
+        fields.String(),
+        validate=_ids,
+        metadata={"description": "host ids, comma-separated: findings touching any (as the summary's by_host counts)"},
+    )
+    text = fields.String(
+        validate=validate.Length(max=service.MAX_TEXT),
+        metadata={"description": "words in the title, rule, justification or an object's id (any case)"},
+    )
+    sort = fields.String(
+        load_default="risk",
+        validate=validate.OneOf(service.SORTS),
+        metadata={"description": "risk (worst first, the default), -risk, rule, status, title or newest"},
+    )
     resolved = fields.String(
         load_default="false",
         validate=validate.OneOf(RESOLVED_CHOICES),
@@ -226,7 +250,8 @@ class Findings(MethodView):
     @blp.response(200, FindingSchema(many=True))
     @blp.paginate(page_size=50, max_page_size=500)
     def get(self, args, plan_id, pagination_parameters):
-        """The plan's findings, highest risk first (paginated: ?page=1&page_size=50; totals in X-Pagination)."""
+        """The plan's findings matching every filter, highest risk first unless sorted otherwise
+        (paginated: ?page=1&page_size=50; totals in X-Pagination)."""
         p = pagination_parameters
         resolved = {"false": False, "true": True, "all": None}[args["resolved"]]
         findings, total = service.list_findings(
@@ -240,6 +265,10 @@ class Findings(MethodView):
             resolved=resolved,
             offset=(p.page - 1) * p.page_size,
             limit=p.page_size,
+            zone=args.get("zone"),
+            host=args.get("host"),
+            text=args.get("text"),
+            sort=args["sort"],
         )
         p.item_count = total
         return findings

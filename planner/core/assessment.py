@@ -68,6 +68,9 @@ class Triage:
 
 _OPEN = Triage()
 
+#: The zones and hosts a finding touches: ``(zones, hosts)``, each sorted.
+Scope = tuple[tuple[str, ...], tuple[str, ...]]
+
 
 def assess(
     estate: Estate,
@@ -150,7 +153,9 @@ class Assessment:
     per-VM map replaced by its size; None when not asked for); ``triage`` maps a
     finding's fingerprint to what a person decided (absent: open).
     ``questionnaire`` is the one the answers are read against (None: the
-    packaged one, when needed).
+    packaged one, when needed). ``scopes`` maps a finding's fingerprint to the
+    zones and hosts it touches (what ``summary``'s ``by_zone`` and ``by_host``
+    count; the stored register filters by them); empty when read back from storage.
     """
 
     estate: Estate
@@ -160,6 +165,7 @@ class Assessment:
     placement: dict[str, Any] | None = None
     triage: Mapping[str, Triage] = field(default_factory=dict)
     questionnaire: Questionnaire | None = None
+    scopes: Mapping[str, Scope] = field(default_factory=dict)
 
     def triage_of(self, fingerprint: str) -> Triage:
         return self.triage.get(fingerprint) or _OPEN
@@ -205,4 +211,5 @@ def assessment(
         placement=kept_advice(placement_advice(estate, result, answers, questionnaire, plan_id)) if placement else None,
         triage=dict(triage or {}),
         questionnaire=questionnaire,
+        scopes={f.fingerprint: scope for f, scope in zip(result.findings, result.scopes, strict=True)},
     )

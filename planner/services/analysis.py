@@ -22,20 +22,20 @@ The demo and the API call these functions; they know nothing of HTTP.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, select, update
+from sqlalchemy import delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from models import TRIAGE_STATUSES, AnalysisRun, Finding, FindingEvent, FindingObject, Plan
+from models import TRIAGE_STATUSES, AnalysisRun, Finding, FindingEvent, FindingObject, FindingScope, Plan
 from models.base import utcnow
 from models.inventory_store import read_estate
 from planner.core.analysis import LEVELS, finding_order
 from planner.core.analysis import Finding as CoreFinding
 from planner.core.analysis.findings import OBJECT_KINDS
-from planner.core.assessment import assessment
+from planner.core.assessment import Scope, assessment
 from planner.core.text import text_problem, valid_text
 
 from .accounts import Caller
@@ -56,10 +56,13 @@ CONTENT = (
     "references",
     "remediation",
 )
-#: What a finding row stores of it beside the contract's fields: its place in the one order of findings.
-STORED = (*CONTENT, "order_key")
+#: What a finding row stores of it beside the contract's fields: its place in the one order
+#: of findings, and the zones and hosts it touches (as the summary counts them).
+STORED = (*CONTENT, "order_key", "scope")
 CHANGE_KINDS = ("new", "still", "reopened", "resolved")
 MAX_JUSTIFICATION = 10_000
+#: Findings one bulk triage may change.
+MAX_SELECTION = 1000
 _CHUNK = 1000
 
 
@@ -106,6 +109,19 @@ def _object_rows(plan_id: int, finding_id: int, objects: list[dict]) -> list[dic
     return [{"finding_id": finding_id, "plan_id": plan_id, "kind": k, "ext_id": i} for k, i in seen]
 
 
+def _scope_rows(plan_id: int, finding_id: int, scope: dict | None) -> list[dict]:
+    scope = scope or {}
+    return [
+        {"finding_id": finding_id, "plan_id": plan_id, "kind": kind, "ext_id": ext_id}
+        for kind, key in (("zone", "zones"), ("host", "hosts"))
+        for ext_id in scope.get(key, ())
+    ]
+
+
+def _scope(scope: Scope | None) -> dict | None:
+    return None if scope is None else {"zones": list(scope[0]), "hosts": list(scope[1])}
+
+
 def answers_version(session: Session, plan: Plan) -> str:
     """What a run records of the answers it assessed: their ETag (it changes with
     every answer change and with the questionnaire version)."""
@@ -137,7 +153,7 @@ def run_analysis(session: Session, caller: Caller, plan_id: int) -> tuple[Analys
     )
     session.add(run)
     session.flush()
-    counts = sync_findings(session, run, result.findings)
+    counts = sync_findings(session, run, result.findings, result.scopes)
     run.summary = {
         "findings": counts["new"] + counts["still"] + counts["reopened"],
         **result.summary,
@@ -148,9 +164,13 @@ def run_analysis(session: Session, caller: Caller, plan_id: int) -> tuple[Analys
     return run, counts
 
 
-def sync_findings(session: Session, run: AnalysisRun, findings: Iterable[CoreFinding]) -> dict[str, int]:
+def sync_findings(
+    session: Session, run: AnalysisRun, findings: Iterable[CoreFinding], scopes: Mapping[str, Scope] | None = None
+) -> dict[str, int]:
     """Make the plan's stored findings match ``findings`` (what fires now),
     on behalf of ``run`` (flushed, so it has an id); returns the change counts.
+    ``scopes`` (by fingerprint, :attr:`planner.core.assessment.Assessment.scopes`)
+    are the zones and hosts each finding touches, kept for filtering.
 
     A fixed number of statements whatever the number of findings: one read
     of the stored findings, then bulk inserts and updates.
@@ -176,7 +196,8 @@ def sync_findings(session: Session, run: AnalysisRun, findings: Iterable[CoreFin
         # a duplicate from failing the whole run on the unique constraint.
         if f.fingerprint not in fresh:
             content = _plain({k: v for k, v in f.to_dict().items() if k != "fingerprint"})
-            fresh[f.fingerprint] = {**content, "order_key": finding_order(f)}
+            scope = _scope((scopes or {}).get(f.fingerprint))
+            fresh[f.fingerprint] = {**content, "order_key": finding_order(f), "scope": scope}
 
     stored = {
         r.fingerprint: r
@@ -188,6 +209,7 @@ def sync_findings(session: Session, run: AnalysisRun, findings: Iterable[CoreFin
     }
 
     new_rows, refreshed, unlinked, linked, events = [], [], [], [], []
+    unscoped, scoped = [], []
     counts = dict.fromkeys(CHANGE_KINDS, 0)
     for fp, content in fresh.items():
         row = stored.get(fp)
@@ -219,6 +241,9 @@ def sync_findings(session: Session, run: AnalysisRun, findings: Iterable[CoreFin
         if "objects" in changed:
             unlinked.append(row.id)
             linked.append((row.id, content["objects"]))
+        if "scope" in changed:
+            unscoped.append(row.id)
+            scoped.append((row.id, content["scope"]))
     gone = [r.id for fp, r in stored.items() if fp not in fresh and not r.resolved]
     counts["resolved"] = len(gone)
 
@@ -235,6 +260,7 @@ def sync_findings(session: Session, run: AnalysisRun, findings: Iterable[CoreFin
         )
         events += [event(ids[r["fingerprint"]], "created", to_status="open") for r in new_rows]
         linked += [(ids[r["fingerprint"]], r["objects"]) for r in new_rows]
+        scoped += [(ids[r["fingerprint"]], r["scope"]) for r in new_rows]
     if refreshed:
         session.execute(update(Finding), refreshed)
     if gone:
@@ -245,6 +271,11 @@ def sync_findings(session: Session, run: AnalysisRun, findings: Iterable[CoreFin
     links = [link for i, objects in linked for link in _object_rows(plan_id, i, objects)]
     if links:
         session.execute(insert(FindingObject), links)
+    for chunk in _chunks(unscoped):
+        session.execute(delete(FindingScope).where(FindingScope.finding_id.in_(chunk)))
+    scope_links = [link for i, scope in scoped for link in _scope_rows(plan_id, i, scope)]
+    if scope_links:
+        session.execute(insert(FindingScope), scope_links)
     if events:
         session.execute(insert(FindingEvent), events)
     session.execute(
@@ -282,6 +313,42 @@ def _check_choices(values: Iterable[str] | None, allowed: tuple[str, ...], path:
     return values
 
 
+#: How the register may be sorted; the first is the one order of findings (worst first).
+SORTS = ("risk", "-risk", "rule", "status", "title", "newest")
+_ORDER_BY = {
+    "risk": (Finding.order_key, Finding.id),
+    "-risk": (Finding.order_key.desc(), Finding.id.desc()),
+    "rule": (Finding.rule, Finding.order_key, Finding.id),
+    "status": (Finding.status, Finding.order_key, Finding.id),
+    "title": (Finding.title, Finding.order_key, Finding.id),
+    "newest": (Finding.first_seen_at.desc(), Finding.order_key, Finding.id),
+}
+MAX_TEXT = 200
+
+
+def _check_text(text: Any) -> str | None:
+    if text is None:
+        return None
+    if not isinstance(text, str) or "\x00" in text or len(text) > MAX_TEXT:
+        raise Invalid(
+            "invalid text filter", [{"path": "text", "message": f"expected text of at most {MAX_TEXT} characters"}]
+        )
+    return text.strip() or None
+
+
+def _values(value: Iterable[str] | str | None) -> list[str] | None:
+    return [value] if isinstance(value, str) else (list(value) if value is not None else None)
+
+
+def _in_scope(plan_id: int, kind: str, ids: list[str]) -> Any:
+    return exists().where(
+        FindingScope.finding_id == Finding.id,
+        FindingScope.plan_id == plan_id,
+        FindingScope.kind == kind,
+        FindingScope.ext_id.in_(ids),
+    )
+
+
 def list_findings(
     session: Session,
     caller: Caller,
@@ -293,18 +360,34 @@ def list_findings(
     resolved: bool | None = False,
     offset: int = 0,
     limit: int = 100,
+    *,
+    zone: Iterable[str] | str | None = None,
+    host: Iterable[str] | str | None = None,
+    text: str | None = None,
+    sort: str = "risk",
 ) -> tuple[list[Finding], int]:
-    """The plan's findings in the one order of findings (worst first,
-    :func:`planner.core.analysis.finding_order`), and their total.
+    """The plan's findings that match every filter given, one page of them in
+    ``sort`` order (default: the one order of findings, worst first,
+    :func:`planner.core.analysis.finding_order`), and how many match.
 
-    ``risk``, ``rule`` and ``status`` each take one value or several (any of
-    them matches); ``object`` is ``"kind:id"``; ``resolved`` False (the
-    default: findings that fire now), True (only resolved ones) or None (all).
+    ``risk``, ``rule``, ``status``, ``zone`` and ``host`` each take one value or
+    several (any of them matches); a finding is in a zone or on a host when it
+    touches it as the analysis summary counts it (``by_zone``, ``by_host``:
+    a VM's zone and host, a host's VMs' zones...). ``object`` is ``"kind:id"``;
+    ``text`` matches, ignoring case, the title, the rule, the justification or
+    an object's id; ``resolved`` False (the default: findings that fire now),
+    True (only resolved ones) or None (all). Every filter is a SQL condition
+    on indexed columns: nothing is filtered in Python.
     """
     plan = get_plan(session, caller, plan_id)
     risks = _check_choices(risk, LEVELS, "risk")
     statuses = _check_choices(status, TRIAGE_STATUSES, "status")
-    rules = [rule] if isinstance(rule, str) else (list(rule) if rule is not None else None)
+    if sort not in SORTS:
+        raise Invalid(
+            "invalid sort", [{"path": "sort", "message": f"unknown sort {sort!r}: expected one of {', '.join(SORTS)}"}]
+        )
+    words = _check_text(text)
+    rules, zones, hosts = _values(rule), _values(zone), _values(host)
     where = [Finding.plan_id == plan.id]
     if risks is not None:
         where.append(Finding.risk.in_(risks))
@@ -314,6 +397,10 @@ def list_findings(
         where.append(Finding.status.in_(statuses))
     if resolved is not None:
         where.append(Finding.resolved.is_(bool(resolved)))
+    if zones is not None:
+        where.append(_in_scope(plan.id, "zone", zones))
+    if hosts is not None:
+        where.append(_in_scope(plan.id, "host", hosts))
     if object is not None:
         target = parse_object(object) if isinstance(object, str) else object
         where.append(
@@ -324,11 +411,74 @@ def list_findings(
                 FindingObject.ext_id == target.id,
             )
         )
+    if words is not None:
+        where.append(
+            or_(
+                Finding.title.icontains(words, autoescape=True),
+                Finding.rule.icontains(words, autoescape=True),
+                Finding.justification.icontains(words, autoescape=True),
+                exists().where(
+                    FindingObject.finding_id == Finding.id,
+                    FindingObject.plan_id == plan.id,
+                    FindingObject.ext_id.icontains(words, autoescape=True),
+                ),
+            )
+        )
     total = session.scalar(select(func.count()).select_from(Finding).where(*where)) or 0
     findings = session.scalars(
-        select(Finding).where(*where).order_by(Finding.order_key, Finding.id).offset(offset).limit(limit)
+        select(Finding).where(*where).order_by(*_ORDER_BY[sort]).offset(offset).limit(limit)
     ).all()
     return list(findings), total
+
+
+@dataclass(frozen=True)
+class RegisterFacets:
+    """What the plan's current findings can be filtered by, each value with its
+    count of findings (rules, zones and hosts sorted by id); and the counts by
+    risk and triage status (``by_risk_status[(risk, status)]``)."""
+
+    rules: dict[str, int]
+    zones: dict[str, int]
+    hosts: dict[str, int]
+    by_risk_status: dict[tuple[str, str], int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_risk_status.values())
+
+    def by_risk(self, statuses: Iterable[str] = TRIAGE_STATUSES) -> dict[str, int]:
+        """Findings per risk level, very high first (all five levels), counting only ``statuses``."""
+        wanted = set(statuses)
+        counts = dict.fromkeys(reversed(LEVELS), 0)
+        for (level, state), n in self.by_risk_status.items():
+            if state in wanted:
+                counts[level] += n
+        return counts
+
+
+def register_facets(session: Session, caller: Caller, plan_id: int) -> RegisterFacets:
+    """The values the register's filters offer, from the findings that fire now (three grouped queries)."""
+    plan = get_plan(session, caller, plan_id)
+    active = (Finding.plan_id == plan.id, Finding.resolved.is_(False))
+    rules = session.execute(
+        select(Finding.rule, func.count()).where(*active).group_by(Finding.rule).order_by(Finding.rule)
+    )
+    levels = session.execute(
+        select(Finding.risk, Finding.status, func.count()).where(*active).group_by(Finding.risk, Finding.status)
+    )
+    scopes = session.execute(
+        select(FindingScope.kind, FindingScope.ext_id, func.count())
+        .join(Finding, Finding.id == FindingScope.finding_id)
+        .where(FindingScope.plan_id == plan.id, Finding.resolved.is_(False))
+        .group_by(FindingScope.kind, FindingScope.ext_id)
+        .order_by(FindingScope.kind, FindingScope.ext_id)
+    ).all()
+    return RegisterFacets(
+        rules={rule: n for rule, n in rules},
+        zones={ext_id: n for kind, ext_id, n in scopes if kind == "zone"},
+        hosts={ext_id: n for kind, ext_id, n in scopes if kind == "host"},
+        by_risk_status={(level, state): n for level, state, n in levels},
+    )
 
 
 def get_finding(session: Session, caller: Caller, plan_id: int, finding_id: int) -> Finding:
@@ -338,6 +488,7 @@ def get_finding(session: Session, caller: Caller, plan_id: int, finding_id: int)
         select(Finding)
         .where(Finding.id == finding_id, Finding.plan_id == plan.id)
         .options(selectinload(Finding.events))
+        .execution_options(populate_existing=True)  # as stored now, also after a bulk triage
     )
     if finding is None:
         raise NotFound(f"no finding {finding_id} in plan {plan_id}")
@@ -378,21 +529,74 @@ def _clean_justification(status: Any, justification: Any) -> str | None:
 def set_status(
     session: Session, caller: Caller, plan_id: int, finding_id: int, status: Any, justification: Any = None
 ) -> Finding:
-    """Triage a finding (resolved or not): status, justification, who, when,
-    and a "status" event with from, to and the justification.
+    """Triage one finding (resolved or not): :func:`set_status_many` of it alone; the finding as it is now."""
+    set_status_many(session, caller, plan_id, [finding_id], status, justification)
+    return get_finding(session, caller, plan_id, finding_id)
 
-    Any status but ``open`` needs a non-empty justification. Setting exactly
-    what is already set changes nothing and records nothing.
+
+def _clean_selection(finding_ids: Any) -> list[int]:
+    if isinstance(finding_ids, (str, bytes)) or not isinstance(finding_ids, Iterable):
+        raise Invalid("invalid selection", [{"path": "findings", "message": "expected a list of finding ids"}])
+    ids = list(finding_ids)
+    if not ids:
+        raise Invalid("invalid selection", [{"path": "findings", "message": "select at least one finding"}])
+    if len(ids) > MAX_SELECTION:
+        raise Invalid(
+            "invalid selection",
+            [{"path": "findings", "message": f"expected at most {MAX_SELECTION} findings at once; got {len(ids)}"}],
+        )
+    for i, value in enumerate(ids):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
+            raise Invalid(
+                "invalid selection", [{"path": f"findings[{i}]", "message": f"expected a finding id; got {value!r}"}]
+            )
+    return list(dict.fromkeys(ids))
+
+
+def set_status_many(
+    session: Session, caller: Caller, plan_id: int, finding_ids: Any, status: Any, justification: Any = None
+) -> int:
+    """Triage the plan's findings ``finding_ids`` at once with one status and
+    one justification: each gets status, justification, who, when, and a
+    "status" event with from, to and the justification. All or nothing: an id
+    that is not a finding of the plan is :class:`NotFound` and nothing changes.
+
+    Any status but ``open`` needs a non-empty justification. A finding that
+    has exactly this status and justification already is left alone (no
+    event). Returns how many changed. A fixed number of statements whatever
+    the size of the selection.
     """
     text = _clean_justification(status, justification)
-    finding = get_finding(session, caller, plan_id, finding_id)
-    if finding.status == status and finding.justification == text:
-        return finding
-    now = utcnow()
-    who = caller.label or None
-    finding.events.append(
-        FindingEvent(at=now, by=who, event="status", from_status=finding.status, to_status=status, justification=text)
+    ids = _clean_selection(finding_ids)
+    plan = get_plan(session, caller, plan_id)
+    rows = session.execute(
+        select(Finding.id, Finding.status, Finding.justification).where(Finding.plan_id == plan.id, Finding.id.in_(ids))
+    ).all()
+    missing = sorted(set(ids) - {r.id for r in rows})
+    if missing:
+        raise NotFound(f"no finding {missing[0]} in plan {plan_id}")
+    changing = [r for r in rows if (r.status, r.justification) != (status, text)]
+    if not changing:
+        return 0
+    now, who = utcnow(), caller.label or None
+    session.execute(
+        insert(FindingEvent),
+        [
+            {
+                "finding_id": r.id,
+                "at": now,
+                "by": who,
+                "event": "status",
+                "from_status": r.status,
+                "to_status": status,
+                "justification": text,
+                "run_id": None,
+            }
+            for r in changing
+        ],
     )
-    finding.status, finding.justification, finding.status_by, finding.status_at = status, text, who, now
-    session.flush()
-    return finding
+    session.execute(
+        update(Finding),
+        [{"id": r.id, "status": status, "justification": text, "status_by": who, "status_at": now} for r in changing],
+    )
+    return len(changing)

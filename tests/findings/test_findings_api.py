@@ -238,6 +238,21 @@ def test_filters(client, tenant, plan_id, analysed):
     assert ids("resolved=all") == where(lambda f: True)
 
 
+def test_filters_by_zone_host_and_text_and_sorts(client, tenant, plan_id, analysed):
+    """The register's other filters: zone and host as the run's summary counts them, text, sort."""
+    run = client.get(url(plan_id, "/analysis"), headers=tenant.headers("read")).get_json()
+    for zone, n in run["summary"]["by_zone"].items():
+        assert len(findings(client, tenant, plan_id, f"zone={zone}")) == n
+    for host, n in run["summary"]["by_host"].items():
+        assert len(findings(client, tenant, plan_id, f"host={host}")) == n
+    by_text = findings(client, tenant, plan_id, "text=clipboard")
+    assert by_text and by_text == findings(client, tenant, plan_id, "rule=VM-CLIPBOARD-SHARING")
+    worst_last = findings(client, tenant, plan_id, "sort=-risk")
+    assert [f["id"] for f in worst_last] == [f["id"] for f in reversed(analysed)]
+    by_rule = findings(client, tenant, plan_id, "sort=rule")
+    assert [f["rule"] for f in by_rule] == sorted(f["rule"] for f in analysed)
+
+
 def test_pagination(client, tenant, plan_id, analysed):
     h = tenant.headers("read")
     pages, page = [], 1
@@ -322,6 +337,9 @@ def test_read_token_cannot_analyse_or_triage(client, tenant, plan_id, analysed):
         ("page_size=0", "page_size"),
         ("page_size=501", "page_size"),
         ("page=0", "page"),
+        ("sort=severity", "sort"),
+        ("text=" + "x" * 201, "text"),
+        ("zone=", "zone"),
     ],
 )
 def test_bad_filters_are_422_with_paths(client, tenant, plan_id, query, path):
