@@ -21,6 +21,8 @@ from planner.throttle import PasswordThrottle
 from planner.web.guards import API_DOCS_PAGE, ASSET_ENDPOINTS
 
 #: Only this site's own files: no inline script or style, no framing, forms post here only.
+#: Frames: only this site's own pages (the sandboxed preview of an HTML report, which
+#: brings its own stricter policy: planner.web.reports.PREVIEW_POLICY).
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'none'",
@@ -29,6 +31,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "img-src 'self' data:",
         "font-src 'self'",
         "connect-src 'self'",
+        "frame-src 'self'",
         "form-action 'self'",
         "base-uri 'none'",
         "frame-ancestors 'none'",
@@ -85,9 +88,10 @@ def _answer_errors(app: Flask) -> None:
 
 def _security_headers(resp: Response) -> Response:
     headers = resp.headers
-    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    # A view may answer with a policy of its own (the report preview: stricter, and framed by our own page).
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers["X-Content-Type-Options"] = "nosniff"
-    headers["X-Frame-Options"] = "DENY"
+    headers.setdefault("X-Frame-Options", "DENY")
     headers["Referrer-Policy"] = "no-referrer"
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
     headers["Cross-Origin-Resource-Policy"] = "same-origin"

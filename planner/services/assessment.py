@@ -130,11 +130,7 @@ def _read(session: Session, plan: Plan) -> PlanAssessment:
         triage=triage,
         questionnaire=q,
     )
-    current = (
-        run is not None
-        and run.inventory_version == plan.inventory_version
-        and run.answers_version == answers_version(session, plan)
-    )
+    current = _is_current(session, plan, run)
     return PlanAssessment(
         plan_id=plan.id,
         name=plan.name,
@@ -145,6 +141,47 @@ def _read(session: Session, plan: Plan) -> PlanAssessment:
         analysed_at=run.finished_at if run is not None else None,
         current=current,
         finding_ids=ids,
+    )
+
+
+def _is_current(session: Session, plan: Plan, run: AnalysisRun | None) -> bool:
+    """Whether ``run`` assessed the plan's current inventory and answers."""
+    return (
+        run is not None
+        and run.inventory_version == plan.inventory_version
+        and run.answers_version == answers_version(session, plan)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RunState:
+    """The plan's latest analysis run without its findings: which (None: never
+    analysed), when, and whether it shows the current inventory and answers."""
+
+    plan_id: int
+    inventory_version: int
+    run_id: int | None
+    analysed_at: dt.datetime | None
+    current: bool
+    summary: dict
+
+    @property
+    def analysed(self) -> bool:
+        return self.run_id is not None
+
+
+def run_state(session: Session, caller: Caller, plan_id: int) -> RunState:
+    """What pages that read stored findings page by page say about the run
+    (two small queries: no inventory is read, nothing is assessed)."""
+    plan = get_plan(session, caller, plan_id)
+    run = _latest_run(session, plan)
+    return RunState(
+        plan_id=plan.id,
+        inventory_version=plan.inventory_version,
+        run_id=run.id if run is not None else None,
+        analysed_at=run.finished_at if run is not None else None,
+        current=_is_current(session, plan, run),
+        summary=dict(run.summary) if run is not None else {},
     )
 
 

@@ -80,3 +80,73 @@ def browser():
         )
         yield b
         b.close()
+
+
+# --- plans to review through the Flask test client (findings, topology, placement, reports pages) ---
+
+
+def _analysed(app, org_id: int, doc: dict, name: str) -> int:
+    from planner.services import analysis, plans
+    from planner.services.accounts import Caller
+
+    session = app.extensions["virtplan.sessions"]()
+    try:
+        caller = Caller(org_id, frozenset({"read", "write"}), None, "setup")
+        plan = plans.create_plan(session, caller, name)
+        plans.put_inventory(session, caller, plan.id, doc)
+        analysis.run_analysis(session, caller, plan.id)
+        session.commit()
+        return plan.id
+    finally:
+        session.close()
+
+
+@pytest.fixture()
+def analysed_plan(app, tenant, demo_doc) -> int:
+    """The demo inventory in a plan of ``tenant``'s organization, analysed: its id."""
+    return _analysed(app, tenant.org_id, demo_doc, "Reviewed plan")
+
+
+@pytest.fixture()
+def other_plan(app, make_tenant, demo_doc) -> int:
+    """The demo inventory analysed in a plan of another organization: its id."""
+    return _analysed(app, make_tenant("other").org_id, demo_doc, "Someone else's plan")
+
+
+def _signed_in(app, username: str):
+    from signin_client import sign_in
+
+    client = app.test_client()
+    assert sign_in(client, username).status_code == 302
+    return client
+
+
+@pytest.fixture()
+def consultant(app, make_account):
+    """A test client signed in as a consultant of ``tenant``'s organization."""
+    return _signed_in(app, make_account("consultant").username)
+
+
+@pytest.fixture()
+def viewer(app, make_account):
+    """A test client signed in as a viewer (read only) of ``tenant``'s organization."""
+    return _signed_in(app, make_account("viewer").username)
+
+
+@pytest.fixture()
+def stranger(app, make_tenant):
+    """A test client signed in as a consultant of another organization."""
+    from signin_client import PASSWORD
+
+    from models import Organization
+    from planner.services import accounts
+
+    session = app.extensions["virtplan.sessions"]()
+    try:
+        org = session.get(Organization, make_tenant("stranger").org_id)
+        user = accounts.create_user(session, f"stranger-{org.id}", PASSWORD, org, "consultant")
+        session.commit()
+        name = user.username
+    finally:
+        session.close()
+    return _signed_in(app, name)
