@@ -14,7 +14,16 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("inventory_api", "analyze", "findings_sync", "placement", "report", "importers", "hostile_bodies")
+BENCHMARKS = (
+    "inventory_api",
+    "analyze",
+    "findings_sync",
+    "placement",
+    "report",
+    "importers",
+    "hostile_bodies",
+    "pages",
+)
 
 
 def main(argv: list[str]) -> int:

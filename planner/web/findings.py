@@ -110,10 +110,6 @@ class RegisterFilter(Form):
         }
 
 
-def _status_field(label: str) -> SelectField:
-    return SelectField(label, choices=[SelectChoice(s, STATUS_LABELS[s]) for s in TRIAGE_STATUSES])
-
-
 def _justification_field() -> TextAreaField:
     return TextAreaField(
         "Justification",
@@ -123,7 +119,7 @@ def _justification_field() -> TextAreaField:
 
 
 class TriageForm(Form):
-    status = _status_field("Status")
+    status = SelectField("Status", choices=[SelectChoice(s, STATUS_LABELS[s]) for s in TRIAGE_STATUSES])
     justification = _justification_field()
     next = HiddenField()
 

@@ -4,36 +4,19 @@ and one headless Chromium, each made once for the whole run."""
 
 from __future__ import annotations
 
-import socket
-import threading
-
 import pytest
-from web_site import CHROMIUM, HOSTILE, PASSWORD
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from web_site import CHROMIUM, HOSTILE, PASSWORD, served, site_app
 
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory):
     """The app on SQLite, served by waitress in a thread; a user with one hostile-named plan."""
-    from waitress.server import create_server
-
     from models import Plan
-    from planner.app import create_app
-    from planner.cli.database import upgrade_database
-    from planner.config import Settings
     from planner.demo import load_demo, render_demo_report
     from planner.services import accounts, plans
     from planner.services.accounts import Caller
 
-    folder = tmp_path_factory.mktemp("web")
-    url = f"sqlite:///{folder / 'web.sqlite3'}"
-    upgrade_database(url)
-    app = create_app(Settings.from_env({}, env="testing", database_url=url, instance_path=str(folder)))
+    app = site_app(tmp_path_factory.mktemp("web"))
     session = app.extensions["virtplan.sessions"]()
     org = accounts.create_organization(session, "Browser Org")
     user = accounts.create_user(session, "browser", PASSWORD, org, "consultant")
@@ -51,13 +34,8 @@ def site(tmp_path_factory):
     }
     session.close()
     render_demo_report(app.extensions["virtplan.sessions"], ids["demo"], ids["demo_org"])
-    port = _free_port()
-    server = create_server(app, host="127.0.0.1", port=port, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}", ids
-    server.close()
-    app.extensions["virtplan.engine"].dispose()
+    with served(app) as base:
+        yield base, ids
 
 
 @pytest.fixture(scope="session")

@@ -56,11 +56,11 @@ def test_a_job_in_progress_refreshes_until_done(consultant, analysed_plan, app, 
     rid = row.id
     session.close()
     page = client.get(f"/plans/{pid}/reports/{rid}").get_data(as_text=True)
-    assert 'data-refresh="2000"' in page and "Waiting to start" in page
+    assert 'id="report-job" data-poll' in page and "Waiting to start" in page
     assert f'href="/plans/{pid}/reports/{rid}">Refresh now' in page  # without JavaScript
-    assert "refresh.js" in page
+    assert "poll.js" in page
     listing = client.get(f"/plans/{pid}/reports").get_data(as_text=True)
-    assert "data-refresh" in listing and "this list updates itself" in listing
+    assert "data-poll" in listing and "this list updates itself" in listing
     assert client.get(f"/plans/{pid}/reports/{rid}/download").status_code == 409
 
 
@@ -71,7 +71,7 @@ def test_generate_list_download_and_preview(inline, analysed_plan, db):
     assert resp.status_code == 302
     rid = int(resp.headers["Location"].rsplit("/", 1)[1])
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
-    assert "Ready" in page and "data-refresh" not in page
+    assert "Ready" in page and "data-poll" not in page
     row = db.get(Report, rid)
     assert f"analysis run {row.analysis_run_id}" in page and "version 1.0 draft" in page
     frame = re.search(r'<iframe class="preview" src="([^"]+)" sandbox title="[^"]+"', page)

@@ -1,9 +1,12 @@
-"""What the browser tests share: where Chromium is, and the site's users."""
+"""What the browser tests share: where Chromium is, the site's users, and serving an app on a loopback port."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
+import threading
+from contextlib import contextmanager
 
 CHROMIUM = os.environ.get("VIRTPLAN_TEST_CHROMIUM") or shutil.which("chromium")
 PASSWORD = "a long enough password"
@@ -17,3 +20,32 @@ def sign_in(page, base: str, username: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url(base + "/")
+
+
+def site_app(folder, **settings):
+    """The app on a fresh, migrated SQLite database in ``folder``."""
+    from planner.app import create_app
+    from planner.cli.database import upgrade_database
+    from planner.config import Settings
+
+    url = f"sqlite:///{folder / 'web.sqlite3'}"
+    upgrade_database(url)
+    return create_app(Settings.from_env({}, env="testing", database_url=url, instance_path=str(folder), **settings))
+
+
+@contextmanager
+def served(app, threads: int = 2):
+    """``app`` served by waitress in a thread on a free loopback port: its base URL."""
+    from waitress.server import create_server
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = create_server(app, host="127.0.0.1", port=port, threads=threads)
+    threading.Thread(target=server.run, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.close()
+        app.extensions["virtplan.jobs"].shutdown()
+        app.extensions["virtplan.engine"].dispose()
