@@ -24,7 +24,7 @@ from planner.services import assessment as assessment_service
 from planner.services import plans as plan_service
 from planner.services.errors import Invalid
 from reports.contents import LEVEL_LABELS
-from reports.html import evidence_lines
+from reports.evidence import present as evidence_items
 
 from .forms import Form, MultiCheckboxField
 from .guards import login_required, require_write
@@ -255,9 +255,7 @@ def _finding_page(plan_id: int, finding_id: int, form: TriageForm | None):
         plan=plan,
         finding=item,
         rule=RULES_BY_ID.get(item.rule),
-        evidence=[
-            {"label": key.replace("_", " ").capitalize(), "text": text} for key, text in evidence_lines(item.evidence)
-        ],
+        evidence=evidence_items(item.evidence),
         form=form,
         risk_labels=RISK_LABELS,
         status_labels=STATUS_LABELS,

@@ -93,7 +93,7 @@ def test_finding_page_has_evidence_factors_references_remedy_and_history(consult
     assert f.title in page and f.remediation in page
     assert all(ref in page for ref in f.references)
     assert all(factor in page for factor in f.factors)
-    assert "vms by zone" in page.lower()  # the evidence, labelled
+    assert "VMs by zone" in page  # the evidence in words, not JSON
     assert "How it is detected" in page and "false positive" in page  # the rule's own metadata
     assert "First found" in page  # history
     assert 'name="justification"' in page and 'name="csrf_token"' in page
