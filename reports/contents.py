@@ -355,8 +355,15 @@ def _zones(estate: Any) -> tuple[list[dict], dict]:
     return zones, host_zones
 
 
-def _matrix(estate: Any, zones: list[dict]) -> dict:
-    """Host × zone VM counts; grouped by the set of zones served when hosts are many."""
+def placement_matrix(estate: Any, host_limit: int = MATRIX_HOST_LIMIT) -> dict:
+    """The host × zone matrix of ``estate`` as the plan prints it (the web's topology page shows
+    it too): VM counts per host and zone, hosts grouped by the zones they serve above ``host_limit``."""
+    return _matrix(estate, _zones(estate)[0], host_limit)
+
+
+def _matrix(estate: Any, zones: list[dict], host_limit: int = MATRIX_HOST_LIMIT) -> dict:
+    """Host × zone VM counts; grouped by the set of zones served when hosts are many.
+    Rows of one host carry its ``id``; ``column_ids`` are the zones' (None: VMs without one)."""
     host_zones: dict[str, Counter] = defaultdict(Counter)
     unplaced = 0
     for vm in estate.vms.values():
@@ -375,13 +382,14 @@ def _matrix(estate: Any, zones: list[dict]) -> dict:
         if len([z for z in c if z is not None]) > 1
         or (estate.hosts[h].dedicated_zone and set(c) - {estate.hosts[h].dedicated_zone})
     )
-    summarised = len(estate.hosts) > MATRIX_HOST_LIMIT
+    summarised = len(estate.hosts) > host_limit
     rows = []
     if not summarised:
         for h in estate.hosts.values():
             c = host_zones.get(h.id, Counter())
             rows.append(
                 {
+                    "id": h.id,
                     "label": h.name or h.id,
                     "cluster": h.cluster,
                     "counts": [c[z] for z in columns],
@@ -403,6 +411,7 @@ def _matrix(estate: Any, zones: list[dict]) -> dict:
             label = " + ".join(labels.get(z, str(z)) for z in key) or "no VMs"
             rows.append(
                 {
+                    "id": None,
                     "label": f"{g['hosts']} host{'s' if g['hosts'] != 1 else ''} serving {label}",
                     "cluster": None,
                     "counts": [g["counts"][z] for z in columns],
@@ -413,6 +422,7 @@ def _matrix(estate: Any, zones: list[dict]) -> dict:
             )
     return {
         "columns": [labels.get(z, str(z)) for z in columns],
+        "column_ids": columns,
         "rows": rows,
         "summarised": summarised,
         "mixed": mixed[:MIXED_HOSTS_LIMIT],

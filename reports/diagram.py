@@ -26,7 +26,7 @@ import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +52,7 @@ DOT_TIMEOUT = 60
 
 FONT = "DejaVu Sans"
 SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
 #: Zone fill by trust level: warm for untrusted, cool for sensitive.
 ZONE_FILLS = {0: "#fdecec", 1: "#fff4e0", 2: "#eef5ff", 3: "#e6f2ea", 4: "#ece6f7"}
 #: Outline by the worst risk of an object's findings (SP 800-30 levels).
@@ -67,6 +68,12 @@ BLUE = "#4a6a91"
 GREEN = "#2d6a3e"
 ORANGE = "#d9480f"
 RED = "#b42318"
+
+
+#: Where a drawn object links to on a web page: (kind, id) -> URL, or None for no link. Kinds
+#: are those of the objects (zone, network, host, appliance) and of the boxes that stand for
+#: many (networks, hosts: the zone's id; appliances: "kind-filtering"; shared: "all").
+Links = Callable[[str, str], str | None]
 
 
 class DiagramError(RuntimeError):
@@ -122,18 +129,34 @@ def _count_mark(refs: Sequence[tuple[str, str]]) -> list[str]:
 
 
 class _Graph:
-    def __init__(self) -> None:
+    def __init__(self, links: Links | None = None) -> None:
         self.lines: list[str] = []
         self.labels: list[str] = []
         self.ids: dict[tuple[str, str], str] = {}
+        self.keys: dict[str, tuple[str, str]] = {}
+        self.links = links
 
     def node_id(self, kind: str, key: str) -> str:
-        return self.ids.setdefault((kind, key), f"n{len(self.ids)}")
+        nid = self.ids.setdefault((kind, key), f"n{len(self.ids)}")
+        self.keys[nid] = (kind, key)
+        return nid
+
+    def marks(self, refs: Sequence[tuple[str, str]], prefix: str = "") -> list[str]:
+        """The object's findings as a label line: their register numbers in print; on a
+        web page (with links), how many and the worst, since the link leads to them."""
+        return _count_mark(refs) if self.links is not None else _marks(refs, prefix)
+
+    def link(self, kind: str, key: str, title: str) -> dict[str, str]:
+        """The DOT attributes that make the object a link (none without ``links`` or a URL)."""
+        url = self.links(kind, key) if self.links is not None else None
+        return {"URL": url, "tooltip": title} if url else {}
 
     def node(self, nid: str, label_lines: list[str], refs: Sequence[tuple[str, str]], **style: Any) -> None:
         worst = _worst(refs)
         if worst is not None:
             style.update(color=RISK_COLOURS[worst], penwidth=2.2)
+        kind, key = self.keys.get(nid, ("", ""))
+        style.update(self.link(kind, key, label_lines[0]))
         self.labels.append(label_lines[0])
         self.lines.append(f"  {nid} {_attrs(label=chr(10).join(label_lines), **style)};")
 
@@ -190,10 +213,11 @@ def _index_findings(estate: Any, register: Iterable[Any]) -> dict[tuple[str, str
     return marks
 
 
-def dot_source(estate: Any, register: Iterable[Any] = ()) -> tuple[str, bool, list[str]]:
-    """The DOT text of the diagram; whether parts are summarised; the label of every node."""
+def dot_source(estate: Any, register: Iterable[Any] = (), links: Links | None = None) -> tuple[str, bool, list[str]]:
+    """The DOT text of the diagram; whether parts are summarised; the label of every node.
+    With ``links`` (a web page), each object links where ``links`` says."""
     marks = _index_findings(estate, register)
-    g = _Graph()
+    g = _Graph(links)
     summarised = False
 
     zones = sorted(estate.zones.values(), key=lambda z: (z.trust_level, z.id))
@@ -228,14 +252,15 @@ def dot_source(estate: Any, register: Iterable[Any] = ()) -> tuple[str, bool, li
         title = (zone.name or zone.id) if zone is not None else "No zone"
         sub = f"trust level {zone.trust_level} · {zone.purpose}" if zone is not None else "objects without a zone"
         zone_refs = marks.get(("zone", zid), []) if zid is not None else []
-        label = "\n".join([title, sub, *_marks(zone_refs, "findings: ")])
+        label = "\n".join([title, sub, *g.marks(zone_refs, "findings: ")])
         fill = ZONE_FILLS.get(zone.trust_level, "#f3f6f9") if zone is not None else "#f3f6f9"
         colour = RISK_COLOURS[w] if (w := _worst(zone_refs)) else "#14365d"
+        link = g.link("zone", zid, title) if zid is not None else {}
         g.labels.append(title)
         g.lines.append(f"  subgraph cluster_{index} {{")
         g.lines.append(
             f"    graph [label={_quote(label, left=True)}, "
-            f"{_attrs(style='filled,rounded', fillcolor=fill, color=colour, fontsize=10.5, margin=12)[1:]};"
+            f"{_attrs(style='filled,rounded', fillcolor=fill, color=colour, fontsize=10.5, margin=12, **link)[1:]};"
         )
         nodes = []
         nets = zone_nets.get(zid, [])
@@ -268,7 +293,7 @@ def dot_source(estate: Any, register: Iterable[Any] = ()) -> tuple[str, bool, li
                 refs = marks.get(("network", n.id), [])
                 g.node(
                     nid,
-                    [n.name or n.id, detail, *_marks(refs)],
+                    [n.name or n.id, detail, *g.marks(refs)],
                     refs,
                     shape="box",
                     style="rounded,filled",
@@ -300,7 +325,12 @@ def dot_source(estate: Any, register: Iterable[Any] = ()) -> tuple[str, bool, li
                 detail = f"{n_vms:,} VM{'s' if n_vms != 1 else ''}" + (" · dedicated" if h.dedicated_zone else "")
                 refs = marks.get(("host", h.id), [])
                 g.node(
-                    nid, [h.name or h.id, detail, *_marks(refs)], refs, shape="box", style="filled", fillcolor="#dfe7f1"
+                    nid,
+                    [h.name or h.id, detail, *g.marks(refs)],
+                    refs,
+                    shape="box",
+                    style="filled",
+                    fillcolor="#dfe7f1",
                 )
                 host_nodes.append(nid)
         # Networks, then hosts, in columns of ROWS: a zone grows sideways, not only down.
@@ -349,7 +379,7 @@ def dot_source(estate: Any, register: Iterable[Any] = ()) -> tuple[str, bool, li
             refs = marks.get(("appliance", a.id), [])
             nid = g.node_id("appliance", a.id)
             _appliance_node(
-                g, nid, [a.name or a.id, f"{a.kind} · {_filtering(a.filtering)}", *_marks(refs)], refs, a.filtering
+                g, nid, [a.name or a.id, f"{a.kind} · {_filtering(a.filtering)}", *g.marks(refs)], refs, a.filtering
             )
             for target in dict.fromkeys(net_node[n] for n in a.networks if n in net_node):
                 _link(g, nid, target, a.filtering)
@@ -383,7 +413,7 @@ def dot_source(estate: Any, register: Iterable[Any] = ()) -> tuple[str, bool, li
             n_vms = vms_on[h.id]
             g.node(
                 nid,
-                [h.name or h.id, f"{n_vms:,} VM{'s' if n_vms != 1 else ''} · {len(zs)} zones", *_marks(refs)],
+                [h.name or h.id, f"{n_vms:,} VM{'s' if n_vms != 1 else ''} · {len(zs)} zones", *g.marks(refs)],
                 refs,
                 shape="box",
                 style="filled",
@@ -456,25 +486,32 @@ def _points(value: str | None) -> float:
     return float((value or "0").removesuffix("pt"))
 
 
-def finish(svg: str, alt: str) -> str:
+def finish(svg: str, alt: str, linked: bool = False) -> str:
     """Graphviz's SVG made fit for the page: parsed (so it is well-formed and
     carries nothing but shapes and text), given the alternative text as its
     first ``<title>`` (what PDF/UA and screen readers read), sized to fit the
-    text block, and serialised without the XML prolog."""
+    text block, and serialised without the XML prolog.
+
+    ``linked`` (a web page): the links Graphviz made of ``URL`` attributes
+    stay, each named for assistive technology by its tooltip, and the drawing
+    is a group of them rather than one image."""
     ET.register_namespace("", SVG_NS)
-    ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+    ET.register_namespace("xlink", XLINK_NS)
     root = ET.fromstring(svg)  # noqa: S314 -- Graphviz's own output, from our DOT text
+    dropped = (f"{{{SVG_NS}}}script", f"{{{SVG_NS}}}title") + (() if linked else (f"{{{SVG_NS}}}a",))
     for parent in root.iter():
         for child in list(parent):
-            if child.tag in (f"{{{SVG_NS}}}a", f"{{{SVG_NS}}}script", f"{{{SVG_NS}}}title") or not isinstance(
-                child.tag, str
-            ):
+            if child.tag in dropped or not isinstance(child.tag, str):
                 parent.remove(child)
+    for link in root.iter(f"{{{SVG_NS}}}a"):
+        link.set("aria-label", link.attrib.pop(f"{{{XLINK_NS}}}title", ""))
+        link.set("href", link.attrib.pop(f"{{{XLINK_NS}}}href", ""))
+        link.attrib.pop("target", None)
     width, height = _points(root.get("width")), _points(root.get("height"))
     scale = min(1.0, MAX_WIDTH_PT / width if width else 1.0, MAX_HEIGHT_PT / height if height else 1.0)
     root.set("width", f"{width * scale:.1f}pt")
     root.set("height", f"{height * scale:.1f}pt")
-    root.set("role", "img")
+    root.set("role", "group" if linked else "img")
     root.set("aria-label", alt)
     title = ET.Element(f"{{{SVG_NS}}}title")
     title.text = alt
@@ -507,11 +544,15 @@ def alt_text(estate: Any, register: Sequence[Any] = ()) -> str:
     return describe(estate, summarised, register)
 
 
-def draw(estate: Any, register: Sequence[Any] = ()) -> Diagram:
-    """The diagram of ``estate`` with the findings of ``register`` (entries with ``ref`` and ``finding``) marked."""
-    dot, summarised, labels = dot_source(estate, register)
+def draw(estate: Any, register: Sequence[Any] = (), links: Links | None = None) -> Diagram:
+    """The diagram of ``estate`` with the findings of ``register`` (entries with ``ref`` and ``finding``) marked.
+
+    ``links`` makes it the web page's drawing: each object links where it says, and
+    carries how many findings it has (the page's link leads to them) instead of the
+    printed plan's register numbers."""
+    dot, summarised, labels = dot_source(estate, register, links)
     alt = describe(estate, summarised, register)
-    return Diagram(finish(render_svg(dot), alt), alt, summarised, labels)
+    return Diagram(finish(render_svg(dot), alt, linked=links is not None), alt, summarised, labels)
 
 
-__all__ = ["LEVELS", "Diagram", "DiagramError", "dot_source", "draw", "finish", "render_svg"]
+__all__ = ["LEVELS", "Diagram", "DiagramError", "Links", "dot_source", "draw", "finish", "render_svg"]

@@ -9,6 +9,7 @@ feature's views live in one module and its templates under
 - ``plans``: the organization's plans and a plan's overview;
 - ``questionnaire``: the lifecycle questionnaire, a page per phase;
 - ``inventory``: upload, import, tables, one object's edit, versions;
+- ``topology``: the plan's diagram and host × zone matrix, linking to findings;
 - ``findings``, ``reports``: analysing and triaging, report jobs;
 - ``admin``: the organization's users and API tokens (admins only).
 
@@ -30,13 +31,13 @@ from types import ModuleType
 
 from flask import Flask
 
-from . import admin, findings, guards, inventory, plans, questionnaire, reports, signin, site
+from . import admin, findings, guards, inventory, plans, questionnaire, reports, signin, site, topology
 from .errors import error_page
 
 __all__ = ["DOMAINS", "error_page", "init_app"]
 
 #: The domain modules, nested in ``web``, in the order of the plan tabs.
-DOMAINS: tuple[ModuleType, ...] = (plans, questionnaire, inventory, findings, reports, admin)
+DOMAINS: tuple[ModuleType, ...] = (plans, questionnaire, inventory, topology, findings, reports, admin)
 for _module in DOMAINS:
     site.bp.register_blueprint(_module.bp)  # once, at import: an app registers ``web`` with them all
 

@@ -124,7 +124,7 @@ def test_a_viewer_finds_no_control_to_use(review, browser):
     plan = f"{base}/plans/{facts['plan']}"
     page = browser.new_page()
     sign_in(page, base, "reader", PASSWORD)
-    for path in ("/findings", "/findings?risk=high", "/reports"):
+    for path in ("/topology", "/findings", "/findings?risk=high", "/reports"):
         page.goto(plan + path)
         assert page.locator("main form[method=post]").count() == 0, path
         assert page.locator("main input[type=checkbox][name=findings]").count() == 0, path
@@ -145,6 +145,7 @@ def test_the_review_pages_have_no_serious_accessibility_violation(review, browse
     page.goto(plan + "/findings")
     finding = page.locator("table.findings td[data-label=Finding] a").first.get_attribute("href")
     pages = [
+        "/topology",
         "/findings",
         "/findings?risk=high&text=zone&sort=rule",
         finding.removeprefix(f"/plans/{facts['plan']}"),
