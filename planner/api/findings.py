@@ -162,7 +162,7 @@ def _rules(values: list[str]) -> None:
 
 
 def _ids(values: list[str]) -> None:
-    if not values or any(not v or len(v) > 200 for v in values):
+    if not values or any(not v or len(v) > 200 or not valid_text(v) for v in values):
         raise ValidationError("expected ids of 1 to 200 characters, comma-separated")
 
 
@@ -193,7 +193,7 @@ class FindingQuerySchema(Schema):
         metadata={"description": "host ids, comma-separated: findings touching any (as the summary's by_host counts)"},
     )
     text = fields.String(
-        validate=validate.Length(max=service.MAX_TEXT),
+        validate=[validate.Length(max=service.MAX_TEXT), Text()],
         metadata={"description": "words in the title, rule, justification or an object's id (any case)"},
     )
     sort = fields.String(

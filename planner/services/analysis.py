@@ -329,11 +329,22 @@ MAX_TEXT = 200
 def _check_text(text: Any) -> str | None:
     if text is None:
         return None
-    if not isinstance(text, str) or "\x00" in text or len(text) > MAX_TEXT:
+    if not isinstance(text, str) or len(text) > MAX_TEXT:
         raise Invalid(
             "invalid text filter", [{"path": "text", "message": f"expected text of at most {MAX_TEXT} characters"}]
         )
+    if problem := text_problem(text):
+        raise Invalid("invalid text filter", [{"path": "text", "message": problem}])
     return text.strip() or None
+
+
+def _check_ids(values: Iterable[str] | str | None, path: str) -> list[str] | None:
+    """Zone or host ids of a filter: text of 1 to 200 characters each."""
+    ids = _values(values)
+    for value in ids or ():
+        if not isinstance(value, str) or not 0 < len(value) <= 200 or not valid_text(value):
+            raise Invalid(f"invalid {path} filter", [{"path": path, "message": "expected ids of 1 to 200 characters"}])
+    return ids
 
 
 def _values(value: Iterable[str] | str | None) -> list[str] | None:
@@ -387,7 +398,7 @@ def list_findings(
             "invalid sort", [{"path": "sort", "message": f"unknown sort {sort!r}: expected one of {', '.join(SORTS)}"}]
         )
     words = _check_text(text)
-    rules, zones, hosts = _values(rule), _values(zone), _values(host)
+    rules, zones, hosts = _values(rule), _check_ids(zone, "zone"), _check_ids(host, "host")
     where = [Finding.plan_id == plan.id]
     if risks is not None:
         where.append(Finding.risk.in_(risks))

@@ -189,15 +189,18 @@ def _register_page(plan_id: int, bulk: BulkTriageForm):
     if filters.validate():
         size = filters.per_page.data
         page = max(1, request.args.get("page", 1, type=int) or 1)
-        rows, total = analysis_service.list_findings(
-            db, g.caller, plan_id, offset=(page - 1) * size, limit=size, **filters.filters()
-        )
-        pages = max(1, -(-total // size))
-        if page > pages:  # past the end (the list shrank): show the last page
-            page = pages
+        try:
             rows, total = analysis_service.list_findings(
                 db, g.caller, plan_id, offset=(page - 1) * size, limit=size, **filters.filters()
             )
+            pages = max(1, -(-total // size))
+            if page > pages:  # past the end (the list shrank): show the last page
+                page = pages
+                rows, total = analysis_service.list_findings(
+                    db, g.caller, plan_id, offset=(page - 1) * size, limit=size, **filters.filters()
+                )
+        except Invalid as exc:  # what only the service checks (the text of ids, an object filter)
+            filters.adopt(exc.problems)
     return render_template(
         "findings/register.html",
         plan=plan,

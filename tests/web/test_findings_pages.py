@@ -84,6 +84,8 @@ def test_bad_filters_are_shown_beside_their_field(consultant, analysed_plan):
     assert "The filters were not applied: 2 problems" in page
     assert re.search(r'id="text-problem"', page) and re.search(r'id="sort-problem"', page)
     assert _ids(page) == []
+    page = _page(client, f"/plans/{pid}/findings?zone=%E2%80%AEdmz&object=server:x")
+    assert 'id="zone-problem"' in page and "The filters were not applied" in page and _ids(page) == []
 
 
 def test_finding_page_has_evidence_factors_references_remedy_and_history(consultant, analysed_plan, db):
