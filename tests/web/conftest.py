@@ -5,7 +5,9 @@ and one headless Chromium, each made once for the whole run."""
 from __future__ import annotations
 
 import pytest
+from signin_client import sign_in
 from web_site import CHROMIUM, HOSTILE, PASSWORD, served, site_app
+from workspace import client_of, demo_plan, writer
 
 
 @pytest.fixture(scope="session")
@@ -64,17 +66,14 @@ def browser():
 
 
 def _analysed(app, org_id: int, doc: dict, name: str) -> int:
-    from planner.services import analysis, plans
-    from planner.services.accounts import Caller
+    from planner.services import analysis
 
+    plan_id = demo_plan(app, org_id, doc, name)
     session = app.extensions["virtplan.sessions"]()
     try:
-        caller = Caller(org_id, frozenset({"read", "write"}), None, "setup")
-        plan = plans.create_plan(session, caller, name)
-        plans.put_inventory(session, caller, plan.id, doc)
-        analysis.run_analysis(session, caller, plan.id)
+        analysis.run_analysis(session, writer(org_id), plan_id)
         session.commit()
-        return plan.id
+        return plan_id
     finally:
         session.close()
 
@@ -91,31 +90,21 @@ def other_plan(app, make_tenant, demo_doc) -> int:
     return _analysed(app, make_tenant("other").org_id, demo_doc, "Someone else's plan")
 
 
-def _signed_in(app, username: str):
-    from signin_client import sign_in
-
-    client = app.test_client()
-    assert sign_in(client, username).status_code == 302
-    return client
-
-
 @pytest.fixture()
 def consultant(app, make_account):
     """A test client signed in as a consultant of ``tenant``'s organization."""
-    return _signed_in(app, make_account("consultant").username)
+    return client_of(app, make_account("consultant"))
 
 
 @pytest.fixture()
 def viewer(app, make_account):
     """A test client signed in as a viewer (read only) of ``tenant``'s organization."""
-    return _signed_in(app, make_account("viewer").username)
+    return client_of(app, make_account("viewer"))
 
 
 @pytest.fixture()
 def stranger(app, make_tenant):
     """A test client signed in as a consultant of another organization."""
-    from signin_client import PASSWORD
-
     from models import Organization
     from planner.services import accounts
 
@@ -127,4 +116,6 @@ def stranger(app, make_tenant):
         name = user.username
     finally:
         session.close()
-    return _signed_in(app, name)
+    client = app.test_client()
+    assert sign_in(client, name).status_code == 302
+    return client
