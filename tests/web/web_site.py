@@ -10,6 +10,8 @@ from contextlib import contextmanager
 
 CHROMIUM = os.environ.get("VIRTPLAN_TEST_CHROMIUM") or shutil.which("chromium")
 PASSWORD = "a long enough password"
+#: axe-core rule sets the page tests check: WCAG 2.0, 2.1 and 2.2, levels A and AA.
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 HOSTILE = '<img src=x onerror="window.__pwned=1">Payroll & <b>HR</b>'
 
 
