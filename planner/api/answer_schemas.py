@@ -79,20 +79,38 @@ class QuestionnaireSchema(_Ordered):
 class RecommendationSourceSchema(_Ordered):
     publication = fields.String()
     section = fields.String()
+    checked = fields.String(metadata={"description": "how the citation was checked: a key of the catalog's checks"})
+    basis = fields.String(metadata={"description": "what our paraphrase rests on"})
 
 
 class RecommendationSchema(_Ordered):
-    id = fields.String()
+    id = fields.String(metadata={"description": "VirtPlan's own id (NIST does not number these recommendations)"})
+    origin = fields.String(metadata={"description": "whose numbering the id is", "example": "virtplan"})
+    paraphrases = fields.String(
+        metadata={"description": "the NIST publication and section paraphrased", "example": "SP 800-125 §4.1"}
+    )
     group = fields.String()
     source = fields.Nested(RecommendationSourceSchema)
     title = fields.String()
     summary = fields.String(metadata={"description": "our paraphrase, never the publication's text"})
     controls = fields.List(fields.String(), metadata={"description": "SP 800-53 Rev. 5 control ids"})
+    control_basis = fields.Dict(
+        keys=fields.String(), values=fields.String(), metadata={"description": "why a control is cited"}
+    )
+
+
+class CatalogIdsSchema(_Ordered):
+    origin = fields.String(metadata={"example": "virtplan"})
+    statement = fields.String()
 
 
 class CatalogSchema(_Ordered):
     catalog = fields.String(metadata={"example": "virtplan.catalog"})
     version = fields.String()
+    ids = fields.Nested(CatalogIdsSchema, metadata={"description": "the recommendation ids are VirtPlan's own"})
+    checks = fields.Dict(
+        keys=fields.String(), values=fields.String(), metadata={"description": "how citations are checked"}
+    )
     publications = fields.Dict(keys=fields.String(), values=fields.String())
     groups = fields.Dict(keys=fields.String(), values=fields.Dict())
     controls = fields.Dict(

@@ -20,6 +20,7 @@ import yaml
 
 import questionnaires
 from planner.core.analysis.findings import LEVELS
+from planner.core.analysis.rules import SPEC_RULE_IDS, SPEC_V1_1_RULE_IDS
 
 from .conditions import ConditionSyntax
 from .model import (
@@ -39,45 +40,13 @@ from .model import (
 
 QUESTIONNAIRE_ID = "virtplan.questionnaire"
 CATALOG_ID = "virtplan.catalog"
+#: Whose numbering the recommendation ids are: VirtPlan's own, not NIST's.
+ID_ORIGIN = "virtplan"
 #: The SP 800-125 §5 phases, in lifecycle order, by the ids question ids start with.
 PHASES = ("initiation", "planning", "implementation", "operations", "disposition")
 #: The topology rule ids fixed by shared/spec/analysis-v1.md (the minimum set, then the
-#: v1.1 rules): what ``mitigates`` may name.
-TOPOLOGY_RULES = (
-    "ZONE-MIX-HOST",
-    "EXPOSED-CORESIDENCY",
-    "SEGMENT-MULTI-ZONE",
-    "VM-BRIDGES-ZONES",
-    "UNFILTERED-ZONE-PATH",
-    "INTERNET-VM-IN-INTERNAL-ZONE",
-    "MGMT-NETWORK-SHARED",
-    "MGMT-UNENCRYPTED",
-    "DATASTORE-MULTI-ZONE",
-    "DATASTORE-UNENCRYPTED-SENSITIVE",
-    "HOST-CPU-OVERCOMMIT",
-    "HOST-MEMORY-OVERCOMMIT",
-    "VM-VCPU-EXCEEDS-CORES",
-    "ANTI-AFFINITY-VIOLATION",
-    "HYPERVISOR-OUTDATED",
-    "HOSTED-HYPERVISOR-SERVER",
-    "VM-CLIPBOARD-SHARING",
-    "VM-UNUSED-DEVICES",
-    "HOST-UNUSED-HARDWARE",
-    "HOST-NO-TIME-SYNC",
-    "HOST-NO-REMOTE-LOGGING",
-    "VM-UNCLASSIFIED",
-    # v1.1
-    "GUEST-ON-INFRA-NETWORK",
-    "MIGRATION-UNENCRYPTED",
-    "VSWITCH-INSECURE-POLICY",
-    "HOST-SHELL-ENABLED",
-    "PAGE-SHARING-MIXED-ZONES",
-    "HYPERVISOR-END-OF-SUPPORT",
-    "HOST-SINGLE-UPLINK",
-    "VM-SNAPSHOT-OLD",
-    "VM-PASSTHROUGH-DEVICE",
-    "VM-NO-SECURE-BOOT",
-)
+#: v1.1 rules), as the analysis registry holds them: what ``mitigates`` may name.
+TOPOLOGY_RULES = (*SPEC_RULE_IDS, *SPEC_V1_1_RULE_IDS)
 
 _SLUG = r"[a-z][a-z0-9_]*"
 _CHOICE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -189,7 +158,8 @@ def load_catalog(source: Traversable | Path | None = None) -> Catalog:
     data = read_yaml(resource, name)
     problems: list[tuple[str, str]] = []
     check = _Checker(problems)
-    if not check.mapping(data, "", ("catalog", "version", "controls", "recommendations"), ("publications", "groups")):
+    required = ("catalog", "version", "ids", "checks", "citations", "groups", "controls", "recommendations")
+    if not check.mapping(data, "", required, ("publications",)):
         _fail_if(problems, name)
     if data["catalog"] != CATALOG_ID:
         check.add("catalog", f"expected {CATALOG_ID!r}")
@@ -197,61 +167,125 @@ def load_catalog(source: Traversable | Path | None = None) -> Catalog:
     if not isinstance(version, str):
         check.add("version", "expected a string")
         version = ""
-    controls: dict[str, str] = {}
-    if not isinstance(data["controls"], dict):
-        check.add("controls", "expected a mapping of control id to official title")
-    else:
-        for cid, title in data["controls"].items():
-            if not isinstance(cid, str) or not _CONTROL.match(cid):
-                check.add(f"controls.{cid}", "expected an SP 800-53 id such as SC-7 or SC-7(13)")
-            elif not isinstance(title, str) or not title.strip():
-                check.add(f"controls.{cid}", "expected the control's official title")
-            else:
-                controls[cid] = title
-    groups = data.get("groups") or {}
-    if not isinstance(groups, dict):
-        check.add("groups", "expected a mapping")
-        groups = {}
+    ids = data["ids"]
+    if check.mapping(ids, "ids", ("origin", "statement")) and ids["origin"] != ID_ORIGIN:
+        check.add("ids.origin", f"expected {ID_ORIGIN!r}: the recommendation ids are VirtPlan's own")
+    id_statement = check.text(ids, "statement", "ids") if isinstance(ids, dict) else ""
+    checks = _text_mapping(data["checks"], "checks", check)
+    citations: dict[str, tuple[str, str]] = {}
+    for key, entry in (data["citations"] or {}).items() if isinstance(data["citations"], dict) else ():
+        cpath = f"citations.{key}"
+        if check.mapping(entry, cpath, ("checked", "basis")):
+            if entry["checked"] not in checks:
+                check.add(f"{cpath}.checked", f"expected one of the checks: {', '.join(checks)}")
+            citations[key] = (str(entry["checked"]), check.text(entry, "basis", cpath))
+    controls = _controls(data["controls"], check)
+    groups: dict[str, dict[str, Any]] = {}
+    for key, group in data["groups"].items() if isinstance(data["groups"], dict) else ():
+        gpath = f"groups.{key}"
+        if check.mapping(group, gpath, ("title", "source", "citation")):
+            if group["citation"] not in citations:
+                check.add(f"{gpath}.citation", f"expected one of the citations: {', '.join(citations)}")
+            groups[key] = dict(group)
     recs: dict[str, Recommendation] = {}
     if not isinstance(data["recommendations"], list):
         check.add("recommendations", "expected a list")
     else:
         for i, item in enumerate(data["recommendations"]):
-            path = f"recommendations[{i}]"
-            if not check.mapping(item, path, ("id", "group", "source", "title", "summary", "controls")):
+            rec = _recommendation(item, f"recommendations[{i}]", groups, citations, checks, controls, check)
+            if rec is None:
                 continue
-            rid = item["id"]
-            if not isinstance(rid, str) or not re.match(r"^[A-Z]{2}(-[A-Z0-9]+)+$", rid):
-                check.add(f"{path}.id", "expected an id such as HV-5 or LC-INI-2")
-                continue
-            if rid in recs:
-                check.add(f"{path}.id", f"duplicate recommendation id {rid}")
-            if item["group"] not in groups:
-                check.add(f"{path}.group", f"unknown group {item['group']!r}")
-            src = item["source"]
-            if check.mapping(src, f"{path}.source", ("publication", "section")) and not all(
-                isinstance(src[k], str) and src[k] for k in ("publication", "section")
-            ):
-                check.add(f"{path}.source", "publication and section are text")
-            cited = check.string_list(item, "controls", path)
-            for c in cited:
-                if c not in controls:
-                    check.add(f"{path}.controls", f"{c} is not in the controls section")
-            if not cited:
-                check.add(f"{path}.controls", "cite at least one SP 800-53 control")
-            src = src if isinstance(src, dict) else {}
-            recs[rid] = Recommendation(
-                rid,
-                item["group"],
-                str(src.get("publication", "")),
-                str(src.get("section", "")),
-                check.text(item, "title", path),
-                check.text(item, "summary", path),
-                tuple(cited),
-            )
+            if rec.id in recs:
+                check.add(f"recommendations[{i}].id", f"duplicate recommendation id {rec.id}")
+            recs[rec.id] = rec
     _fail_if(problems, name)
     return Catalog(
-        version, controls, recs, {k: dict(v) for k, v in groups.items()}, dict(data.get("publications") or {})
+        version,
+        controls,
+        recs,
+        groups,
+        dict(data.get("publications") or {}),
+        checks,
+        id_statement,
+    )
+
+
+def _text_mapping(data: Any, path: str, check: _Checker) -> dict[str, str]:
+    if not isinstance(data, dict) or not data:
+        check.add(path, "expected a mapping of names to text")
+        return {}
+    return {str(k): check.text(data, k, path) for k in data}
+
+
+def _controls(data: Any, check: _Checker) -> dict[str, str]:
+    controls: dict[str, str] = {}
+    if not isinstance(data, dict):
+        check.add("controls", "expected a mapping of control id to official title")
+        return controls
+    for cid, title in data.items():
+        if not isinstance(cid, str) or not _CONTROL.match(cid):
+            check.add(f"controls.{cid}", "expected an SP 800-53 id such as SC-7 or SC-7(13)")
+        elif not isinstance(title, str) or not title.strip():
+            check.add(f"controls.{cid}", "expected the control's official title")
+        else:
+            controls[cid] = title
+    return controls
+
+
+def _recommendation(
+    item: Any,
+    path: str,
+    groups: dict[str, dict[str, Any]],
+    citations: dict[str, tuple[str, str]],
+    checks: dict[str, str],
+    controls: dict[str, str],
+    check: _Checker,
+) -> Recommendation | None:
+    required = ("id", "group", "source", "title", "summary", "controls")
+    if not check.mapping(item, path, required, ("checked", "basis", "control_basis")):
+        return None
+    rid = item["id"]
+    if not isinstance(rid, str) or not re.match(r"^[A-Z]{2}(-[A-Z0-9]+)+$", rid):
+        check.add(f"{path}.id", "expected an id such as HV-5 or LC-INI-2")
+        return None
+    group = groups.get(item["group"])
+    if group is None:
+        check.add(f"{path}.group", f"unknown group {item['group']!r}")
+    src = item["source"]
+    if check.mapping(src, f"{path}.source", ("publication", "section")) and not all(
+        isinstance(src[k], str) and src[k] for k in ("publication", "section")
+    ):
+        check.add(f"{path}.source", "publication and section are text")
+    src = src if isinstance(src, dict) else {}
+    # The group's citation basis unless the recommendation states its own.
+    checked, basis = citations.get(str(group["citation"]), ("", "")) if group else ("", "")
+    if "checked" in item:
+        checked = item["checked"]
+        if checked not in checks:
+            check.add(f"{path}.checked", f"expected one of the checks: {', '.join(checks)}")
+    if "basis" in item:
+        basis = check.text(item, "basis", path)
+    cited = check.string_list(item, "controls", path)
+    for c in cited:
+        if c not in controls:
+            check.add(f"{path}.controls", f"{c} is not in the controls section")
+    if not cited:
+        check.add(f"{path}.controls", "cite at least one SP 800-53 control")
+    control_basis = item.get("control_basis") or {}
+    if not isinstance(control_basis, dict) or set(control_basis) - set(cited):
+        check.add(f"{path}.control_basis", "expected a mapping from cited controls to the reason each is cited")
+        control_basis = {}
+    return Recommendation(
+        rid,
+        item["group"],
+        str(src.get("publication", "")),
+        str(src.get("section", "")),
+        check.text(item, "title", path),
+        check.text(item, "summary", path),
+        tuple(cited),
+        str(checked),
+        basis,
+        {str(k): " ".join(str(v).split()) for k, v in control_basis.items()},
     )
 
 

@@ -8,7 +8,7 @@ gives the JSON the API serves as the questionnaire definition.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from .conditions import Condition
 
@@ -20,6 +20,9 @@ IMPACT_OBJECTIVES = ("confidentiality", "integrity", "availability", "overall")
 
 @dataclass(frozen=True, slots=True)
 class Recommendation:
+    """One recommendation of the catalog: VirtPlan's paraphrase of what a NIST
+    publication recommends, under an id of VirtPlan's own (``origin``)."""
+
     id: str
     group: str
     publication: str
@@ -27,6 +30,14 @@ class Recommendation:
     title: str
     summary: str
     controls: tuple[str, ...]
+    #: How the citation was checked (a key of :attr:`Catalog.checks`) and the basis of the paraphrase.
+    checked: str = ""
+    basis: str = ""
+    #: Why each SP 800-53 control is cited, where the catalog records it.
+    control_basis: dict[str, str] = field(default_factory=dict)
+
+    #: Whose numbering ``id`` is: always VirtPlan's (NIST does not number these recommendations so).
+    origin: ClassVar[str] = "virtplan"
 
     @property
     def citation(self) -> str:
@@ -34,14 +45,28 @@ class Recommendation:
         where = f"§{self.section}" if self.section[:1].isdigit() else self.section
         return f"{self.publication} {where} ({self.id})"
 
+    @property
+    def paraphrases(self) -> str:
+        """The NIST source the recommendation paraphrases, without our id: "SP 800-125 §4.1"."""
+        where = f"§{self.section}" if self.section[:1].isdigit() else self.section
+        return f"{self.publication} {where}"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
+            "origin": self.origin,
+            "paraphrases": self.paraphrases,
             "group": self.group,
-            "source": {"publication": self.publication, "section": self.section},
+            "source": {
+                "publication": self.publication,
+                "section": self.section,
+                "checked": self.checked,
+                "basis": self.basis,
+            },
             "title": self.title,
             "summary": self.summary,
             "controls": list(self.controls),
+            "control_basis": dict(self.control_basis),
         }
 
 
@@ -52,11 +77,17 @@ class Catalog:
     recommendations: dict[str, Recommendation]
     groups: dict[str, dict[str, Any]]
     publications: dict[str, str]
+    #: How a citation may have been checked: name -> what that means.
+    checks: dict[str, str] = field(default_factory=dict)
+    #: What the catalog says of its ids (VirtPlan's own numbering).
+    id_statement: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "catalog": "virtplan.catalog",
             "version": self.version,
+            "ids": {"origin": Recommendation.origin, "statement": self.id_statement},
+            "checks": dict(self.checks),
             "publications": dict(self.publications),
             "groups": {k: dict(v) for k, v in self.groups.items()},
             "controls": dict(self.controls),

@@ -10,6 +10,7 @@ with :func:`Rule.beside`, so a rule is always the pair.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,16 +38,21 @@ _KEYS = {
     "false_positives",
     "remediation",
     "references",
+    "control_basis",
 }
 #: Where a rule's references come from: the NIST virtualization publications, vendor and
 #: DISA baselines (cited as such, by their own control ids), and SP 800-53 Rev. 5 controls.
 _REFERENCE_KEYS = ("sp800_125", "sp800_125a", "sp800_125b", "vendor", "sp800_53")
+#: How a reference is printed. SP 800-125A entries say themselves whether Rev. 1 or the
+#: 2014 draft is cited: "Rev. 1, HY-BF1 (...)" names a baseline function of Rev. 1,
+#: "2014 draft, HY-BF5 topic: ..." a topic of the draft (see questionnaires/catalog.yaml).
 _PREFIX = {
     "sp800_125": "SP 800-125 ",
-    "sp800_125a": "SP 800-125A Rev. 1: ",
+    "sp800_125a": "SP 800-125A ",
     "sp800_125b": "SP 800-125B: ",
     "vendor": "",
 }
+_SP800_125A = re.compile(r"^(Rev\. 1, HY-BF[1-5] \(|2014 draft, HY-BF[1-5] topic: )")
 #: Rule kinds: analysis-v1.md's minimum set, its v1.1 table, and our own practitioner rules.
 KINDS = ("spec", "spec-v1.1", "practitioner")
 
@@ -93,6 +99,8 @@ class Rule:
     false_positives: str
     remediation: str
     references: dict[str, list[str]]
+    #: Why each SP 800-53 control in ``references["sp800_53"]`` is cited.
+    control_basis: dict[str, str]
     detect: Detector = field(compare=False, repr=False)
 
     @classmethod
@@ -122,6 +130,7 @@ class Rule:
             false_positives=_text(data["false_positives"]),
             remediation=_text(data["remediation"]),
             references={k: list(data["references"].get(k) or ()) for k in _REFERENCE_KEYS},
+            control_basis={str(k): _text(v) for k, v in (data["control_basis"] or {}).items()},
             detect=detect,
         )
         rule._check(path.name)
@@ -138,6 +147,14 @@ class Rule:
         unknown = set(self.likelihood_factors) - set(FACTORS)
         if unknown:
             raise ValueError(f"{name}: unknown likelihood factors {sorted(unknown)}")
+        if list(self.control_basis) != self.references["sp800_53"]:
+            raise ValueError(f"{name}: control_basis must give the reason for each cited control, in order")
+        for ref in self.references["sp800_125a"]:
+            if not _SP800_125A.match(ref):
+                raise ValueError(
+                    f"{name}: an SP 800-125A reference names Rev. 1 and a baseline function, or the 2014 draft "
+                    f"and a topic: 'Rev. 1, HY-BF1 (...)' or '2014 draft, HY-BF5 topic: ...'; got {ref!r}"
+                )
 
     def reference_list(self) -> list[str]:
         """References as the finding lists them: publications and baselines first, then SP 800-53 control ids."""
@@ -161,6 +178,7 @@ class Rule:
             "false_positives": self.false_positives,
             "remediation": self.remediation,
             "references": {k: list(v) for k, v in self.references.items()},
+            "control_basis": dict(self.control_basis),
         }
 
 
