@@ -47,6 +47,13 @@ class QuestionSchema(_Ordered):
         fields.Dict(), metadata={"description": "answers that signal a weakness and the finding each produces"}
     )
     mitigates = fields.List(fields.Dict(), metadata={"description": "answers that lower a topology rule's likelihood"})
+    restates = fields.List(
+        fields.Dict(),
+        metadata={
+            "description": "answers that claim a fact a topology rule reads in the inventory: no likelihood credit, "
+            "the finding notes the contradiction (docs/scoring.md)"
+        },
+    )
 
 
 class QuestionnaireSectionSchema(_Ordered):

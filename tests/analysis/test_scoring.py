@@ -18,7 +18,7 @@ from planner.core.analysis import (
     risk_of,
     shift,
 )
-from planner.core.analysis.method import FACTORS, IMPACT_WORDING
+from planner.core.analysis.method import FACTORS, IMPACT_WORDING, MAX_MITIGATION_STEPS
 from planner.core.inventory import load_estate
 
 # Table I-2 as nist-virtualization.md writes it: rows likelihood VH..VL, columns impact VL..VH.
@@ -61,11 +61,28 @@ def test_factors_use_the_method_wording_and_move_likelihood():
     assert (f.likelihood, f.impact, f.risk) == ("very-high", "high", "high")  # moderate +1 +1; Table I-2
 
 
-def test_mitigation_lowers_likelihood_and_is_listed():
-    m = Mitigation("ZONE-MIX-HOST", -2, "hosts harden isolation (answer PD-3): likelihood -2")
+def test_mitigation_lowers_likelihood_within_the_cap_and_is_listed():
+    m = Mitigation("ZONE-MIX-HOST", -2, "hosts harden isolation", "PD-3")
     (f,) = findings_of(_mixed_host(), "ZONE-MIX-HOST", mitigations=[m])
-    assert f.likelihood == "moderate" and f.factors[-1] == m.factor
-    assert f.risk == risk_of("moderate", "high")
+    # very-high (moderate +1 +1) lowered by the cap, 1 level, not 2
+    assert f.likelihood == "high" and f.risk == risk_of("high", "high")
+    assert f.factors[-1] == (
+        "hosts harden isolation (answer PD-3): likelihood -1, as far as the cap allows "
+        "(answers lower a finding's likelihood by at most 1 level in total)"
+    )
+    assert MAX_MITIGATION_STEPS == 1 and any(
+        f"at most {MAX_MITIGATION_STEPS} level" in p for p in methodology()["paragraphs"]
+    )
+
+
+def test_a_contradicted_answer_earns_no_credit():
+    m = Mitigation("ZONE-MIX-HOST", 0, "each zone has its own hosts", "IN-7", contradicted=True)
+    (f,) = findings_of(_mixed_host(), "ZONE-MIX-HOST", mitigations=[m])
+    assert f.likelihood == "very-high"
+    assert (
+        f.factors[-1]
+        == "answer IN-7 says each zone has its own hosts, which the inventory contradicts here: no likelihood credit"
+    )
 
 
 def test_uncategorized_vms_take_the_rules_default_impact():
@@ -168,3 +185,60 @@ def test_finding_order_bytes_sort_as_the_tuple_of_risk_likelihood_impact_rule_ob
         )
 
     assert sorted(findings, key=finding_order) == sorted(findings, key=as_tuple)
+
+
+def _second_high_vm(doc, host):
+    doc["vms"].append(
+        {
+            "id": "vm-db2",
+            "host": host,
+            "zone": find(doc, "hosts", host)["dedicated_zone"],
+            "vcpus": 2,
+            "memory_gib": 8,
+            "categorization": {"confidentiality": "high", "integrity": "high", "availability": "low"},
+            "nics": [{"network": {"esx-res": "pg-res", "esx-int": "pg-int"}[host]}],
+            "settings": {"clipboard_sharing": False, "file_sharing": False},
+        }
+    )
+
+
+def test_a_finding_reaching_every_high_vm_through_the_hypervisor_is_very_high_impact():
+    doc = clean_document()
+    _second_high_vm(doc, "esx-res")  # vm-db and vm-db2: every high VM of the estate on esx-res
+    find(doc, "hosts", "esx-res")["settings"]["lockdown"] = False  # HOST-NO-LOCKDOWN reaches through the hypervisor
+    (f,) = findings_of(doc, "HOST-NO-LOCKDOWN")
+    assert f.impact == "very-high" and f.likelihood == "low"
+    assert f.risk == "moderate"  # Table I-2: low x very-high
+    assert f.factors[0] == (
+        "impact very-high: through the hypervisor the finding reaches every VM whose FIPS 199 high-water mark "
+        "is high (2 VMs, such as vm-db): multiple severe adverse effects"
+    )
+
+
+def test_very_high_needs_every_high_vm_and_at_least_two_and_a_reaching_rule():
+    doc = clean_document()
+    find(doc, "hosts", "esx-res")["settings"].update(lockdown=False, time_sync=False)
+    (f,) = findings_of(doc, "HOST-NO-LOCKDOWN")
+    assert f.impact == "high"  # one high VM only: a severe effect, not multiple
+    _second_high_vm(doc, "esx-int")  # the second high VM is on another host: not reached
+    (f,) = findings_of(doc, "HOST-NO-LOCKDOWN")
+    assert f.impact == "high"
+    doc = clean_document()
+    _second_high_vm(doc, "esx-res")
+    find(doc, "hosts", "esx-res")["settings"]["time_sync"] = False
+    (f,) = findings_of(doc, "HOST-NO-TIME-SYNC")  # a rule whose threat does not act through the hypervisor
+    assert f.impact != "very-high"
+
+
+def test_a_shared_management_network_reaches_every_host_managed_over_it():
+    doc = clean_document()
+    _second_high_vm(doc, "esx-int")  # vm-db on esx-res, vm-db2 on esx-int: two hosts
+    find(doc, "networks", "net-mgmt")["purpose"] = "guest"  # every host's management network is shared
+    findings = findings_of(doc, "MGMT-NETWORK-SHARED")
+    assert len(findings) == 3
+    for f in findings:  # each reaches, through net-mgmt, the VMs of all three hosts
+        assert f.impact == "very-high"
+        assert f.factors[0].startswith("impact very-high: through the management plane the finding reaches")
+    find(doc, "hosts", "esx-int")["management"]["network"] = "pg-int"  # esx-int managed elsewhere now
+    by_host = {f.objects[0].id: f.impact for f in findings_of(doc, "MGMT-NETWORK-SHARED")}
+    assert by_host["esx-res"] == "high" and by_host["esx-dmz"] != "very-high"

@@ -140,13 +140,14 @@ def test_mitigations_name_real_topology_rules(q):
     from planner.core.analysis import RULES_BY_ID
 
     assert named <= set(RULES_BY_ID)
-    assert {
-        "MGMT-UNENCRYPTED",
-        "MGMT-NETWORK-SHARED",
-        "HYPERVISOR-OUTDATED",
-        "VM-BRIDGES-ZONES",
-        "EXPOSED-CORESIDENCY",
-    } <= named
+    assert {"MGMT-NETWORK-SHARED", "VM-BRIDGES-ZONES", "EXPOSED-CORESIDENCY", "ZONE-MIX-HOST"} <= named
+    for question in q.questions.values():
+        assert all(m.steps < 0 for m in question.mitigates), question.id
+        # a question that asks about the fact a rule reads never mitigates that rule
+        assert not {m.rule for m in question.mitigates} & {r.rule for r in question.restates}, question.id
+    restated = {r.rule for question in q.questions.values() for r in question.restates}
+    assert {"MGMT-NETWORK-SHARED", "MGMT-UNENCRYPTED", "HYPERVISOR-OUTDATED", "HOST-UNUSED-HARDWARE"} <= restated
+    assert restated <= set(RULES_BY_ID)
 
 
 def _contract_table(text: str, heading: str) -> list[str]:

@@ -385,41 +385,82 @@ def test_date_weakness_uses_the_estate_reference_date(q):
 # ------------------------------------------------------------------ mitigations
 
 
-def test_mitigation_lowers_topology_likelihood_with_listed_factor(q):
-    est = estate(encrypted_mgmt=False)
-    answers = {"planning.management.encryption": "fips-validated"}
+def test_a_compensating_control_lowers_likelihood_with_its_factor(q):
+    est = estate(shared_mgmt=True)
+    answers = {"implementation.hosts.host_firewall": True}
     [credit] = mitigations(q, answers, est)
-    assert credit.rule == "MGMT-UNENCRYPTED" and credit.steps == -1
-    assert "answer planning.management.encryption" in credit.factor and credit.factor.endswith("likelihood -1")
-    before = [f for f in analyze(est).findings if f.rule == "MGMT-UNENCRYPTED"]
-    after = [f for f in assess(est, answers).findings if f.rule == "MGMT-UNENCRYPTED"]
+    assert (credit.rule, credit.steps, credit.question) == (
+        "MGMT-NETWORK-SHARED",
+        -1,
+        "implementation.hosts.host_firewall",
+    )
+    before = [f for f in analyze(est).findings if f.rule == "MGMT-NETWORK-SHARED"]
+    after = [f for f in assess(est, answers).findings if f.rule == "MGMT-NETWORK-SHARED"]
     assert before and len(before) == len(after)
-    for b, a in zip(before, after, strict=False):
+    factor = (
+        "host firewalls admit management services only from administrative addresses "
+        "(answer implementation.hosts.host_firewall): likelihood -1"
+    )
+    for b, a in zip(before, after, strict=True):
         assert LEVELS.index(a.likelihood) == LEVELS.index(b.likelihood) - 1
-        assert credit.factor in a.factors and credit.factor not in b.factors
+        assert factor in a.factors and factor not in b.factors
         assert a.fingerprint == b.fingerprint
-    assert mitigations(q, {"planning.management.encryption": "encrypted"}, est) == []
 
 
 @pytest.mark.parametrize(
-    "answers, rule, kw",
+    "answers, rule, kw, claim",
     [
-        ({"operations.patching.hypervisor_process": "automated"}, "HYPERVISOR-OUTDATED", {"patched_on": "2025-01-01"}),
         (
-            {"planning.management.dedicated_network": True, "implementation.hosts.host_firewall": True},
+            {"planning.management.encryption": "fips-validated"},
+            "MGMT-UNENCRYPTED",
+            {"encrypted_mgmt": False},
+            "management traffic is encrypted",
+        ),
+        (
+            {"operations.patching.hypervisor_process": "automated"},
+            "HYPERVISOR-OUTDATED",
+            {"patched_on": "2025-01-01"},
+            "hypervisor updates are applied automatically",
+        ),
+        (
+            {"planning.management.dedicated_network": True},
             "MGMT-NETWORK-SHARED",
             {"shared_mgmt": True},
+            "management interfaces sit on a segment reserved for management",
         ),
     ],
 )
-def test_more_mitigations_reach_the_analysis(q, answers, rule, kw):
+def test_an_answer_never_lowers_a_finding_the_inventory_proves(q, answers, rule, kw, claim):
+    """The answer claims the very fact the rule found false in the inventory: no credit,
+    and the finding says the answer is contradicted (the inventory prevails)."""
     est = estate(**kw)
-    steps = sum(m.steps for m in mitigations(q, answers, est) if m.rule == rule)
     before = {f.fingerprint: f for f in analyze(est).findings if f.rule == rule}
     after = {f.fingerprint: f for f in assess(est, answers).findings if f.rule == rule}
-    assert before and before.keys() == after.keys() and steps < 0
+    assert before and before.keys() == after.keys()
+    (question,) = answers
     for fp, f in after.items():
-        assert LEVELS.index(f.likelihood) == max(0, LEVELS.index(before[fp].likelihood) + steps)
+        assert f.likelihood == before[fp].likelihood
+        assert (
+            f.factors[-1]
+            == f"answer {question} says {claim}, which the inventory contradicts here: no likelihood credit"
+        )
+
+
+def test_compensating_answers_lower_one_finding_by_at_most_the_cap(q):
+    doc = inventory()
+    doc["hosts"][0]["memory_gib"] = 4  # 8 GiB placed on 4: memory overcommitted
+    est = load_estate(doc)
+    answers = {"planning.resources.reservations": True, "operations.resilience.capacity_monitoring": True}
+    credits = [m for m in mitigations(q, answers, est) if m.rule == "HOST-MEMORY-OVERCOMMIT"]
+    assert [m.steps for m in credits] == [-1, -1]  # two compensating controls, each worth a level
+    (before,) = [f for f in analyze(est).findings if f.rule == "HOST-MEMORY-OVERCOMMIT"]
+    (after,) = [f for f in assess(est, answers).findings if f.rule == "HOST-MEMORY-OVERCOMMIT"]
+    assert LEVELS.index(after.likelihood) == LEVELS.index(before.likelihood) - 1  # the cap: one level in all
+    assert after.factors[-2:] == [
+        "critical guests hold memory reservations (answer planning.resources.reservations): likelihood -1",
+        "memory overcommitment monitored with alerts (answer operations.resilience.capacity_monitoring): "
+        "no further credit, answers lower a finding's likelihood by at most 1 level in total",
+    ]
 
 
 def test_assess_without_answers_is_the_topology_analysis():
@@ -472,3 +513,33 @@ def test_answers_survive_a_version_change(q):
 def test_merge_answers_for_patch():
     merged = merge_answers({DESKTOP: True, "a.b.c": 1}, {DESKTOP: False, "a.b.c": None})
     assert merged == {DESKTOP: Answer(False)}
+
+
+def _values(question):
+    if question.type == "yes_no":
+        return [True, False]
+    if question.type == "single_choice":
+        return list(question.choice_values)
+    if question.type == "multiple_choice":
+        return [[v] for v in question.choice_values]
+    return []
+
+
+def test_no_answer_lowers_a_finding_of_a_fact_it_restates(q, demo_doc):
+    """Every question that asks about a fact a rule reads in the inventory, answered in every
+    possible way, leaves that rule's findings (which the inventory proves) where they were."""
+    est = load_estate(demo_doc)
+    for rule in ("MGMT-NETWORK-SHARED", "VSWITCH-INSECURE-POLICY", "MIGRATION-UNENCRYPTED"):
+        assert any(f.rule == rule for f in analyze(est).findings)
+    before = {f.fingerprint: f.likelihood for f in analyze(est).findings}
+    checked = 0
+    for question in q.questions.values():
+        restated = {r.rule for r in question.restates}
+        if not restated:
+            continue
+        for value in _values(question):
+            for f in assess(est, {question.id: value}).findings:
+                if f.rule in restated:
+                    checked += 1
+                    assert f.likelihood == before[f.fingerprint], (question.id, value, f.rule)
+    assert checked > 20

@@ -86,6 +86,8 @@ class AnalysisContext:
         #: VMs implementing an appliance (any kind) and a filtering appliance.
         self.appliance_vms = {a.vm for a in estate.appliances.values() if a.vm is not None}
         self.filtering_vms = {a.vm for a in estate.appliances.values() if a.vm is not None and a.filtering}
+        self._high_impact: dict[str, list[Vm]] = {}
+        self._high_by_network: dict[str, dict[str, int]] = {}
 
     # -- zones ---------------------------------------------------------------
     def conflict(self: ZonePolicy, zones: Iterable[str | None]) -> bool:
@@ -119,6 +121,27 @@ class AnalysisContext:
             if vm.zone is not None:
                 out[vm.zone].append(vm)
         return out
+
+    def high_impact_vms(self, objective: str) -> list[Vm]:
+        """The estate's VMs whose FIPS 199 level on ``objective`` ("any": the highest) is high."""
+        cached = self._high_impact.get(objective)
+        if cached is None:
+            cached = self._high_impact[objective] = [
+                v for v in self.estate.vms.values() if fips_level(v, objective) == "high"
+            ]
+        return cached
+
+    def high_impact_vms_by_management_network(self, objective: str) -> dict[str, int]:
+        """How many of :meth:`high_impact_vms` run on hosts managed over each network."""
+        cached = self._high_by_network.get(objective)
+        if cached is None:
+            hosts, cached = self.estate.hosts, {}
+            for vm in self.high_impact_vms(objective):
+                m = hosts[vm.host].management if vm.host is not None else None
+                if m is not None and m.network is not None:
+                    cached[m.network] = cached.get(m.network, 0) + 1
+            self._high_by_network[objective] = cached
+        return cached
 
     # -- network reachability ------------------------------------------------
     @cached_property

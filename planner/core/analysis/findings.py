@@ -82,15 +82,22 @@ class ObjectRef:
 
 @dataclass(frozen=True, slots=True)
 class Mitigation:
-    """A questionnaire answer that lowers (or raises) a rule's likelihood.
+    """What a questionnaire answer does to a rule's findings.
 
-    ``factor`` is the sentence the finding lists, e.g. "management traffic
-    encrypted end to end (answer PD-12): likelihood -1".
+    ``factor`` says what the answer shows, e.g. "management traffic carried in a
+    FIPS 140-validated tunnel"; ``question`` is the answer's question id. A
+    compensating control lowers the likelihood by ``steps`` (negative), within
+    the method's cap (:data:`.method.MAX_MITIGATION_STEPS`). A ``contradicted``
+    answer claims the opposite of the fact the rule reads in the inventory: it
+    earns no credit (``steps`` is 0) and the finding says the answer is contradicted.
+    The sentences are the method's (:data:`.method.MITIGATION_WORDING`).
     """
 
     rule: str
     steps: int
     factor: str
+    question: str = ""
+    contradicted: bool = False
 
 
 @dataclass(slots=True)

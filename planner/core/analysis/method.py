@@ -22,6 +22,28 @@ class Factor(TypedDict):
     wording: str
 
 
+class Reach(TypedDict):
+    """How a rule's threat reaches VMs beyond its objects (``impact.reach`` in its metadata)."""
+
+    through: str
+    reaches: str
+
+
+class Mitigations(TypedDict):
+    """How questionnaire answers move a finding's likelihood: the cap and the sentences."""
+
+    cap: int
+    wording: dict[str, str]
+
+
+class VeryHigh(TypedDict):
+    """When a finding's impact is very high, and the sentence that says so."""
+
+    min_high_vms: int
+    reach: dict[str, Reach]
+    wording: str
+
+
 class Methodology(TypedDict):
     """The method as data (see :func:`methodology`)."""
 
@@ -31,6 +53,8 @@ class Methodology(TypedDict):
     fips199_to_impact: dict[str, str]
     factors: dict[str, Factor]
     impact_wording: dict[str, str]
+    mitigations: Mitigations
+    very_high: VeryHigh
 
 
 #: SP 800-30 Rev. 1 Appendices G and H: what each level means for us (our words).
@@ -77,6 +101,34 @@ IMPACT_WORDING = {
     "uncategorized": "impact {impact}: no categorized VM at risk, so the rule's default impact applies",
 }
 
+#: The most a finding's likelihood is lowered by questionnaire answers, in levels, however many apply.
+MAX_MITIGATION_STEPS = 1
+
+#: Sentences a finding lists for answers (``factor`` is what the answer shows or claims).
+MITIGATION_WORDING = {
+    "credit": "{factor} (answer {question}): likelihood {steps:+d}",
+    "partly": "{factor} (answer {question}): likelihood {steps:+d}, as far as the cap allows (answers lower "
+    "a finding's likelihood by at most {cap} level in total)",
+    "capped": "{factor} (answer {question}): no further credit, answers lower a finding's likelihood "
+    "by at most {cap} level in total",
+    "contradicted": "answer {question} says {factor}, which the inventory contradicts here: no likelihood credit",
+}
+
+#: The ways a rule's threat reaches VMs beyond the objects it names (``impact.reach``).
+REACH: dict[str, Reach] = {
+    "hypervisor": {"through": "the hypervisor", "reaches": "the VMs the finding puts at risk, those of its host"},
+    "management-plane": {
+        "through": "the management plane",
+        "reaches": "the VMs of every host whose management interface is on the same network",
+    },
+}
+#: Very high impact needs at least this many high-impact VMs, all reached (multiple severe effects).
+MIN_HIGH_VMS_FOR_VERY_HIGH = 2
+VERY_HIGH_WORDING = (
+    "impact very-high: through {through} the finding reaches every VM whose {objective} is high "
+    "({count} VMs, such as {vm}): multiple severe adverse effects"
+)
+
 #: Paragraphs of the methodology section, in order.
 METHOD_TEXT = (
     "Risk is assessed per NIST SP 800-30 Rev. 1. Likelihood, impact and risk share five levels: "
@@ -88,10 +140,25 @@ METHOD_TEXT = (
     'moderate and high become SP 800-30 low, moderate and high. A confidentiality of "n/a" does not '
     "count. Where none of the VMs at risk is categorized (or there are none), the rule's documented "
     "default impact applies and the finding says so.",
+    "Impact is very high (SP 800-30 Table H-3: multiple severe or catastrophic adverse effects) when a "
+    "finding reaches, through the hypervisor or the management plane, every VM of the estate whose FIPS "
+    "199 level on the rule's objective is high, and there are at least "
+    f"{MIN_HIGH_VMS_FOR_VERY_HIGH} such VMs. A rule states in its metadata whether its threat acts "
+    + " or ".join(f"through {r['through']} (it then reaches {r['reaches']})" for r in REACH.values())
+    + "; other rules are never very high.",
     "Likelihood starts at the rule's documented base level and moves one level per factor that "
-    "applies: " + "; ".join(f"{f['when']} (+{f['steps']})" for f in FACTORS.values()) + ". Answers "
-    "to the questionnaire that show a mitigation in place move it down (or a weakness up) by the "
-    "steps the answer states. Levels stop at very-low and very-high.",
+    "applies: " + "; ".join(f"{f['when']} (+{f['steps']})" for f in FACTORS.values()) + ". This is a "
+    "simplification of SP 800-30: the assessment does not rate the likelihood of a threat event's "
+    "initiation and of its adverse impact separately and combine them by Table G-5; each rule's base "
+    "level is our judgement of how likely the weakness is to be used, written with its rationale in the "
+    "rule catalogue, and the steps above are the only adjustments.",
+    "Answers to the questionnaire that show a compensating control in place lower the likelihood of the "
+    "findings it compensates by the steps the questionnaire states, by at most "
+    f"{MAX_MITIGATION_STEPS} level in total however many apply; an answer beyond the cap is listed "
+    "without credit. An answer never lowers a finding by claiming the opposite of what the inventory "
+    "shows: where a question asks about the very fact a rule reads in the inventory, the rule's findings "
+    "note that the answer contradicts the inventory and keep their likelihood. Levels stop at very-low "
+    "and very-high.",
     "Each finding lists, as factors, first the sentence saying how its impact was derived, then every "
     "adjustment of its likelihood, in the order it was applied.",
 )
@@ -106,4 +173,10 @@ def methodology() -> Methodology:
         "fips199_to_impact": dict(FIPS199_TO_IMPACT),
         "factors": {name: f.copy() for name, f in FACTORS.items()},
         "impact_wording": dict(IMPACT_WORDING),
+        "mitigations": {"cap": MAX_MITIGATION_STEPS, "wording": dict(MITIGATION_WORDING)},
+        "very_high": {
+            "min_high_vms": MIN_HIGH_VMS_FOR_VERY_HIGH,
+            "reach": {name: r.copy() for name, r in REACH.items()},
+            "wording": VERY_HIGH_WORDING,
+        },
     }

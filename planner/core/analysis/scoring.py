@@ -19,9 +19,20 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from planner.core.inventory.estate import Vm
+
 from .context import AnalysisContext
 from .findings import Finding, Mitigation, ObjectRef, risk_of, shift
-from .method import FACTORS, FIPS199_TO_IMPACT, IMPACT_WORDING
+from .method import (
+    FACTORS,
+    FIPS199_TO_IMPACT,
+    IMPACT_WORDING,
+    MAX_MITIGATION_STEPS,
+    MIN_HIGH_VMS_FOR_VERY_HIGH,
+    MITIGATION_WORDING,
+    REACH,
+    VERY_HIGH_WORDING,
+)
 from .rules.rule import Hit, Rule
 
 
@@ -33,6 +44,9 @@ def fingerprint(rule: str, objects: Iterable[ObjectRef], identity: dict[str, Any
 
 def impact_of(rule: Rule, hit: Hit, ctx: AnalysisContext) -> tuple[str, str]:
     """(impact level, the sentence explaining it)."""
+    very_high = _very_high(rule, hit, ctx)
+    if very_high is not None:
+        return "very-high", very_high
     fips, vm, count = ctx.high_water(hit.at_risk, rule.objective)
     if fips is None or vm is None:  # vm holds the level whenever there is one
         impact = rule.default_impact
@@ -42,6 +56,39 @@ def impact_of(rule: Rule, hit: Hit, ctx: AnalysisContext) -> tuple[str, str]:
     vms = "one VM" if count == 1 else f"{count} VMs"
     return impact, IMPACT_WORDING["categorized"].format(
         impact=impact, objective=objective, vms=vms, vm=vm.id, fips=fips
+    )
+
+
+def _reaches_every_high_vm(rule: Rule, hit: Hit, ctx: AnalysisContext, high: list[Vm]) -> bool:
+    """Does the finding reach, through its rule's ``reach`` (method.REACH), every VM in ``high``?
+    Through the hypervisor it reaches the VMs at risk; through the management plane, the VMs
+    of every host whose management interface is on the network of a host the finding names."""
+    if rule.reach == "hypervisor":
+        at_risk = {v.id for v in hit.at_risk}
+        return all(v.id in at_risk for v in high)
+    if rule.reach == "management-plane":
+        hosts = ctx.estate.hosts
+        networks = {
+            m.network
+            for o in hit.objects
+            if o.kind == "host" and (m := hosts[o.id].management) is not None and m.network is not None
+        }
+        by_network = ctx.high_impact_vms_by_management_network(rule.objective)
+        return sum(by_network.get(n, 0) for n in networks) == len(high)
+    return False
+
+
+def _very_high(rule: Rule, hit: Hit, ctx: AnalysisContext) -> str | None:
+    """The very-high impact sentence, when the finding reaches every high-impact VM of the
+    estate on its rule's objective, and there are enough of them (method.MIN_HIGH_VMS_FOR_VERY_HIGH)."""
+    if rule.reach is None:
+        return None
+    high = ctx.high_impact_vms(rule.objective)
+    if len(high) < MIN_HIGH_VMS_FOR_VERY_HIGH or not _reaches_every_high_vm(rule, hit, ctx, high):
+        return None
+    objective = "FIPS 199 high-water mark" if rule.objective == "any" else rule.objective
+    return VERY_HIGH_WORDING.format(
+        through=REACH[rule.reach]["through"], objective=objective, count=len(high), vm=high[0].id
     )
 
 
@@ -70,10 +117,23 @@ def likelihood_of(
                             gap=gap, low=low, high=high, low_level=ctx.trust[low], high_level=ctx.trust[high]
                         )
                     )
+    credit = 0
     for m in mitigations:
-        if m.rule == rule.id:
-            level = shift(level, m.steps)
-            factors.append(m.factor)
+        if m.rule != rule.id:
+            continue
+        if m.contradicted:
+            factors.append(MITIGATION_WORDING["contradicted"].format(factor=m.factor, question=m.question))
+            continue
+        steps = m.steps if m.steps > 0 else -min(-m.steps, MAX_MITIGATION_STEPS - credit)
+        if steps:
+            level = shift(level, steps)
+            credit -= min(steps, 0)
+        wording = "credit" if steps == m.steps else ("partly" if steps else "capped")
+        factors.append(
+            MITIGATION_WORDING[wording].format(
+                factor=m.factor, question=m.question, steps=steps, cap=MAX_MITIGATION_STEPS
+            )
+        )
     return level, factors
 
 

@@ -20,7 +20,7 @@ import yaml
 
 import questionnaires
 from planner.core.analysis.findings import LEVELS
-from planner.core.analysis.rules import SPEC_RULE_IDS, SPEC_V1_1_RULE_IDS
+from planner.core.analysis.rules import RULES_BY_ID, SPEC_RULE_IDS, SPEC_V1_1_RULE_IDS
 
 from .conditions import ConditionSyntax
 from .model import (
@@ -34,6 +34,7 @@ from .model import (
     Question,
     Questionnaire,
     Recommendation,
+    RestatedFact,
     Section,
     WeakAnswer,
 )
@@ -414,7 +415,7 @@ def _load_phase(
 
 
 _QUESTION_KEYS = ("id", "text", "help", "type")
-_QUESTION_OPTIONAL = ("choices", "min", "max", "covers", "applies_when", "weak", "mitigates")
+_QUESTION_OPTIONAL = ("choices", "min", "max", "covers", "applies_when", "weak", "mitigates", "restates")
 _WEAK_KEYS = ("when", "title", "likelihood", "likelihood_basis", "impact", "remediation")
 _WEAK_OPTIONAL = ("rule", "likelihood_factors", "impact_steps", "impact_basis", "references", "controls")
 
@@ -475,6 +476,22 @@ def _question(
             ),
         )
     )
+    restates = tuple(
+        filter(
+            None,
+            (
+                _restated(r, f"{path}.restates[{i}]", syntax, own, check)
+                for i, r in enumerate(_list(data, "restates", path, check))
+            ),
+        )
+    )
+    for i, m in enumerate(mitigates):
+        if m.rule in {r.rule for r in restates}:
+            check.add(
+                f"{path}.mitigates[{i}].rule",
+                f"the question restates the fact {m.rule} reads in the inventory, so it cannot also mitigate it: "
+                "an answer must not lower a finding the inventory proves",
+            )
     known[qid] = own
     return Question(
         qid,
@@ -490,6 +507,7 @@ def _question(
         applies,
         weak,
         mitigates,
+        restates,
     )
 
 
@@ -604,10 +622,21 @@ def _mitigation(
     if data["rule"] not in TOPOLOGY_RULES:
         check.add(f"{path}.rule", f"{data['rule']!r} is not a topology rule id of the analysis contract")
     steps = check.integer(data, "steps", path, -1)
-    if steps == 0:
-        check.add(f"{path}.steps", "a mitigation moves the likelihood: use a non-zero number of steps")
+    if steps >= 0:
+        check.add(f"{path}.steps", "a mitigation lowers the likelihood: use a negative number of steps")
     when = syntax.parse(data["when"], f"{path}.when", own)
     return MitigationRule(data["rule"], when, steps, check.text(data, "factor", path)) if when else None
+
+
+def _restated(
+    data: Any, path: str, syntax: ConditionSyntax, own: tuple[str, tuple[str, ...]], check: _Checker
+) -> RestatedFact | None:
+    if not check.mapping(data, path, ("rule", "when", "claim")):
+        return None
+    if data["rule"] not in RULES_BY_ID:
+        check.add(f"{path}.rule", f"{data['rule']!r} is not an analysis rule id")
+    when = syntax.parse(data["when"], f"{path}.when", own)
+    return RestatedFact(data["rule"], when, check.text(data, "claim", path)) if when else None
 
 
 @lru_cache(maxsize=1)

@@ -149,7 +149,8 @@ class WeakAnswer:
 
 @dataclass(frozen=True, slots=True)
 class MitigationRule:
-    """An answer that lowers (negative steps) a topology rule's likelihood."""
+    """An answer showing a compensating control, which lowers (negative steps) a topology
+    rule's likelihood, within the method's cap."""
 
     rule: str
     when: Condition
@@ -158,6 +159,20 @@ class MitigationRule:
 
     def to_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, "when": self.when.to_data(), "steps": self.steps, "factor": self.factor}
+
+
+@dataclass(frozen=True, slots=True)
+class RestatedFact:
+    """The question asks about the very fact ``rule`` reads in the inventory. An answer
+    matching ``when`` claims the safe state (``claim``); on that rule's findings, which
+    the inventory proves, the claim is contradicted and earns no credit."""
+
+    rule: str
+    when: Condition
+    claim: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "when": self.when.to_data(), "claim": self.claim}
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +190,7 @@ class Question:
     applies_when: Condition | None = None
     weak: tuple[WeakAnswer, ...] = ()
     mitigates: tuple[MitigationRule, ...] = ()
+    restates: tuple[RestatedFact, ...] = ()
 
     @property
     def choice_values(self) -> tuple[str, ...]:
@@ -192,6 +208,7 @@ class Question:
         out["applies_when"] = self.applies_when.to_data() if self.applies_when else None
         out["weak"] = [w.to_dict() for w in self.weak]
         out["mitigates"] = [m.to_dict() for m in self.mitigates]
+        out["restates"] = [r.to_dict() for r in self.restates]
         return out
 
 

@@ -112,14 +112,20 @@ def weak_answer_findings(
 def mitigations(
     questionnaire: Questionnaire, answers: Mapping[str, Any] | AnswersDocument | None, estate: Estate | None = None
 ) -> list[Mitigation]:
-    """Each mitigation an applicable answer earns, in questionnaire order; the
-    factor names the answer so the finding shows where the credit came from."""
+    """What the applicable answers do to topology findings, in questionnaire order: each
+    compensating control an answer shows (``mitigates``), and each answer that claims the
+    safe state of a fact a rule reads in the inventory (``restates``), which earns no credit
+    on that rule's findings. The analysis applies the method's cap and wording."""
     ev = Evaluation(questionnaire, answers, estate)
     out = []
     for qid, question in questionnaire.questions.items():
-        if not question.mitigates or not ev.answered(qid):
+        if not (question.mitigates or question.restates) or not ev.answered(qid):
             continue
+        value = ev.values[qid]
         for m in question.mitigates:
-            if m.when.evaluate(ev, ev.values[qid]) is True:
-                out.append(Mitigation(m.rule, m.steps, f"{m.factor} (answer {qid}): likelihood {m.steps:+d}"))
+            if m.when.evaluate(ev, value) is True:
+                out.append(Mitigation(m.rule, m.steps, m.factor, qid))
+        for r in question.restates:
+            if r.when.evaluate(ev, value) is True:
+                out.append(Mitigation(r.rule, 0, r.claim, qid, contradicted=True))
     return out

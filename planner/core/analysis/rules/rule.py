@@ -22,7 +22,7 @@ from planner.core.inventory.estate import Vm
 
 from ..context import AnalysisContext
 from ..findings import LEVELS, ObjectRef
-from ..method import FACTORS, OBJECTIVES
+from ..method import FACTORS, OBJECTIVES, REACH
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -96,6 +96,8 @@ class Rule:
     objective: str
     default_impact: str
     impact_rationale: str
+    #: How the threat reaches VMs beyond the objects: a key of method.REACH, or None.
+    reach: str | None
     false_positives: str
     remediation: str
     references: dict[str, list[str]]
@@ -127,6 +129,7 @@ class Rule:
             objective=im["objective"],
             default_impact=im["default"],
             impact_rationale=_text(im["rationale"]),
+            reach=im.get("reach"),
             false_positives=_text(data["false_positives"]),
             remediation=_text(data["remediation"]),
             references={k: list(data["references"].get(k) or ()) for k in _REFERENCE_KEYS},
@@ -144,6 +147,8 @@ class Rule:
             raise ValueError(f"{name}: likelihood.base and impact.default must be one of {LEVELS}")
         if self.objective not in OBJECTIVES:
             raise ValueError(f"{name}: impact.objective must be one of {OBJECTIVES}")
+        if self.reach is not None and self.reach not in REACH:
+            raise ValueError(f"{name}: impact.reach must be one of {tuple(REACH)} or absent")
         unknown = set(self.likelihood_factors) - set(FACTORS)
         if unknown:
             raise ValueError(f"{name}: unknown likelihood factors {sorted(unknown)}")
@@ -174,7 +179,12 @@ class Rule:
                 "factors": list(self.likelihood_factors),
                 "rationale": self.likelihood_rationale,
             },
-            "impact": {"objective": self.objective, "default": self.default_impact, "rationale": self.impact_rationale},
+            "impact": {
+                "objective": self.objective,
+                "default": self.default_impact,
+                "rationale": self.impact_rationale,
+                "reach": self.reach,
+            },
             "false_positives": self.false_positives,
             "remediation": self.remediation,
             "references": {k: list(v) for k, v in self.references.items()},
