@@ -15,11 +15,13 @@ from .assessment import (
     Report,
 )
 from .base import Base
+from .evidence import EVIDENCE_KINDS, PlanEvidence
 from .imports import IMPORT_STATES, ImportJob, ImportJobFile
 from .inventory import InventoryVersion
 from .plans import Plan
 
 __all__ = [
+    "EVIDENCE_KINDS",
     "IMPORT_STATES",
     "REPORT_STATES",
     "ROLES",
@@ -40,6 +42,7 @@ __all__ = [
     "Membership",
     "Organization",
     "Plan",
+    "PlanEvidence",
     "Report",
     "User",
     "UserSession",

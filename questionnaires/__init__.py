@@ -15,6 +15,8 @@ from importlib.resources.abc import Traversable
 QUESTIONNAIRE_FILE = "questionnaire.yaml"
 #: The recommendation and control catalog.
 CATALOG_FILE = "catalog.yaml"
+#: The SP 800-53B control baselines (which controls LOW, MODERATE, HIGH, PRIVACY select).
+BASELINES_FILE = "sp800-53r5-baselines.yaml"
 
 
 def files() -> Traversable:

@@ -20,7 +20,15 @@ from typing import Any
 from planner.core import fips199
 from planner.core.analysis.findings import LEVELS, level_index, risk_of
 from planner.core.assessment import CLOSED, RETAINED, UNDECIDED
-from planner.core.questionnaire import IDENTIFICATION, DefinitionError, Evaluation, default_questionnaire
+from planner.core.questionnaire import (
+    BASELINE_OF_LEVEL,
+    BASELINES,
+    IDENTIFICATION,
+    DefinitionError,
+    Evaluation,
+    control_baselines,
+    default_questionnaire,
+)
 from planner.core.questionnaire.identification import (
     CLASSIFICATION_MARKING,
     OPERATIONAL_STATUS,
@@ -156,6 +164,10 @@ class Contents:
     register_rest: list[dict] = field(default_factory=list)
     own_ids: frozenset[str] = frozenset()
     owner: str | None = None
+    #: What the plan's evidence (a vendor baseline, STIG checklists) says per host; None without evidence.
+    hardening: dict | None = None
+    #: The SP 800-53B baseline the plan's FIPS 199 level calls for, and how the cited controls meet it.
+    baseline: dict | None = None
     _diagram: Any = None
 
     @property
@@ -267,7 +279,9 @@ def build(report: PlanReport, register_limit: int = REGISTER_LIMIT) -> Contents:
         register_rest=register_rest,
         own_ids=own_recommendation_ids(report),
         owner=_identification_value(report, SYSTEM_OWNER),
+        hardening=_hardening(report),
     )
+    contents.baseline = _baseline(contents)
     contents.decisions = _decisions(contents)
     return contents
 
@@ -301,6 +315,26 @@ def mark_own_ids(reference: str, own_ids: frozenset[str]) -> str:
     """``SP 800-125 §4.1 (HV-16)`` → ``SP 800-125 §4.1 (VirtPlan rec. HV-16)``: the NIST
     citation stays, the catalog's id is marked as ours (NIST does not number these)."""
     return _ID_TOKEN.sub(lambda m: OWN_ID_PREFIX + m.group(0) if m.group(0) in own_ids else m.group(0), reference)
+
+
+#: Hosts whose hardening the PDF lists control by control; the others are counted per host.
+HARDENING_HOST_LIMIT = 60
+
+
+def _hardening(report: PlanReport) -> dict | None:
+    """The hardening chapter: per host, the failed controls in full and the others by id."""
+    hardening = report.assessment.hardening
+    if hardening is None:
+        return None
+    data = hardening.to_dict()
+    for host in data["hosts"]:
+        by_status: dict[str, list[dict]] = {s: [] for s in ("failed", "unchecked", "passed", "not-applicable")}
+        for control in host["controls"]:
+            by_status[control["status"]].append(control)
+        host["by_status"] = by_status
+    data["shown"] = data["hosts"][:HARDENING_HOST_LIMIT]
+    data["rest"] = data["hosts"][HARDENING_HOST_LIMIT:]
+    return data
 
 
 def _heatmap(findings: list) -> list[dict]:
@@ -522,9 +556,28 @@ def _answer_text(value: Any, question: Any = None) -> str:
     return str(labels.get(value, value))
 
 
+def _baseline(c: Contents) -> dict | None:
+    """The SP 800-53B baseline of the plan's FIPS 199 high-water mark: how many controls it
+    selects, how many of them the plan's findings cite, and which cited controls lie outside it."""
+    name = BASELINE_OF_LEVEL.get(str(c.fips199.get("overall")))
+    if name is None:
+        return None
+    selected = control_baselines()[name]
+    cited = [ctl["id"] for ctl in c.controls]
+    return {
+        "name": name,
+        "level": c.fips199["overall"],
+        "selected": len(selected),
+        "addressed": sum(1 for cid in cited if cid in selected),
+        "outside": [cid for cid in cited if cid not in selected],
+    }
+
+
 def _controls(register: list[Entry]) -> list[dict]:
-    """SP 800-53 Rev. 5 controls cited by findings, each with its findings and remediations."""
+    """SP 800-53 Rev. 5 controls cited by findings, each with its findings, remediations and
+    the SP 800-53B baselines that select it."""
     titles = control_titles()
+    baselines = control_baselines()
     cited: dict[str, list[Entry]] = defaultdict(list)
     for e in register:
         for c in dict.fromkeys(e.controls):
@@ -544,6 +597,7 @@ def _controls(register: list[Entry]) -> list[dict]:
                 "rules": sorted(rules),
                 "refs": [e.ref for e in entries],
                 "remediations": remediations,
+                "baselines": [b for b in BASELINES if c in baselines[b]],
             }
         )
     return out

@@ -54,6 +54,8 @@ def sections(c: Contents) -> list[dict]:
         ("register", "Risk register"),
         ("lifecycle", "Lifecycle plan"),
     ]
+    if c.hardening:
+        chapters.append(("hardening", "Hardening against the baselines"))
     if c.placement:
         chapters.append(("placement", "Placement advice"))
     out = [{"id": sid, "number": str(i), "title": title} for i, (sid, title) in enumerate(chapters, 1)]

@@ -167,6 +167,10 @@ def to_oscal(c: Contents) -> dict:
             {
                 "uuid": uid(seed, "requirement", ctl["id"]),
                 "control-id": _control(ctl["id"]),
+                # the SP 800-53B baselines that select the control ("none": beyond every baseline)
+                "props": [
+                    {"name": "sp800-53b-baselines", "ns": NS, "value": " ".join(ctl["baselines"]).lower() or "none"}
+                ],
                 "by-components": by_components,
             }
         )

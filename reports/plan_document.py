@@ -75,6 +75,7 @@ def to_document(c: Contents) -> dict:
             for p in c.lifecycle
         ],
         "controls": c.controls,
+        "hardening": _plain(r.assessment.hardening.to_dict()) if r.assessment.hardening else None,
         "placement_advice": _plain(r.placement) if r.placement else None,
         "answers": _plain(r.answers) if r.answers else {},
         "inventory": _estate(r.estate),

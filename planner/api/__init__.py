@@ -18,7 +18,7 @@ from swagger_ui_bundle import swagger_ui_path
 from planner.core.inventory.schema import InventorySchema
 from planner.database import RowId
 
-from . import answers, auth, findings, graph, imports, inventory, plans, reports
+from . import answers, auth, evidence, findings, graph, imports, inventory, plans, reports
 from .blueprint import MAX_PAGE
 from .problems import PROBLEM_JSON, ProblemSchema
 
@@ -93,7 +93,16 @@ def init_app(app: Flask) -> Api:
     api = Api(app, spec_kwargs={"extra_plugins": [ProblemResponses()]})
     api.register_converter(RowId, integerconverter2paramschema)
     api.spec.components.schema("Inventory", schema=InventorySchema)
-    for blueprint in (plans.blp, inventory.blp, imports.blp, answers.blp, findings.blp, graph.blp, reports.blp):
+    for blueprint in (
+        plans.blp,
+        inventory.blp,
+        imports.blp,
+        evidence.blp,
+        answers.blp,
+        findings.blp,
+        graph.blp,
+        reports.blp,
+    ):
         api.register_blueprint(blueprint)
 
     @app.route(DOCS_ASSETS + "<path:filename>", endpoint="api_docs_assets")

@@ -28,6 +28,7 @@ COMMAND_MODULES = {
     "place": "placement",
     "questionnaire": "questionnaire",
     "report": "report",
+    "evidence": "evidence",
     "db": "database",
     "org": "accounts",
     "user": "accounts",

@@ -20,6 +20,7 @@ import click
 from planner.core.assessment import assessment
 from planner.core.questionnaire import ORGANIZATION, SYSTEM_NAME, answered_text, as_answers
 
+from .evidence import evidence_or_exit
 from .inventory import load_or_exit
 from .questionnaire import answers_or_exit, questionnaire_or_exit
 
@@ -83,6 +84,13 @@ def format_of(output: str, fmt: str | None) -> str:
 @click.option(
     "--placement/--no-placement", default=True, show_default=True, help="Include the placement advisor's proposal."
 )
+@click.option(
+    "--evidence",
+    "evidence_paths",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="A hardening baseline (VMware SCG .csv) or STIG checklist (.ckl, .cklb, XCCDF .xml); repeatable.",
+)
 def report_command(
     inventory: str,
     answers_path: str | None,
@@ -92,6 +100,7 @@ def report_command(
     organization: str | None,
     plan_version: str,
     placement: bool,
+    evidence_paths: tuple[str, ...],
 ) -> None:
     """Write the security plan of the inventory in INVENTORY.
 
@@ -106,7 +115,16 @@ def report_command(
         questionnaire, answers = questionnaire_or_exit(), answers_or_exit(answers_path, estate)
     answered = as_answers(answers)
     plan_name = name or answered_text(answered, SYSTEM_NAME) or Path(inventory).stem
-    assessed = assessment(estate, answers, questionnaire, plan_id=plan_name, placement=placement)
+    read = [(Path(p).name, evidence_or_exit(p)) for p in evidence_paths]
+    assessed = assessment(
+        estate,
+        answers,
+        questionnaire,
+        plan_id=plan_name,
+        placement=placement,
+        baselines=[e.baseline for _, e in read if e.baseline is not None],
+        checklists=[(name, c) for name, e in read for c in e.checklists],
+    )
     plan = reports.PlanReport(
         name=plan_name,
         organization=organization or answered_text(answered, ORGANIZATION) or "",

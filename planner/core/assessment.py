@@ -20,13 +20,14 @@ pages and the API read it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from planner.core.analysis import LEVELS, Analysis, Finding, Mitigation, analyze
 from planner.core.analysis.findings import TRIAGE_STATUSES
+from planner.core.hardening import Baseline, Checklist, Hardening, hardening_status
 from planner.core.inventory import Estate
 from planner.core.placement import SolverOptions, advise
 from planner.core.questionnaire import (
@@ -156,6 +157,8 @@ class Assessment:
     packaged one, when needed). ``scopes`` maps a finding's fingerprint to the
     zones and hosts it touches (what ``summary``'s ``by_zone`` and ``by_host``
     count; the stored register filters by them); empty when read back from storage.
+    ``hardening`` is what the plan's evidence (a vendor baseline, STIG
+    checklists) says per host (None: no evidence attached).
     """
 
     estate: Estate
@@ -166,6 +169,7 @@ class Assessment:
     triage: Mapping[str, Triage] = field(default_factory=dict)
     questionnaire: Questionnaire | None = None
     scopes: Mapping[str, Scope] = field(default_factory=dict)
+    hardening: Hardening | None = None
 
     def triage_of(self, fingerprint: str) -> Triage:
         return self.triage.get(fingerprint) or _OPEN
@@ -199,9 +203,12 @@ def assessment(
     *,
     placement: bool = True,
     triage: Mapping[str, Triage] | None = None,
+    baselines: Sequence[Baseline] = (),
+    checklists: Sequence[tuple[str, Checklist]] = (),
 ) -> Assessment:
     """Assess ``estate`` with ``answers`` and (``placement``) advise a placement:
-    the whole :class:`Assessment`, as the service layer stores it per analysis run."""
+    the whole :class:`Assessment`, as the service layer stores it per analysis run.
+    ``baselines`` and ``checklists`` (evidence name, checklist) give the hosts' hardening."""
     result = assess(estate, answers, questionnaire, plan_id)
     return Assessment(
         estate=estate,
@@ -212,4 +219,5 @@ def assessment(
         triage=dict(triage or {}),
         questionnaire=questionnaire,
         scopes={f.fingerprint: scope for f, scope in zip(result.findings, result.scopes, strict=True)},
+        hardening=hardening_status(estate, baselines, checklists) if baselines or checklists else None,
     )

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from models import ApiToken, Organization, Plan, Report, User
 from models.base import utcnow
-from planner.services import accounts, analysis, answers, imports, plans, report_jobs
+from planner.services import accounts, analysis, answers, evidence, imports, plans, report_jobs
 from planner.services.accounts import Caller
 
 #: Triage a consultant would record on the demo's findings: (rule, object, status, justification).
@@ -85,6 +85,11 @@ def rvtools_mapping() -> str:
     return resources.files(__name__).joinpath("rvtools-mapping.yaml").read_text(encoding="utf-8")
 
 
+#: Evidence the demo plan carries: Harbor's own ESXi baseline (in the VMware Security
+#: Configuration Guide's CSV layout) and the STIG checklists of two assessed hosts.
+EVIDENCE = ("harbor-esxi-baseline.csv", "esx-prod-04.ckl", "esx-prod-01.cklb")
+
+
 def answers_path():
     """The demo plan's answered questionnaire (also the tests' worked example)."""
     return resources.files(__name__).joinpath("answers.yaml")
@@ -124,6 +129,9 @@ def load_demo(session: Session) -> DemoAccess:
     plans.put_inventory(session, caller, plan.id, estate_document())
     with resources.as_file(answers_path()) as path:
         answers.load_answers_file(session, caller, plan.id, path)
+    for name in EVIDENCE:  # attaching the same file again is a no-op
+        data = resources.files(__name__).joinpath("evidence", name).read_bytes()
+        evidence.attach_evidence(session, caller, plan.id, name, data)
     analysis.run_analysis(session, caller, plan.id)
     for rule, obj, status, justification in TRIAGE:
         found, _total = analysis.list_findings(session, caller, plan.id, rule=rule, object=obj)

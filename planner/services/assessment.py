@@ -36,6 +36,7 @@ from .accounts import Caller
 from .analysis import answers_version, run_analysis
 from .answers import current_answers, questionnaire
 from .errors import Conflict
+from .evidence import evidence_version, plan_hardening
 from .plans import get_plan
 
 #: Reads of a plan repeated when it changes while being read.
@@ -108,10 +109,10 @@ def _latest_run(session: Session, plan: Plan) -> AnalysisRun | None:
 
 
 def _versions(session: Session, plan: Plan) -> tuple:
-    """What must not move while a plan is read: inventory, answers, latest run."""
+    """What must not move while a plan is read: inventory, answers, latest run, evidence."""
     inventory = session.scalar(select(Plan.inventory_version).where(Plan.id == plan.id))
     run = session.scalar(select(AnalysisRun.id).where(AnalysisRun.plan_id == plan.id).order_by(AnalysisRun.id.desc()))
-    return inventory, answers_version(session, plan), run
+    return inventory, answers_version(session, plan), run, evidence_version(session, plan)
 
 
 def _read(session: Session, plan: Plan) -> PlanAssessment:
@@ -121,6 +122,7 @@ def _read(session: Session, plan: Plan) -> PlanAssessment:
     run = _latest_run(session, plan)
     findings, triage, ids = _stored_findings(session, plan) if run is not None else ([], {}, {})
     summary = {k: v for k, v in (run.summary if run is not None else {}).items() if k not in ("findings", "changes")}
+    hardening = plan_hardening(session, plan, estate)
     assessed = Assessment(
         estate=estate,
         answers=answers,
@@ -129,6 +131,7 @@ def _read(session: Session, plan: Plan) -> PlanAssessment:
         placement=run.placement if run is not None else None,
         triage=triage,
         questionnaire=q,
+        hardening=hardening,
     )
     current = _is_current(session, plan, run)
     return PlanAssessment(

@@ -151,6 +151,12 @@ def test_demo_loads_and_is_idempotent(tmp_path):
         statuses = dict(db.execute("SELECT status, count(*) FROM findings GROUP BY status").fetchall())
         assert statuses["open"] > 10 and {"accepted", "mitigated", "transferred", "false-positive"} <= set(statuses)
         assert db.execute("SELECT state, format FROM reports").fetchall() == [("succeeded", "pdf")]
+        # evidence: Harbor's ESXi baseline and two hosts' STIG checklists, attached once
+        assert db.execute("SELECT kind, format, filename FROM plan_evidence ORDER BY id").fetchall() == [
+            ("baseline", "vmware-scg-csv", "harbor-esxi-baseline.csv"),
+            ("checklist", "disa-ckl", "esx-prod-04.ckl"),
+            ("checklist", "disa-cklb", "esx-prod-01.cklb"),
+        ]
         # The consolidation plan, and the warehouse room imported from RVTools: synced, so a
         # second run changes neither inventory.
         assert db.execute("SELECT name, inventory_version FROM plans ORDER BY id").fetchall() == [

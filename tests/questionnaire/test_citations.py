@@ -87,6 +87,8 @@ def test_corrected_mappings_stay_corrected():
     for qid in ("initiation.policy.exists", "initiation.policy.review_cycle", "initiation.policy.last_review"):
         assert weak[qid] and all(c.endswith("-1") for c in weak[qid] if c != "RA-3"), qid
     assert "AC-20" in weak["planning.desktop.privacy"]
+    assert weak["implementation.monitoring.introspection"] == {"SI-4", "SC-3"}
+    assert not any("SC-7(13)" in controls for controls in weak.values())
     assert "HY-BF1-4" not in q.questions["planning.architecture.failover_capacity"].covers
     assert not q.questions["planning.network.vswitch_security"].covers  # the source is the vendor baseline
 
@@ -134,3 +136,18 @@ def test_the_api_says_the_ids_are_ours(client, tenant):
     assert recs["HV-5"]["source"]["checked"] == "reference-notes" and recs["HV-5"]["source"]["basis"]
     assert recs["HY-BF2-2"]["source"]["publication"] == "SP 800-125A Rev. 1"
     assert set(body["checks"]) == {"reference-notes", "nist-publication-page", "draft-topic", "unconfirmed"}
+
+
+def test_the_baselines_are_those_of_the_oscal_profiles():
+    from planner.core.questionnaire import control_baselines
+
+    baselines = control_baselines()
+    assert {k: len(v) for k, v in baselines.items()} == {"LOW": 149, "MODERATE": 287, "HIGH": 370, "PRIVACY": 102}
+    assert baselines["LOW"] <= baselines["MODERATE"] <= baselines["HIGH"]
+    assert "SC-32" not in baselines["HIGH"] and "SC-7(21)" in baselines["HIGH"] and "SA-22" in baselines["LOW"]
+    if not BASELINES.exists():
+        pytest.skip("../shared/reference/sp800-53r5-baseline-controls.csv is not beside the repository")
+    with BASELINES.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for name, selected in baselines.items():
+        assert selected == {row["id"] for row in rows if name in row["baselines"].split()}, name

@@ -119,3 +119,13 @@ def stranger(app, make_tenant):
     client = app.test_client()
     assert sign_in(client, name).status_code == 302
     return client
+
+
+@pytest.fixture()
+def signed_in(db, tenant, consultant):
+    """The ``consultant`` client and an empty plan of their organization: (client, plan id)."""
+    from planner.services import plans
+
+    plan = plans.create_plan(db, writer(tenant.org_id), "Forms plan")
+    db.commit()
+    return consultant, plan.id

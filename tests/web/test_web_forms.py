@@ -4,34 +4,13 @@ from __future__ import annotations
 
 import re
 
-import pytest
+from signin_client import csrf as _csrf
 from sqlalchemy import func, select
+from web_site import PASSWORD
 
 import models
 from planner.services import accounts, plans
 from planner.services.accounts import Caller
-
-PASSWORD = "a long enough password"
-
-
-@pytest.fixture()
-def signed_in(app, db, tenant):
-    """A client signed in as a consultant of ``tenant``'s organization, and a plan of theirs."""
-    org = db.get(models.Organization, tenant.org_id)
-    user = accounts.create_user(db, f"forms-{tenant.org_id}", PASSWORD, org, "consultant")
-    plan = plans.create_plan(db, Caller(org.id, frozenset({"read", "write"}), user.id), "Forms plan")
-    db.commit()
-    client = app.test_client()
-    token = _csrf(client, "/login")
-    assert (
-        client.post("/login", data={"username": user.username, "password": PASSWORD, "csrf_token": token}).status_code
-        == 302
-    )
-    return client, plan.id
-
-
-def _csrf(client, path: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
 
 
 def _reports(db, plan_id: int) -> int:

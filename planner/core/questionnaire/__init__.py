@@ -29,7 +29,18 @@ from .answers import (
     value_problem,
 )
 from .conditions import INVENTORY_FACTS
-from .definition import PHASES, TOPOLOGY_RULES, DefinitionError, default_questionnaire, load_catalog, load_questionnaire
+from .definition import (
+    BASELINE_OF_LEVEL,
+    BASELINES,
+    PHASES,
+    TOPOLOGY_RULES,
+    DefinitionError,
+    control_baselines,
+    default_questionnaire,
+    load_catalog,
+    load_control_baselines,
+    load_questionnaire,
+)
 from .engine import (
     Evaluation,
     PhaseProgress,
@@ -45,6 +56,8 @@ from .model import Catalog, Phase, Question, Questionnaire, Recommendation, Sect
 from .weakness import fingerprint, mitigations, plan_high_water, weak_answer_findings
 
 __all__ = [
+    "BASELINES",
+    "BASELINE_OF_LEVEL",
     "IDENTIFICATION",
     "INVENTORY_FACTS",
     "ORGANIZATION",
@@ -71,10 +84,12 @@ __all__ = [
     "applicable",
     "as_answers",
     "carry_answers",
+    "control_baselines",
     "default_questionnaire",
     "fingerprint",
     "inventory_facts",
     "load_catalog",
+    "load_control_baselines",
     "load_questionnaire",
     "merge_answers",
     "mitigations",

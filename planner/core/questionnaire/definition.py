@@ -639,6 +639,38 @@ def _restated(
     return RestatedFact(data["rule"], when, check.text(data, "claim", path)) if when else None
 
 
+#: The SP 800-53B baselines, and the FIPS 199 level whose systems each one is for.
+BASELINES = ("LOW", "MODERATE", "HIGH", "PRIVACY")
+BASELINE_OF_LEVEL = {"low": "LOW", "moderate": "MODERATE", "high": "HIGH"}
+
+
+def load_control_baselines(source: Traversable | Path | None = None) -> dict[str, frozenset[str]]:
+    """The controls each SP 800-53B baseline selects (``questionnaires/sp800-53r5-baselines.yaml``)."""
+    resource = source if source is not None else questionnaires.definition(questionnaires.BASELINES_FILE)
+    name = resource.name
+    data = read_yaml(resource, name)
+    problems: list[tuple[str, str]] = []
+    check = _Checker(problems)
+    out: dict[str, frozenset[str]] = {}
+    if check.mapping(data, "", ("baselines", "version", *BASELINES)):
+        if data["baselines"] != "virtplan.sp800-53b":
+            check.add("baselines", "expected 'virtplan.sp800-53b'")
+        for key in BASELINES:
+            ids = check.string_list(data, key, "")
+            for i, cid in enumerate(ids):
+                if not _CONTROL.match(cid):
+                    check.add(f"{key}[{i}]", f"expected an SP 800-53 id such as SC-7 or SC-7(13), got {cid!r}")
+            out[key] = frozenset(ids)
+    _fail_if(problems, name)
+    return out
+
+
+@lru_cache(maxsize=1)
+def control_baselines() -> dict[str, frozenset[str]]:
+    """The packaged SP 800-53B baselines, loaded once per process."""
+    return load_control_baselines()
+
+
 @lru_cache(maxsize=1)
 def default_questionnaire() -> Questionnaire:
     """The packaged questionnaire, loaded once per process."""
