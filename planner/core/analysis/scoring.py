@@ -64,6 +64,8 @@ def _reaches_every_high_vm(rule: Rule, hit: Hit, ctx: AnalysisContext, high: lis
     Through the hypervisor it reaches the VMs at risk; through the management plane, the VMs
     of every host whose management interface is on the network of a host the finding names."""
     if rule.reach == "hypervisor":
+        if len(high) > len(hit.at_risk):  # cannot hold them all: the common case, decided at once
+            return False
         at_risk = {v.id for v in hit.at_risk}
         return all(v.id in at_risk for v in high)
     if rule.reach == "management-plane":
