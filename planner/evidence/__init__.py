@@ -25,6 +25,7 @@ from typing import Any
 
 from planner.core.hardening import Baseline, Checklist
 from planner.core.inventory import Problem
+from planner.core.inventory.validate import summarize
 
 from .scg import read_scg_csv
 from .stig import read_ckl, read_cklb, read_xccdf
@@ -45,9 +46,7 @@ class EvidenceError(ValueError):
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        head = "; ".join(str(p) for p in problems[:3])
-        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
-        super().__init__(f"invalid evidence: {head}{more}")
+        super().__init__(f"invalid evidence: {summarize(problems)}")
 
 
 @dataclass(frozen=True, slots=True)

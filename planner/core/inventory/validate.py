@@ -53,9 +53,14 @@ class InventoryError(ValueError):
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        head = "; ".join(str(p) for p in problems[:3])
-        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
-        super().__init__(f"invalid inventory: {head}{more}")
+        super().__init__(f"invalid inventory: {summarize(problems)}")
+
+
+def summarize(problems: list[Problem]) -> str:
+    """The first three problems and how many more: the message of an error that lists them."""
+    head = "; ".join(str(p) for p in problems[:3])
+    more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+    return f"{head}{more}"
 
 
 class _Problems(list[Problem]):
