@@ -17,7 +17,6 @@ from typing import Any
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from planner import database
@@ -27,6 +26,7 @@ from planner.services.assessment import plan_assessment
 from planner.services.errors import Invalid
 
 from .auth import current_caller
+from .blueprint import Blueprint
 
 blp = Blueprint(
     "evidence",

@@ -13,6 +13,7 @@ import re
 
 from planner.core.hardening import Baseline, BaselineControl
 from planner.core.inventory import Problem
+from planner.core.text import text_problem
 
 #: Columns a Security Configuration Guide CSV must have.
 REQUIRED = (
@@ -25,6 +26,8 @@ REQUIRED = (
 )
 #: Columns read when present.
 OPTIONAL = ("Configuration Parameter", "Baseline Suggested Value")
+#: Columns whose cells may span lines (the text rule); the others are one line.
+MULTILINE = frozenset({"Description/Title", "Configuration Parameter", "Baseline Suggested Value"})
 MAX_ROWS = 10_000
 MAX_CELL = 10_000
 _CONTROL = re.compile(r"^([A-Z]{2})-0*(\d{1,2})(?:\(0*(\d{1,2})\))?$")
@@ -94,8 +97,13 @@ def _control(
             problems.append(Problem(f"{path}.{column}", "missing cell (fewer cells than columns)"))
             return None
         value = value if isinstance(value, str) else ""
-        if len(value) > MAX_CELL or "\x00" in value:
-            problems.append(Problem(f"{path}.{column}", f"expected text of at most {MAX_CELL} characters without NUL"))
+        problem = (
+            f"expected text of at most {MAX_CELL} characters"
+            if len(value) > MAX_CELL
+            else text_problem(value, multiline=column in MULTILINE)
+        )
+        if problem:
+            problems.append(Problem(f"{path}.{column}", problem))
             return None
         cells[column] = value.strip()
     ok = True

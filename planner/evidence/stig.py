@@ -16,6 +16,7 @@ import defusedxml.ElementTree as SafeET
 
 from planner.core.hardening import Checklist, CheckResult
 from planner.core.inventory import Problem
+from planner.core.text import text_problem
 
 MAX_RESULTS = 20_000
 
@@ -66,6 +67,32 @@ def _text(element: Element | None) -> str:
     return (element.text or "").strip() if element is not None else ""
 
 
+def _checked(result: CheckResult, path: str, problems: list[Problem]) -> CheckResult | None:
+    """The result when its text keeps the text rule (ids one line; the title may span lines)."""
+    bad = [
+        f"{name}: {problem}"
+        for name, value, multiline in (
+            ("rule", result.rule, False),
+            ("title", result.title, True),
+            ("vulnerability id", result.vuln_id, False),
+            ("severity", result.severity, False),
+        )
+        if (problem := text_problem(value, multiline=multiline))
+    ]
+    problems.extend(Problem(path, b) for b in bad)
+    return None if bad else result
+
+
+def _checklist(
+    target: str, benchmark: str, results: list[CheckResult], path: str, problems: list[Problem]
+) -> Checklist:
+    """A checklist, its target and benchmark held to the text rule (the target one line)."""
+    for name, value, multiline in (("target", target, False), ("benchmark", benchmark, True)):
+        if problem := text_problem(value, multiline=multiline):
+            problems.append(Problem(path, f"{name}: {problem}"))
+    return Checklist(target, benchmark, tuple(results))
+
+
 def read_ckl(data: bytes, problems: list[Problem]) -> list[Checklist]:
     """One checklist per STIG of a STIG Viewer 2 checklist, all for the asset's host."""
     root = _xml(data, problems)
@@ -107,16 +134,20 @@ def read_ckl(data: bytes, problems: list[Problem]) -> list[Checklist]:
             if status not in CKL_STATUS:
                 problems.append(Problem(f"{path}/STATUS", f"expected one of {', '.join(CKL_STATUS)}; got {status!r}"))
                 continue
-            results.append(
+            checked = _checked(
                 CheckResult(
                     rule,
                     CKL_STATUS[status],
                     attrs.get("Rule_Title", ""),
                     attrs.get("Vuln_Num", ""),
                     attrs.get("Severity", ""),
-                )
+                ),
+                path,
+                problems,
             )
-        out.append(Checklist(target, benchmark, tuple(results)))
+            if checked is not None:
+                results.append(checked)
+        out.append(_checklist(target, benchmark, results, f"CHECKLIST/STIGS/iSTIG[{s}]", problems))
     return out
 
 
@@ -163,16 +194,20 @@ def read_cklb(data: bytes, problems: list[Problem]) -> list[Checklist]:
             if status not in CKLB_STATUS:
                 problems.append(Problem(f"{rpath}.status", f"expected one of {', '.join(CKLB_STATUS)}; got {status!r}"))
                 continue
-            results.append(
+            checked = _checked(
                 CheckResult(
                     rid,
                     CKLB_STATUS[status],
                     str(rule.get("rule_title") or ""),
                     str(rule.get("group_id") or ""),
                     str(rule.get("severity") or ""),
-                )
+                ),
+                rpath,
+                problems,
             )
-        out.append(Checklist(target, benchmark, tuple(results)))
+            if checked is not None:
+                results.append(checked)
+        out.append(_checklist(target, benchmark, results, path, problems))
     return out
 
 
@@ -226,14 +261,18 @@ def read_xccdf(data: bytes, problems: list[Problem]) -> list[Checklist]:
                 )
                 continue
             version, title, severity = rules.get(idref, ("", "", ""))
-            results.append(
+            checked = _checked(
                 CheckResult(
                     version or idref,
                     XCCDF_STATUS[value],
                     title,
                     idref if version else "",
                     result.get("severity", severity),
-                )
+                ),
+                f"{path}/rule-result[{r}]",
+                problems,
             )
-        out.append(Checklist(target, benchmark, tuple(results)))
+            if checked is not None:
+                results.append(checked)
+        out.append(_checklist(target, benchmark, results, path, problems))
     return out

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from models import Plan, PlanEvidence
 from planner.core.hardening import Baseline, Checklist, Hardening, hardening_status
 from planner.core.inventory import Estate
+from planner.core.text import text_problem
 from planner.evidence import EvidenceError, read_evidence
 
 from .accounts import Caller
@@ -28,12 +29,15 @@ MAX_FILENAME = 255
 
 
 def _filename(name: Any) -> str:
-    if not isinstance(name, str) or not name.strip() or len(name) > MAX_FILENAME or "\x00" in name:
-        raise Invalid(
-            "invalid evidence",
-            [{"path": "filename", "message": f"expected a file name of 1 to {MAX_FILENAME} characters"}],
-        )
-    return name.strip().replace("\\", "/").rsplit("/", 1)[-1]
+    """The file's own name (without folders), one line of 1 to MAX_FILENAME characters (the text rule)."""
+    base = name.strip().replace("\\", "/").rsplit("/", 1)[-1].strip() if isinstance(name, str) else ""
+    problem = (
+        f"expected a file name of 1 to {MAX_FILENAME} characters" if not base or len(name) > MAX_FILENAME else None
+    )
+    problem = problem or text_problem(base)
+    if problem:
+        raise Invalid("invalid evidence", [{"path": "filename", "message": problem}])
+    return base
 
 
 def attach_evidence(

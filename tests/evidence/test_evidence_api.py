@@ -92,6 +92,18 @@ def test_unreadable_evidence_is_refused_and_nothing_is_stored(client, tenant, pl
     ]
     unnamed = client.post(url(plan_id), data=b"x", headers=tenant.headers(), content_type="application/octet-stream")
     assert unnamed.status_code == 422 and unnamed.get_json()["errors"][0]["path"] == "filename"
+    newline = client.post(
+        url(plan_id) + "?filename=host%0A.ckl",
+        data=(DATA / "host-esx-int.ckl").read_bytes(),
+        headers=tenant.headers(),
+        content_type="application/octet-stream",
+    )
+    assert newline.status_code == 422 and newline.get_json()["errors"] == [
+        {
+            "path": "filename",
+            "message": "expected a single line of text without control characters; found U+000A (LF) at character 5",
+        }
+    ]
     odd = upload(client, tenant, plan_id, "notes.txt", b"hello")
     assert odd.status_code == 422 and "cannot tell the format" in odd.get_json()["errors"][0]["message"]
     assert client.get(url(plan_id), headers=tenant.headers("read")).get_json() == []

@@ -166,6 +166,36 @@ def test_bad_checklists_are_refused_precisely():
     assert "TestResult[1]/rule-result[2]/result" in problems("h.xml", xccdf)
 
 
+def test_what_a_file_says_keeps_the_text_rule():
+    """Ids, hosts and severities are one line without control characters; titles may span lines."""
+    found = problems(
+        "g.csv",
+        _csv(
+            [
+                {**GOOD, "Description/Title": "two\nlines are fine"},
+                {**GOOD, "SCG ID": "x-2", "Component Name": "ESX\u202e"},
+                {**GOOD, "SCG ID": "x-3", "Description/Title": "red \u001b[31m"},
+            ]
+        ),
+    )
+    assert found == {
+        "rows[2].Component Name": "expected a single line of text without control characters; "
+        "found U+202E (a bidirectional control) at character 4",
+        "rows[3].Description/Title": "expected text without control characters (tabs and line breaks are allowed); "
+        "found U+001B (ESC) at character 5",
+    }
+    ckl = (DATA / "host-esx-int.ckl").read_bytes()
+    assert problems("h.ckl", ckl.replace(b"esx-int", "esx\u202e-int".encode())) == {
+        "CHECKLIST/STIGS/iSTIG[1]": "target: expected a single line of text without control characters; "
+        "found U+202E (a bidirectional control) at character 4"
+    }
+    cklb = (DATA / "host-esx-res.cklb").read_text(encoding="utf-8").replace("XSTG-01-000004", "XSTG-01-000004\\u0000")
+    assert problems("h.cklb", cklb.encode()) == {
+        "stigs[0].rules[2]": "rule: expected a single line of text without control characters; "
+        "found U+0000 (NUL) at character 15"
+    }
+
+
 def test_the_format_comes_from_the_name_or_is_given():
     assert [format_of(n) for n in ("a.CSV", "b.ckl", "c.cklb", "d.xml")] == [
         "vmware-scg-csv",
