@@ -17,6 +17,7 @@ import zipfile
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
 
 from .contents import Contents, Entry
 
@@ -131,7 +132,9 @@ def to_xlsx(c: Contents) -> bytes:
     for level, n in c.by_risk.items():
         summary.append([f"risk {level}", n])
     raw = io.BytesIO()
-    wb.save(raw)
+    # Workbook.save would set properties.modified to the clock: the writer it calls keeps our stamp.
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).save()
     return _fixed_zip_times(raw.getvalue(), stamp)
 
 

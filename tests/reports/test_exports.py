@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 
 import pytest
 import regex
@@ -14,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft7Validator, FormatChecker, ValidationError, validators
 from openpyxl import load_workbook
-from report_estates import SHARED, hostile_strings
+from report_estates import GENERATED, SHARED, hostile_strings
 
 import reports
 from reports.contents import build
@@ -95,6 +96,17 @@ def test_json_plan_agrees_with_the_analysis(hostile_plan):
 @pytest.mark.parametrize("fmt", ["html", "json", "csv", "xlsx", "oscal"])
 def test_same_plan_same_bytes(hostile_plan, fmt):
     assert reports.render(hostile_plan, fmt) == reports.render(hostile_plan, fmt)
+
+
+def test_xlsx_carries_the_generation_date_not_the_clock(hostile_plan):
+    """The workbook's created and modified dates and every archive member's date are the
+    plan's generation date (the clock would change the bytes from one second to the next)."""
+    data = reports.render(hostile_plan, "xlsx")
+    stamp = GENERATED.replace(tzinfo=None)
+    props = load_workbook(io.BytesIO(data)).properties
+    assert (props.created, props.modified) == (stamp, stamp)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert {info.date_time for info in archive.infolist()} == {stamp.timetuple()[:6]}
 
 
 # --------------------------------------------------------------------------- OSCAL
