@@ -14,6 +14,7 @@ and memory limit: the call a background job should make.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import re
 from dataclasses import dataclass
 
@@ -54,6 +55,24 @@ __all__ = [
 def _check(fmt: str) -> None:
     if fmt not in FORMATS:
         raise ValueError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+#: format -> the modules of this package that render it (imported when first needed)
+_RENDERERS = {
+    "pdf": ("html", "pdf"),
+    "html": ("html",),
+    "json": ("plan_document",),
+    "csv": ("register",),
+    "xlsx": ("register",),
+    "oscal": ("oscal",),
+}
+
+
+def load_renderer(fmt: str) -> None:
+    """Import what rendering ``fmt`` needs, shared libraries included, without rendering."""
+    _check(fmt)
+    for module in _RENDERERS[fmt]:
+        importlib.import_module(f"{__name__}.{module}")
 
 
 def render(plan_report: PlanReport, fmt: str = "pdf") -> bytes:

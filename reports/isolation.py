@@ -5,7 +5,10 @@ in a spawned child (no state inherited from a web worker, no forked locks) lets
 the parent enforce a deadline by killing it, and ``RLIMIT_AS`` set in the child
 turns a runaway allocation into a ``MemoryError`` there instead of the
 machine's OOM killer elsewhere. Either way the caller gets a
-:class:`RenderError` that says which limit was hit.
+:class:`RenderError` that says which limit was hit. The renderer (WeasyPrint
+and its shared libraries) is loaded before the limit is set; a child that is
+already larger than the limit then says so at once instead of failing
+somewhere different on every run.
 
 A child never outlives the server that started it. On Linux it asks the
 kernel, first thing, to kill it when its parent dies (``PR_SET_PDEATHSIG``,
@@ -85,16 +88,32 @@ def _die_with(parent: int) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def _address_space() -> int | None:
+    """This process's virtual address space in bytes (what ``RLIMIT_AS`` bounds), where Linux tells it."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _child(conn: Any, parent: int, memory_mb: int | None) -> None:
     _die_with(parent)
     over_limit = ("memory", f"rendering exceeded the memory limit of {memory_mb} MiB")  # made before it is needed
     try:
         plan_report, fmt = conn.recv()  # the server's own data: read before the limit
-        if memory_mb:
-            limit = memory_mb * 1024 * 1024
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        from . import render  # imported under the limit, like the rendering itself
+        from . import load_renderer, render
 
+        if memory_mb:
+            # The renderer's modules and shared libraries are loaded whole before the limit: a
+            # library half-mapped under it fails in ways that name anything but memory.
+            load_renderer(fmt)
+            limit = memory_mb * 1024 * 1024
+            used = _address_space()
+            if used is not None and used >= limit:  # it cannot render a page: say so now, the same way every time
+                conn.send(("memory", f"{over_limit[1]}: the renderer takes {used >> 20} MiB before it starts"))
+                return
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         data = render(plan_report, fmt)
         conn.send(("ok", data))
     except BaseException as exc:
