@@ -102,8 +102,10 @@ class ThreadJobQueue:
 
     def shutdown(self) -> None:
         if not self._closed:
+            # Waiting jobs are dropped first (from then on a submit is refused), then the running ones finish.
+            self._executor.shutdown(wait=False, cancel_futures=True)
             self._closed = True
-            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor.shutdown(wait=True)
 
 
 def make_queue(kind: str, workers: int = 2, max_pending: int = 100) -> JobQueue:

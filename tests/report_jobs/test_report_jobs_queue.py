@@ -4,9 +4,9 @@ failing what a stopped process left unfinished."""
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
+from server_process import wait_until
 
 from planner.config import ConfigurationError, Settings
 from planner.jobs import InlineJobQueue, QueueFull, ThreadJobQueue, make_queue
@@ -37,17 +37,43 @@ def test_thread_queue_is_bounded():
     queue.shutdown()
 
 
+def _takes(queue, fn, *args) -> bool:
+    """Whether ``queue`` takes the job now (False while every slot is held)."""
+    try:
+        queue.submit(fn, *args)
+    except QueueFull as full:
+        if "too many jobs" not in str(full):
+            raise
+        return False
+    return True
+
+
 def test_thread_queue_shutdown_lets_running_jobs_finish_and_drops_waiting_ones():
-    queue = ThreadJobQueue(workers=1, max_pending=5)
-    gate, done = threading.Event(), []
-    queue.submit(lambda: done.append("first") if gate.wait(10) else None)
+    queue = ThreadJobQueue(workers=1, max_pending=2)
+    started, gate, done = threading.Event(), threading.Event(), []
+
+    def first():
+        started.set()
+        gate.wait(60)
+        done.append("first")
+
+    queue.submit(first)
     queue.submit(done.append, "waiting")
+    assert started.wait(60)  # the one worker runs "first"; "waiting" waits behind it
     stopper = threading.Thread(target=queue.shutdown)
     stopper.start()
-    time.sleep(0.2)  # shutdown has dropped the waiting job and now waits for the running one
+
+    def refused_as_shut_down() -> bool:  # the waiting job is dropped before submits are refused
+        try:
+            return not _takes(queue, done.append, "probe")
+        except QueueFull as closed:
+            return "shut down" in str(closed)
+
+    wait_until(refused_as_shut_down, 60, "shutdown to drop the waiting job")
+    assert stopper.is_alive()  # still waiting for the running job
     gate.set()
-    stopper.join(10)
-    assert done == ["first"]
+    stopper.join(60)
+    assert not stopper.is_alive() and done == ["first"]
     with pytest.raises(QueueFull, match="shut down"):
         queue.submit(done.append, "after shutdown")
 
@@ -57,15 +83,9 @@ def test_thread_queue_frees_its_slots():
     queue = ThreadJobQueue(workers=2, max_pending=1)
     for _ in range(5):
         finished = threading.Event()
-        deadline = time.monotonic() + 5
-        while True:  # the slot is released by a done-callback just after the previous job returns
-            try:
-                queue.submit(finished.set)
-                break
-            except QueueFull:
-                assert time.monotonic() < deadline, "slot never freed"
-                time.sleep(0.01)
-        assert finished.wait(5)
+        # The slot is released by a done-callback just after the previous job returns.
+        wait_until(lambda finished=finished: _takes(queue, finished.set), 60, "the slot to come back")
+        assert finished.wait(60)
     queue.shutdown()
 
 
