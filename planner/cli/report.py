@@ -5,13 +5,14 @@ assesses it through the same core call the stored analysis runs use
 (:func:`planner.core.assessment.assessment`: findings, then placement advice
 counted with the answers), and writes the plan in one format: ``--format``,
 else the one the ending of ``-o`` names (a mismatch, or an ending that names
-none, exits 2).
+none, exits 2). The plan is dated now, or ``SOURCE_DATE_EPOCH`` when set.
 Exit codes: 0 written, 2 invalid inventory/answers/options, 1 rendering failed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -36,6 +37,20 @@ SUFFIXES = {
     ".csv": ("csv",),
     ".xlsx": ("xlsx",),
 }
+
+
+def generation_date() -> dt.datetime:
+    """When the plan is generated: now, or ``SOURCE_DATE_EPOCH`` (seconds since 1970, UTC) when set,
+    the reproducible-builds convention for output that must not depend on the clock;
+    exits 2 when it is not a whole number of seconds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None:
+        return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    try:
+        return dt.datetime.fromtimestamp(int(epoch.strip(), 10), dt.UTC)
+    except (ValueError, OverflowError, OSError):
+        click.echo(f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 UTC, not {epoch!r}", err=True)
+        sys.exit(2)
 
 
 def format_of(output: str, fmt: str | None) -> str:
@@ -109,6 +124,7 @@ def report_command(
     import reports
 
     fmt = format_of(output, fmt)
+    generated = generation_date()
     estate = load_or_exit(inventory)
     questionnaire, answers = (None, None)
     if answers_path:
@@ -130,7 +146,7 @@ def report_command(
         organization=organization or answered_text(answered, ORGANIZATION) or "",
         assessment=assessed,
         version=plan_version,
-        generated=dt.datetime.now(dt.UTC).replace(microsecond=0),
+        generated=generated,
     )
     try:
         data = reports.render(plan, fmt)
