@@ -196,7 +196,7 @@ def test_sync_matches_the_analysis_after_any_sequence(db, caller, new_plan, demo
             ]
             assert life[0] == "created"
             assert all(a != b for a, b in itertools.pairwise(life))
-            assert life[-1] == ("resolved" if f.resolved else life[-1] if len(life) == 1 else "reopened")
+            assert life[-1] == ("resolved" if f.resolved else "created" if len(life) == 1 else "reopened")
         if status is not None:
             target = sorted(rows)[len(triaged) % len(rows)]
             analysis.set_status(db, caller, pid, rows[target].id, status, "reviewed")

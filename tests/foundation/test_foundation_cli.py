@@ -75,7 +75,12 @@ def test_inventory_validate_missing_file(tmp_path):
 def test_a_script_bootstraps_an_empty_database(empty_database, tmp_path):
     """db upgrade, org, user, token: then the token works against the API."""
     env = {"VIRTPLAN_DATABASE_URL": empty_database, "VIRTPLAN_INSTANCE_PATH": str(tmp_path)}
+    blank = run("db", "current", env=env)
+    assert (blank.returncode, blank.stdout) == (0, "")  # no revision yet
     assert run("db", "upgrade", env=env).returncode == 0
+    current = run("db", "current", env=env)
+    assert current.returncode == 0, current.stderr
+    assert current.stdout == f"{_head()} (head)\n"
     assert run("org", "create", "Acme", env=env).returncode == 0
     dup = run("org", "create", "Acme", env=env)
     assert dup.returncode == 2 and "exists already" in dup.stderr
@@ -118,6 +123,14 @@ def test_a_script_bootstraps_an_empty_database(empty_database, tmp_path):
     )
     assert login.status_code == 302
     app.extensions["virtplan.engine"].dispose()
+
+
+def _head() -> str:
+    from alembic.script import ScriptDirectory
+
+    from migrations import alembic_config
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
 def _csrf(client) -> str:

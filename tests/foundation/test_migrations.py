@@ -9,6 +9,7 @@ import zlib
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, Table, insert, inspect, select
 from sqlalchemy.orm import Session
 
@@ -21,8 +22,23 @@ from planner.core.inventory import validate_document
 from planner.core.inventory.document import document_from_dict
 
 
+def _schema(conn) -> dict:
+    """Every table with its columns, indexes and foreign keys, and the revision recorded."""
+    insp = inspect(conn)
+    tables = {
+        t: (
+            [(c["name"], str(c["type"]), c["nullable"]) for c in insp.get_columns(t)],
+            sorted((i["name"], tuple(i["column_names"])) for i in insp.get_indexes(t)),
+            sorted(str(fk["name"]) for fk in insp.get_foreign_keys(t)),
+        )
+        for t in insp.get_table_names()
+    }
+    return {"tables": tables, "revision": MigrationContext.configure(conn).get_current_revision()}
+
+
 def test_upgrade_on_an_empty_database_matches_the_models(empty_database):
     upgrade_database(empty_database)
+    head = ScriptDirectory.from_config(alembic_config(empty_database)).get_current_head()
     engine = make_engine(empty_database)
     try:
         with engine.connect() as conn:
@@ -31,10 +47,14 @@ def test_upgrade_on_an_empty_database_matches_the_models(empty_database):
             assert "alembic_version" in tables
             ctx = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
             assert compare_metadata(ctx, models.Base.metadata) == []
+            before = _schema(conn)
+        assert before["revision"] == head
+        # Upgrading again is a no-op: same revision, same tables, columns, indexes and keys.
+        upgrade_database(empty_database)
+        with engine.connect() as conn:
+            assert _schema(conn) == before
     finally:
         engine.dispose()
-    # Upgrading again is a no-op.
-    upgrade_database(empty_database)
 
 
 def test_constraints_follow_the_naming_convention(empty_database):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from placement_estates import broken_constraints, conflict, document, host, vm
 
@@ -112,7 +112,8 @@ def test_deterministic(doc):
     assert json.dumps(one) == json.dumps(two)
 
 
-@FAST
+# About one generated estate in eight is clean; the others are discarded, not counted.
+@settings(FAST, max_examples=40, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(documents(placed_only=True))
 def test_a_clean_estate_is_left_alone(doc):
     e = load_estate(doc)
@@ -127,6 +128,6 @@ def test_a_clean_estate_is_left_alone(doc):
     )
     groups = [(v.host, v.anti_affinity_group) for v in e.vms.values() if v.anti_affinity_group]
     clean = clean and len(groups) == len(set(groups)) and all(v.host is not None for v in e.vms.values())
+    assume(clean)  # only clean estates count as examples; Hypothesis fails the test if it finds none
     r = advise(e, findings=False, options=QUICK)
-    if clean:
-        assert r.moves == [] and r.unplaced == [] and r.conflicts == [] and r.placement == current
+    assert r.moves == [] and r.unplaced == [] and r.conflicts == [] and r.placement == current
