@@ -25,7 +25,6 @@ hypothesis_settings.register_profile("virtplan", deadline=None)
 hypothesis_settings.load_profile("virtplan")
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

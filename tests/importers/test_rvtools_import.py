@@ -4,17 +4,16 @@ carries."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from cmdb_exports import Estate, rvtools_csvs, rvtools_xlsx
 from importer_data import mapping, workbook
+from shared_files import shared_file
 
 from planner.importers import SourceError, import_source
 from planner.importers.assemble import FIELDS_TAG, SOURCE_TAG
 
 #: The real export beside the repository (../shared), never copied into it.
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "samples" / "rvtools" / "SizingWorkshop-RVTools.xlsx"
+SAMPLE = "samples/rvtools/SizingWorkshop-RVTools.xlsx"
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +34,7 @@ def imported(xlsx):
 def test_real_sample_export():
     """The sanitised real export: 805 VMs of which 10 templates, 4 clusters including DMZ,
     34 hosts in vHost while vInfo names 38 (their VMs stay unplaced, with a warning)."""
-    path = SAMPLE
-    if not path.exists():
-        pytest.skip(f"{path} is absent (the shared samples are not beside the repository)")
+    path = shared_file(SAMPLE)
     result = import_source("rvtools", [(path.name, path.read_bytes())], mapping())
     doc = result.document
     assert len(doc["vms"]) == 795

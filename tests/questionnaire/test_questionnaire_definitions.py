@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from shared_files import shared_file
 
 import questionnaires
 from planner.core.questionnaire import (
@@ -163,10 +164,7 @@ def test_topology_rule_list_matches_the_contract():
     analysis registry holds the same ids in the same order."""
     from planner.core.analysis import SPEC_RULE_IDS, SPEC_V1_1_RULE_IDS
 
-    spec = ROOT.parent / "shared" / "spec" / "analysis-v1.md"
-    if not spec.exists():
-        pytest.skip("shared/spec/analysis-v1.md is not beside the repository")
-    text = spec.read_text(encoding="utf-8")
+    text = shared_file("spec/analysis-v1.md").read_text(encoding="utf-8")
     minimum = _contract_table(text, "## Topology and inventory rules, the minimum set")
     v1_1 = _contract_table(text, "## Rules added in v1.1")
     assert len(minimum) == 22 and len(v1_1) == 10

@@ -7,9 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from pathlib import Path
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 GENERATED = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC)
 FILE_IMG = '<img src="file:///etc/passwd">'
 

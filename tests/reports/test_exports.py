@@ -15,15 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft7Validator, FormatChecker, ValidationError, validators
 from openpyxl import load_workbook
-from report_estates import GENERATED, SHARED, hostile_strings
+from report_estates import GENERATED, hostile_strings
+from shared_files import shared_file
 
 import reports
 from reports.contents import build
 from reports.html import render_html
 from reports.oscal import reference_problems
 from reports.register import COLUMNS, neutralise
-
-SCHEMA = SHARED / "oscal" / "oscal_ssp_schema.json"
 
 
 @pytest.fixture(scope="module")
@@ -120,9 +119,7 @@ def _regex_pattern(validator, pattern, instance, schema):
 
 @pytest.fixture(scope="module")
 def oscal_validator():
-    if not SCHEMA.is_file():
-        pytest.skip(f"the OSCAL SSP schema is not present at {SCHEMA}")
-    schema = json.loads(SCHEMA.read_text())
+    schema = json.loads(shared_file("oscal/oscal_ssp_schema.json").read_text())
     checker = FormatChecker()
 
     @checker.checks("regex")
