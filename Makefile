@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 5080
 
-.PHONY: run test lint bench clean graphviz
+.PHONY: run test lint bench mutation clean graphviz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,5 +42,13 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
+## mutation: mutation testing of the core's analysis, questionnaire and placement within a time budget
+## (docs/mutation-testing.md; MUTATION_MINUTES, default 30; resumes where the last run stopped)
+MUTATION_MINUTES ?= 30
+mutation: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,mutation]'
+	timeout --signal=INT $$(( $(MUTATION_MINUTES) * 60 )) $(BIN)/mutmut run --max-children 2 || true
+	$(BIN)/mutmut results
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache mutants

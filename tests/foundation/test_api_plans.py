@@ -127,3 +127,42 @@ def test_openapi_describes_the_api(client, tenant):
     # Swagger UI is a page for signed-in users (tests/web); its files also answer a token.
     asset = client.get("/api/v1/docs/assets/swagger-ui-bundle.js", headers=tenant.headers("read"))
     assert asset.status_code == 200
+
+
+def test_an_expired_or_revoked_token_is_refused_like_an_unknown_one(app, client, tenant):
+    """A token works until its expiry and not after; a revoked one stops at once. Either way the
+    answer is the one an unknown token gets (401, nothing said about the token)."""
+    import datetime as dt
+
+    from models import ApiToken, Organization
+    from planner.services import accounts
+
+    session = app.extensions["virtplan.sessions"]()
+    try:
+        org = session.get(Organization, tenant.org_id)
+        now = dt.datetime.now(dt.UTC)
+        _live, live = accounts.create_token(session, org, "read", expires_at=now + dt.timedelta(hours=1))
+        _old, expired = accounts.create_token(session, org, "read", expires_at=now - dt.timedelta(seconds=1))
+        revoked_row, revoked = accounts.create_token(session, org, "read")
+        session.commit()
+        revoked_id = revoked_row.id
+    finally:
+        session.close()
+
+    def answer(secret):
+        resp = client.get("/api/v1/plans", headers={"Authorization": f"Bearer {secret}"})
+        return resp.status_code, resp.mimetype, resp.headers.get("WWW-Authenticate"), resp.get_json()
+
+    assert answer(live)[0] == answer(revoked)[0] == 200
+    unknown = answer("vp_" + "x" * 43)
+    assert unknown[:2] == (401, PROBLEM) and unknown[2].startswith("Bearer")
+    assert answer(expired) == unknown
+
+    session = app.extensions["virtplan.sessions"]()
+    try:
+        session.get(ApiToken, revoked_id).revoked_at = dt.datetime.now(dt.UTC)
+        session.commit()
+    finally:
+        session.close()
+    assert answer(revoked) == unknown
+    assert answer(live)[0] == 200
