@@ -216,3 +216,30 @@ def test_forms_without_the_csrf_token_are_refused(consultant, analysed_plan, db,
     resp = consultant.post(f"/plans/{pid}{path.format(fid=fid)}", data=data)
     assert resp.status_code == 400 and b"reload the page" in resp.data
     assert all(s == ("open", None) for s in _statuses(db, pid).values())
+
+
+def test_a_consultant_analyses_the_plan_and_returns_only_to_a_page_of_this_site(consultant, app, tenant, demo_doc, db):
+    """The overview's "Analyse" button: a stored run with the plan's findings, a message, and
+    back to the page named in ``next`` when it is a path of this site, else to the overview."""
+    from workspace import demo_plan
+
+    from models import AnalysisRun
+    from planner.core.analysis import analyze
+    from planner.core.inventory import load_estate
+
+    pid = demo_plan(app, tenant.org_id, demo_doc, "Not analysed yet")
+    token = csrf(consultant, f"/plans/{pid}")
+    resp = consultant.post(f"/plans/{pid}/analysis", data={"csrf_token": token})
+    assert resp.status_code == 302 and resp.headers["Location"] == f"/plans/{pid}#findings"
+    db.rollback()
+    (run,) = db.scalars(select(AnalysisRun).where(AnalysisRun.plan_id == pid)).all()
+    stored = db.scalar(select(func.count()).select_from(Finding).where(Finding.plan_id == pid))
+    assert stored == run.summary["findings"] == len(analyze(load_estate(demo_doc)).findings) > 0
+    assert "Analysed: the findings below are those of the plan as it stands." in _page(consultant, f"/plans/{pid}")
+
+    back = f"/plans/{pid}/findings?risk=high"
+    resp = consultant.post(f"/plans/{pid}/analysis", data={"csrf_token": token, "next": back})
+    assert resp.status_code == 302 and resp.headers["Location"] == back
+    for elsewhere in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
+        resp = consultant.post(f"/plans/{pid}/analysis", data={"csrf_token": token, "next": elsewhere})
+        assert resp.status_code == 302 and resp.headers["Location"] == f"/plans/{pid}#findings", elsewhere
