@@ -214,7 +214,8 @@ FIRES = [
                 "moderate",
                 "moderate",
                 [
-                    "impact moderate: FIPS 199 high-water mark of confidentiality over the one VM at risk (vm-app is moderate)"
+                    "impact moderate: FIPS 199 high-water mark of confidentiality over the one VM at risk "
+                    "(vm-app is moderate)"
                 ],
             )
         ],
@@ -232,7 +233,8 @@ FIRES = [
                 "moderate",
                 "moderate",
                 [
-                    "impact moderate: FIPS 199 high-water mark of all objectives over the 2 VMs at risk (vm-web is moderate)"
+                    "impact moderate: FIPS 199 high-water mark of all objectives over the 2 VMs at risk "
+                    "(vm-web is moderate)"
                 ],
             ),
             (
@@ -240,7 +242,8 @@ FIRES = [
                 "moderate",
                 "moderate",
                 [
-                    "impact moderate: FIPS 199 high-water mark of all objectives over the one VM at risk (vm-app is moderate)"
+                    "impact moderate: FIPS 199 high-water mark of all objectives over the one VM at risk "
+                    "(vm-app is moderate)"
                 ],
             ),
             (
@@ -262,7 +265,8 @@ FIRES = [
                 "moderate",
                 "moderate",
                 [
-                    "impact moderate: FIPS 199 high-water mark of all objectives over the one VM at risk (vm-app is moderate)"
+                    "impact moderate: FIPS 199 high-water mark of all objectives over the one VM at risk "
+                    "(vm-app is moderate)"
                 ],
             )
         ],
@@ -278,7 +282,8 @@ FIRES = [
                 "moderate",
                 "moderate",
                 [
-                    "impact moderate: FIPS 199 high-water mark of all objectives over the 2 VMs at risk (vm-web is moderate)"
+                    "impact moderate: FIPS 199 high-water mark of all objectives over the 2 VMs at risk "
+                    "(vm-web is moderate)"
                 ],
             )
         ],
@@ -409,7 +414,8 @@ FIRES = [
                 "moderate",
                 "low",
                 [
-                    "impact moderate: FIPS 199 high-water mark of confidentiality over the one VM at risk (vm-app is moderate)"
+                    "impact moderate: FIPS 199 high-water mark of confidentiality over the one VM at risk "
+                    "(vm-app is moderate)"
                 ],
             )
         ],
@@ -467,7 +473,8 @@ FIRES = [
                 "moderate",
                 "moderate",
                 [
-                    "impact moderate: FIPS 199 high-water mark of all objectives over the one VM at risk (vm-app is moderate)"
+                    "impact moderate: FIPS 199 high-water mark of all objectives over the one VM at risk "
+                    "(vm-app is moderate)"
                 ],
             )
         ],
