@@ -7,18 +7,13 @@ import io
 from pathlib import Path
 
 import pytest
+from shared_files import shared_file
 
 from planner.evidence import EvidenceError, format_of, read_evidence
 from planner.evidence.scg import sp800_53_id
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "hardening"
-SHARED_SCG = (
-    Path(__file__).resolve().parents[3]
-    / "shared"
-    / "samples"
-    / "vmware-scg"
-    / "vcf-security-configuration-guide-91-controls.csv"
-)
+SHARED_SCG = "samples/vmware-scg/vcf-security-configuration-guide-91-controls.csv"
 
 
 def read(name: str, fmt: str | None = None):
@@ -58,9 +53,8 @@ def test_the_synthetic_guide_reads_every_column_it_needs():
 
 
 def test_the_published_guide_reads_when_the_sample_is_present():
-    if not SHARED_SCG.exists():
-        pytest.skip("../shared/samples/vmware-scg is not beside the repository")
-    evidence = read_evidence(SHARED_SCG.name, SHARED_SCG.read_bytes())
+    guide = shared_file(SHARED_SCG)
+    evidence = read_evidence(guide.name, guide.read_bytes())
     controls = {c.id: c for c in evidence.baseline.controls}
     assert len(controls) == 260
     ssh = controls["esx-9.ssh"]

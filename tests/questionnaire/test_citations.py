@@ -8,13 +8,14 @@ import re
 from pathlib import Path
 
 import pytest
+from shared_files import shared_file
 
 from planner.core.analysis import REGISTRY
 from planner.core.questionnaire import default_questionnaire, load_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 EXTRACT = ROOT / "tests" / "data" / "sp800-53r5-control-titles.csv"
-BASELINES = ROOT.parent / "shared" / "reference" / "sp800-53r5-baseline-controls.csv"
+BASELINES = "reference/sp800-53r5-baseline-controls.csv"
 
 
 def _extract() -> dict[str, str]:
@@ -35,9 +36,7 @@ def test_every_catalog_control_has_its_official_id_and_title(catalog):
 
 
 def test_the_extract_agrees_with_the_baseline_profiles():
-    if not BASELINES.exists():
-        pytest.skip("../shared/reference/sp800-53r5-baseline-controls.csv is not beside the repository")
-    with BASELINES.open(encoding="utf-8", newline="") as f:
+    with shared_file(BASELINES).open(encoding="utf-8", newline="") as f:
         profiles = {row["id"]: row["title"] for row in csv.DictReader(f)}
     official = _extract()
     assert {cid: t for cid, t in official.items() if cid in profiles} == {
@@ -145,9 +144,7 @@ def test_the_baselines_are_those_of_the_oscal_profiles():
     assert {k: len(v) for k, v in baselines.items()} == {"LOW": 149, "MODERATE": 287, "HIGH": 370, "PRIVACY": 102}
     assert baselines["LOW"] <= baselines["MODERATE"] <= baselines["HIGH"]
     assert "SC-32" not in baselines["HIGH"] and "SC-7(21)" in baselines["HIGH"] and "SA-22" in baselines["LOW"]
-    if not BASELINES.exists():
-        pytest.skip("../shared/reference/sp800-53r5-baseline-controls.csv is not beside the repository")
-    with BASELINES.open(encoding="utf-8", newline="") as f:
+    with shared_file(BASELINES).open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     for name, selected in baselines.items():
         assert selected == {row["id"] for row in rows if name in row["baselines"].split()}, name
