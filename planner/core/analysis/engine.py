@@ -115,8 +115,8 @@ def _scopes(findings: list[Finding], ctx: AnalysisContext) -> list[Scope]:
 
 def run_rule(rule: Rule, ctx: AnalysisContext, mitigations: Iterable[Mitigation] = ()) -> list[Finding]:
     """The scored findings of one rule (tests and tools use it to look at one rule alone)."""
-    mine = [m for m in mitigations if m.rule == rule.id]
-    return [score(rule, hit, ctx, mine) for hit in rule.detect(ctx)]
+    mitigations = tuple(mitigations)  # scoring takes those of this rule
+    return [score(rule, hit, ctx, mitigations) for hit in rule.detect(ctx)]
 
 
 def analyze(
