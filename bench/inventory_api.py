@@ -11,12 +11,15 @@ through its WSGI test client) that measures, in CPU time of that process
 * ``PUT`` of the document to an empty plan (body parsing, validation, the
   write, commit). Target: <= 4x json.loads;
 * ``PUT again``, the unchanged document (nothing written). Target: <= 1.5x;
-* ``GET`` of the inventory, the response body produced;
+* ``GET`` of the inventory, the response body produced (against json.loads of it);
 * ``read back``: the stored inventory as the services read it (the normalized
   document, and the typed estate the analysis reads). Target: <= 1.5x json.loads
   of the document it returns;
 
-and the peak RSS of the process. Repeated (3x by default), medians printed.
+and the peak RSS of the process. Each step is repeated in the process (``--reps``,
+each after a full collection so that one left pending by the step before is not
+charged to it; each PUT of a new document to a new plan), and each process
+``--runs`` times: medians of medians.
 The PostgreSQL server's own CPU time is not in the process's figures (wall
 time shows it).
 
@@ -28,6 +31,7 @@ time shows it).
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import resource
@@ -48,21 +52,26 @@ from synthetic import generate, shape  # noqa: E402  (bench/ is on sys.path abov
 TARGETS = {"put": 4.0, "put_again": 1.5, "read": 1.5}
 
 
-class _Clock:
-    """CPU and wall seconds of the block, into ``out[name]`` and ``out[name + "_wall"]``."""
+def _timed(out: dict, name: str, reps: int, work, prepare=None) -> object:
+    """Run ``work()`` ``reps`` times, each after a full collection (so a collection the
+    previous step left pending is not charged to it), and keep the median CPU time
+    (``time.process_time``: user+sys) in ``out[name]`` and wall time in ``out[name + "_wall"]``;
+    ``prepare()``, untimed, before each. Returns the last result."""
+    cpu, wall = [], []
+    result = None
+    for _ in range(reps):
+        arg = prepare() if prepare else None
+        result = None
+        gc.collect()
+        c, w = time.process_time(), time.perf_counter()
+        result = work(arg) if prepare else work()
+        cpu.append(time.process_time() - c)
+        wall.append(time.perf_counter() - w)
+    out[name], out[name + "_wall"] = statistics.median(cpu), statistics.median(wall)
+    return result
 
-    def __init__(self, out: dict, name: str):
-        self.out, self.name = out, name
 
-    def __enter__(self):
-        self.cpu, self.wall = time.process_time(), time.perf_counter()
-
-    def __exit__(self, *exc):
-        self.out[self.name] = time.process_time() - self.cpu
-        self.out[self.name + "_wall"] = time.perf_counter() - self.wall
-
-
-def child(path: str, backend: str) -> dict:
+def child(path: str, backend: str, reps: int) -> dict:
     from models import Plan
     from models.database import create_scratch_database, drop_database
     from models.inventory_store import read_inventory
@@ -93,34 +102,31 @@ def child(path: str, backend: str) -> dict:
         session.close()
         headers = {"Authorization": f"Bearer {token}"}
         client = app.test_client()
-        pid = client.post("/api/v1/plans", json={"name": "bench"}, headers=headers).get_json()["id"]
         body = Path(path).read_bytes()
         out["bytes"] = len(body)
 
-        with _Clock(out, "loads"):
-            json.loads(body)
-        url_of = f"/api/v1/plans/{pid}/inventory"
-        with _Clock(out, "put"):
+        def new_plan() -> str:
+            pid = client.post("/api/v1/plans", json={"name": "bench"}, headers=headers).get_json()["id"]
+            return f"/api/v1/plans/{pid}/inventory"
+
+        def put(url_of: str):
             resp = client.put(url_of, data=body, content_type="application/json", headers=headers)
-        assert resp.status_code == 200, resp.get_data(as_text=True)[:500]
-        with _Clock(out, "put_again"):
-            resp = client.put(url_of, data=body, content_type="application/json", headers=headers)
-        assert resp.get_json()["changed"] is False
-        with _Clock(out, "get"):
-            resp = client.get(url_of, headers=headers)
-            got = resp.get_data()
-        assert resp.status_code == 200
-        with _Clock(out, "loads_stored"):  # the unit for reading back: json.loads of what is stored
-            json.loads(got)
+            assert resp.status_code == 200, resp.get_data(as_text=True)[:500]
+            return resp.get_json()
+
+        _timed(out, "loads", reps, lambda: json.loads(body))
+        plans: list[str] = []  # each PUT of a new document goes to a new, empty plan
+        _timed(out, "put", reps, put, lambda: plans.append(new_plan()) or plans[-1])
+        url_of = plans[-1]
+        assert _timed(out, "put_again", reps, lambda: put(url_of))["changed"] is False
+        got = _timed(out, "get", reps, lambda: client.get(url_of, headers=headers).get_data())
+        _timed(out, "loads_stored", reps, lambda: json.loads(got))  # the unit for reading back
         session = sessions()
-        plan = session.get(Plan, pid)
-        with _Clock(out, "read_document"):
-            doc = read_inventory(session, plan)
+        plan = session.get(Plan, int(url_of.split("/")[-2]))
+        doc = _timed(out, "read_document", reps, lambda: read_inventory(session, plan))
         assert len(doc["vms"]) == len(json.loads(body)["vms"])
         del doc
-        with _Clock(out, "read_estate"):
-            estate = read_estate(session, plan)
-        del estate
+        _timed(out, "read_estate", reps, lambda: read_estate(session, plan))
         session.close()
         app.extensions["virtplan.engine"].dispose()
     finally:
@@ -134,10 +140,11 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="inventory PUT / GET / read-back benchmark")
     p.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--reps", type=int, default=3, help="repeats of each step in one process (median)")
     p.add_argument("--child", nargs=2, metavar=("FILE", "BACKEND"), help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.child:
-        print(json.dumps(child(*a.child)))
+        print(json.dumps(child(*a.child, a.reps)))
         return 0
 
     backends = ["sqlite"]
@@ -158,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
                 runs = []
                 for _ in range(a.runs):
                     proc = subprocess.run(
-                        [sys.executable, __file__, "--child", str(path), backend],
+                        [sys.executable, __file__, "--child", str(path), backend, "--reps", str(a.reps)],
                         capture_output=True,
                         text=True,
                         cwd=ROOT,
@@ -173,11 +180,11 @@ def main(argv: list[str] | None = None) -> int:
 
                 def cell(key: str, unit: str = "loads", m: dict = m) -> str:
                     ratio = f", {m[key] / m[unit]:.2f}x" if unit else ""
-                    return f"{m[key]:.2f} s ({m[key + '_wall']:.2f} s{ratio})"
+                    return f"{m[key]:.3f} s ({m[key + '_wall']:.3f} s{ratio})"
 
                 print(
                     f"| {vms:,} | {name} | {m['bytes'] / 2**20:.1f} MiB | {cell('loads', '')} | {cell('put')} "
-                    f"| {cell('put_again')} | {cell('get', '')} | {cell('read_document', 'loads_stored')} "
+                    f"| {cell('put_again')} | {cell('get', 'loads_stored')} | {cell('read_document', 'loads_stored')} "
                     f"| {cell('read_estate', 'loads_stored')} | {m['peak_rss_mib']:.0f} MiB |",
                     flush=True,
                 )

@@ -27,7 +27,6 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from planner.core.allocation import bulk_allocation
 from planner.core.inventory import Estate, InventoryDocument
 from planner.core.inventory.document import (
     canonical_json,
@@ -142,9 +141,7 @@ def read_inventory_json(session: Session, plan: Plan) -> bytes:
 
 def read_document(session: Session, plan: Plan) -> InventoryDocument:
     """The plan's current inventory, typed (stored documents are normalized: not checked again)."""
-    data = read_inventory_json(session, plan)
-    with bulk_allocation():
-        return document_from_canonical(data)
+    return document_from_canonical(read_inventory_json(session, plan))
 
 
 def read_inventory(session: Session, plan: Plan) -> dict[str, Any]:
@@ -160,9 +157,7 @@ def read_version(session: Session, plan: Plan, version: int) -> dict[str, Any] |
 
 def read_estate(session: Session, plan: Plan, today: dt.date | None = None) -> Estate:
     """The plan's current inventory as the typed estate the analysis reads."""
-    doc = read_document(session, plan)
-    with bulk_allocation():
-        return doc.estate(today)
+    return read_document(session, plan).estate(today)
 
 
 def inventory_counts(session: Session, plan: Plan) -> dict[str, int]:

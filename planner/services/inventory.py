@@ -13,8 +13,9 @@ Every function is scoped to the caller's organization through
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 import msgspec
@@ -75,13 +76,16 @@ class Column:
     #: An abbreviation for the table's heading ("C" for confidentiality).
     short: str | None = None
 
-    def value(self, obj: Any) -> Any:
-        """This column's value in one typed object of the document (None: not stated)."""
-        for name in (self.path or self.key).split("."):
-            obj = getattr(obj, name)
-            if obj is None:
-                return None
-        return obj
+    def __post_init__(self) -> None:
+        parent, _, leaf = (self.path or self.key).rpartition(".")
+        if parent:  # a field of a nested object that may be absent (None)
+            holder, own = attrgetter(parent), attrgetter(leaf)
+            object.__setattr__(self, "value", lambda obj: None if (h := holder(obj)) is None else own(h))
+        else:
+            object.__setattr__(self, "value", attrgetter(leaf))
+
+    #: This column's value in one typed object of the document (None: not stated).
+    value: Callable[[Any], Any] = field(init=False, repr=False, compare=False)
 
 
 _IDENT = (Column("id", "ID"), Column("name", "Name"))
@@ -191,10 +195,12 @@ def browse(
     columns = collection_or_404(collection)
     objects = getattr(read_document(session, get_plan(session, caller, plan_id)), collection)
     by_key = {c.key: c for c in columns}
-    options = {c.key: _options(c, objects) for c in columns if c.choice}
-    wanted = [(by_key[k], v) for k, v in (filters or {}).items() if k in by_key and by_key[k].choice and v != ""]
-    if wanted:
-        objects = [o for o in objects if all(as_text(c.value(o)) == v for c, v in wanted)]
+    held = {c.key: set(map(c.value, objects)) for c in columns if c.choice}  # the values each holds
+    options = {key: sorted({as_text(x) for x in values}, key=lambda t: (t == "-", t)) for key, values in held.items()}
+    for key, text in (filters or {}).items():
+        if key in held and text != "":
+            column, matching = by_key[key], {x for x in held[key] if as_text(x) == text}
+            objects = [o for o in objects if column.value(o) in matching]
     search = search.strip()[:MAX_SEARCH].lower()
     if search:
         texts = [c for c in columns if c.kind == "text"]
@@ -214,11 +220,6 @@ def browse(
     return Page(collection, columns, rows, len(objects), page, page_size, options)
 
 
-def _options(column: Column, objects: Iterable[Any]) -> list[str]:
-    """The values ``column`` holds among ``objects``, as text, sorted, "-" (none) last."""
-    return sorted({as_text(column.value(o)) for o in objects}, key=lambda s: (s == "-", s))
-
-
 def inventory_object(session: Session, caller: Caller, plan_id: int, collection: str, ext_id: str) -> dict[str, Any]:
     """One object as the inventory document has it."""
     collection_or_404(collection)
@@ -234,7 +235,8 @@ class ObjectView:
     #: How many objects of each collection name this one in a column (VMs on a host, networks
     #: of a zone…), keyed "collection.column" (the filter that lists them).
     naming: dict[str, int]
-    #: (id, name) of every object of each collection, in document order: the choices of a reference.
+    #: (id, name) of every object of each collection its edit form refers to, in document
+    #: order: the choices of a reference.
     names: dict[str, list[tuple[str, str]]]
 
 
@@ -243,7 +245,9 @@ def object_view(session: Session, caller: Caller, plan_id: int, collection: str,
     collection_or_404(collection)
     doc = read_document(session, get_plan(session, caller, plan_id))
     found = _find(doc, collection, ext_id, plan_id)
-    names = {name: [(o.id, o.name or o.id) for o in getattr(doc, name)] for name in COLLECTIONS}
+    editable = EDITABLE.get(collection, {})
+    targets = {c.ref for c in TABLES[collection] if c.ref and c.key in editable}
+    names = {name: [(o.id, o.name or o.id) for o in getattr(doc, name)] for name in sorted(targets)}
     return ObjectView(msgspec.to_builtins(found), _naming(doc, collection, ext_id), names)
 
 

@@ -92,6 +92,13 @@ def test_tables_sort_filter_and_page(app, account, tenant, demo_doc):
         if "web" in v["id"] or "web" in (v.get("name") or "") or "web" in (v.get("role") or "")
     ]
     assert ids("?q=%25") == []  # a LIKE wildcard is a character here
+    exposed = [v["id"] for v in demo_doc["vms"] if v.get("internet_facing")]
+    assert exposed and ids("?internet_facing=yes&size=250") == exposed
+    uncategorized = [v["id"] for v in demo_doc["vms"] if not v.get("categorization")]
+    assert ids("?confidentiality=-&size=250") == uncategorized
+    by_memory = ids("?sort=memory_gib&size=250")
+    memory = {v["id"]: v["memory_gib"] for v in demo_doc["vms"]}
+    assert [memory[i] for i in by_memory] == sorted(memory.values())
     page1, page2 = ids("?size=25"), ids("?size=25&page=2")
     assert page1 + page2 == everything and len(page1) == 25
     text = text_of(client.get(base + "?size=25&page=2").get_data(as_text=True))

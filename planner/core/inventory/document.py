@@ -42,6 +42,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from marshmallow import Schema, fields, validate
 
+from planner.core.allocation import bulk_allocation
 from planner.core.text import Text
 
 from . import schema as s
@@ -67,12 +68,14 @@ def document_from_dict(normalized: dict[str, Any]) -> InventoryDocument:
 
 def document_from_canonical(data: bytes) -> InventoryDocument:
     """The typed form of a document's canonical JSON (as stored: trusted, not checked again)."""
-    return _typed.decode(data)
+    with bulk_allocation():
+        return _typed.decode(data)
 
 
 def dict_from_canonical(data: bytes) -> dict[str, Any]:
     """The normalized document as plain data, from its canonical JSON."""
-    doc: dict[str, Any] = _untyped.decode(data)
+    with bulk_allocation():
+        doc: dict[str, Any] = _untyped.decode(data)
     return doc
 
 
@@ -143,14 +146,17 @@ def plainly_valid(raw: bytes) -> InventoryDocument | None:
     if not _plain(raw):
         return None
     try:
-        checked = _checking_decoder().decode(raw)
-        if _encoder.encode(checked).count(b":") != raw.count(b":"):
-            return None  # a key repeated in some object
-        doc = _typed.decode(raw)
+        with bulk_allocation():
+            checked = _checking_decoder().decode(raw)
+            if _encoder.encode(checked).count(b":") != raw.count(b":"):
+                return None  # a key repeated in some object
+            source = checked.source
+            del checked  # freed before the typed objects are made: a lower peak
+            doc = _typed.decode(raw)
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None
-    if checked.source is not msgspec.UNSET and checked.source is not None:
-        exported_at = checked.source.exported_at
+    if source is not msgspec.UNSET and source is not None:
+        exported_at = source.exported_at
         if exported_at is not msgspec.UNSET and exported_at is not None and not _datetime_ok(exported_at):
             return None
     if not _identities_ok(doc):
