@@ -16,6 +16,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = (
     "inventory_api",
+    "plan_pages",
     "analyze",
     "findings_sync",
     "placement",
