@@ -18,6 +18,7 @@ from pathlib import Path
 
 import click
 
+from planner.core.allocation import bulk_allocation
 from planner.core.assessment import assessment
 from planner.core.questionnaire import ORGANIZATION, SYSTEM_NAME, answered_text, as_answers
 
@@ -125,22 +126,23 @@ def report_command(
 
     fmt = format_of(output, fmt)
     generated = generation_date()
-    estate = load_or_exit(inventory)
-    questionnaire, answers = (None, None)
-    if answers_path:
-        questionnaire, answers = questionnaire_or_exit(), answers_or_exit(answers_path, estate)
-    answered = as_answers(answers)
-    plan_name = name or answered_text(answered, SYSTEM_NAME) or Path(inventory).stem
-    read = [(Path(p).name, evidence_or_exit(p)) for p in evidence_paths]
-    assessed = assessment(
-        estate,
-        answers,
-        questionnaire,
-        plan_id=plan_name,
-        placement=placement,
-        baselines=[e.baseline for _, e in read if e.baseline is not None],
-        checklists=[(name, c) for name, e in read for c in e.checklists],
-    )
+    with bulk_allocation():  # reading and assessing a large estate: see planner.core.allocation
+        estate = load_or_exit(inventory)
+        questionnaire, answers = (None, None)
+        if answers_path:
+            questionnaire, answers = questionnaire_or_exit(), answers_or_exit(answers_path, estate)
+        answered = as_answers(answers)
+        plan_name = name or answered_text(answered, SYSTEM_NAME) or Path(inventory).stem
+        read = [(Path(p).name, evidence_or_exit(p)) for p in evidence_paths]
+        assessed = assessment(
+            estate,
+            answers,
+            questionnaire,
+            plan_id=plan_name,
+            placement=placement,
+            baselines=[e.baseline for _, e in read if e.baseline is not None],
+            checklists=[(name, c) for name, e in read for c in e.checklists],
+        )
     plan = reports.PlanReport(
         name=plan_name,
         organization=organization or answered_text(answered, ORGANIZATION) or "",

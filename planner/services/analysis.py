@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, selectinload
 from models import TRIAGE_STATUSES, AnalysisRun, Finding, FindingEvent, FindingObject, FindingScope, Plan
 from models.base import utcnow
 from models.inventory_store import read_estate
+from planner.core.allocation import bulk_allocation
 from planner.core.analysis import LEVELS, finding_order
 from planner.core.analysis import Finding as CoreFinding
 from planner.core.analysis.findings import OBJECT_KINDS
@@ -140,7 +141,9 @@ def run_analysis(session: Session, caller: Caller, plan_id: int) -> tuple[Analys
     plan = get_plan(session, caller, plan_id, for_update=True)
     q = questionnaire()
     estate = read_estate(session, plan)
-    result = assessment(estate, current_answers(session, plan) or None, q, plan_id=str(plan.id))
+    answers = current_answers(session, plan) or None
+    with bulk_allocation():  # a large estate's findings: see planner.core.allocation
+        result = assessment(estate, answers, q, plan_id=str(plan.id))
     run = AnalysisRun(
         plan_id=plan.id,
         inventory_version=plan.inventory_version,
