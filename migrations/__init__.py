@@ -18,3 +18,10 @@ def alembic_config(database_url: str) -> Config:
     cfg.set_main_option("script_location", str(HERE))
     cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return cfg
+
+
+def head_revision() -> str | None:
+    """The revision this code's schema is at (the newest migration)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()

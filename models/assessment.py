@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from planner.core.analysis.findings import TRIAGE_STATUSES
 
 from .base import Base, JSONType, UTCDateTime, utcnow
+from .jobs import JOB_STATE_CHECK, JOB_STATES, BackgroundJob
 
 __all__ = [
     "REPORT_STATES",
@@ -32,7 +33,7 @@ __all__ = [
     "Report",
 ]
 
-REPORT_STATES = ("queued", "running", "succeeded", "failed")
+REPORT_STATES = JOB_STATES
 
 
 class AnalysisRun(Base):
@@ -180,24 +181,18 @@ class AnswerEvent(Base):
     questionnaire_version: Mapped[str | None] = mapped_column(String(40))
 
 
-class Report(Base):
+class Report(BackgroundJob, Base):
     """A report job and, once it succeeds, the report exactly as generated."""
 
     __tablename__ = "reports"
     __table_args__ = (
-        CheckConstraint("state IN ('queued', 'running', 'succeeded', 'failed')", name="state"),
+        CheckConstraint(JOB_STATE_CHECK, name="state"),
         Index("ix_reports_plan_id_id", "plan_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
     format: Mapped[str] = mapped_column(String(10))
-    state: Mapped[str] = mapped_column(String(10), default="queued")
-    error: Mapped[str | None] = mapped_column(Text)
-    requested_by: Mapped[str | None] = mapped_column(String(200))
-    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     inventory_version: Mapped[int] = mapped_column(Integer)
     #: The stored analysis run the report shows (its findings, triage and placement advice).
     analysis_run_id: Mapped[int | None] = mapped_column(ForeignKey("analysis_runs.id", ondelete="SET NULL"))

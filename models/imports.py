@@ -3,29 +3,27 @@ the background, with the diff and warnings it produced."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, JSONType, UTCDateTime, utcnow
+from .base import Base, JSONType
+from .jobs import JOB_STATE_CHECK, JOB_STATES, BackgroundJob
 
-IMPORT_STATES = ("queued", "running", "succeeded", "failed")
+IMPORT_STATES = JOB_STATES
 
 
-class ImportJob(Base):
+class ImportJob(BackgroundJob, Base):
     """One import (or dry run) of a source into a plan, and what came of it."""
 
     __tablename__ = "import_jobs"
     __table_args__ = (
-        CheckConstraint("state IN ('queued', 'running', 'succeeded', 'failed')", name="state"),
+        CheckConstraint(JOB_STATE_CHECK, name="state"),
         Index("ix_import_jobs_plan_id_id", "plan_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
     source: Mapped[str] = mapped_column(String(20))
-    state: Mapped[str] = mapped_column(String(10), default="queued")
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
     prune: Mapped[bool] = mapped_column(Boolean, default=False)
     mapping_name: Mapped[str] = mapped_column(String(300))
@@ -35,16 +33,11 @@ class ImportJob(Base):
     #: The dry run this job applies, and the inventory version that dry run saw.
     preview_of: Mapped[int | None] = mapped_column(Integer)
     expected_version: Mapped[int | None] = mapped_column(Integer)
-    requested_by: Mapped[str | None] = mapped_column(String(200))
-    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     base_version: Mapped[int | None] = mapped_column(Integer)
     result_version: Mapped[int | None] = mapped_column(Integer)
     changed: Mapped[bool | None] = mapped_column(Boolean)
     #: counts, diff, unmatched objects and warnings (see planner.services.imports.Outcome.result)
     result: Mapped[dict | None] = mapped_column(JSONType, deferred=True)
-    error: Mapped[str | None] = mapped_column(Text)
     problems: Mapped[list | None] = mapped_column(JSONType)
 
 

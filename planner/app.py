@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Callable
 
 from flask import Flask, Response, request
-from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, default_exceptions
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from models.base import utcnow
-from planner import api, browser_session, database, web
+from planner import api, browser_session, database, operations, web
 from planner.api.problems import from_http_exception, from_service_error
 from planner.config import Settings
 from planner.services.accounts import unknown_user_hash
@@ -59,6 +57,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     app.extensions["virtplan.password_throttle"] = PasswordThrottle.from_settings(settings)
     unknown_user_hash()  # made now, so no sign-in pays for it
     _start_jobs(app, settings)
+    operations.init_app(app)
     api.init_app(app)
     web.init_app(app)
     _answer_errors(app)
@@ -105,16 +104,13 @@ def _security_headers(resp: Response) -> Response:
 
 
 def _start_jobs(app: Flask, settings: Settings) -> None:
-    """The job queue views submit to, after failing the jobs a stopped process left unfinished."""
+    """The job queue views submit to, and the runner of its jobs. Whoever runs the
+    jobs (``virtplan serve`` with a queue in its process, ``virtplan worker``)
+    also sweeps (:meth:`planner.jobs.runner.Runner.start_sweeping`): an app alone
+    does not take up other processes' jobs."""
     from planner.jobs import make_queue
-    from planner.services import imports, report_jobs
+    from planner.jobs.runner import Runner
 
-    try:
-        with app.extensions["virtplan.sessions"]() as session:
-            for kind, recover in (("report", report_jobs.recover_interrupted), ("import", imports.recover_interrupted)):
-                if recovered := recover(session):
-                    logging.getLogger(__name__).warning("%d unfinished %s jobs marked interrupted", recovered, kind)
-                session.commit()
-    except SQLAlchemyError as exc:  # e.g. a database not migrated yet: nothing to recover
-        logging.getLogger(__name__).warning("cannot check for interrupted jobs: %s", exc.__class__.__name__)
-    app.extensions["virtplan.jobs"] = make_queue(settings.job_queue, settings.job_workers, settings.report_jobs_total)
+    runner = Runner(settings, app.extensions["virtplan.sessions"])
+    app.extensions["virtplan.runner"] = runner
+    app.extensions["virtplan.jobs"] = make_queue(settings.job_queue, runner, settings.job_workers, settings.broker_url)

@@ -5,9 +5,18 @@
 - ``VIRTPLAN_SECRET_KEY``: signs sessions; required outside development and testing.
 - ``VIRTPLAN_INSTANCE_PATH``: the instance folder (default ``./instance``).
 - ``VIRTPLAN_MAX_CONTENT_LENGTH``: largest request body in bytes (default 64 MiB).
-- ``VIRTPLAN_JOB_QUEUE``: ``thread`` (default: a small pool in the web process) or ``inline``
-  (jobs run inside the request; deterministic, for tests and scripts).
+- ``VIRTPLAN_BROKER_URL``: ``redis://host:port/db`` — background jobs go to Celery workers
+  (``virtplan worker``) through this Redis; see docs/scaling.md.
+- ``VIRTPLAN_JOB_QUEUE``: ``celery`` (the default when a broker is set), ``thread`` (the default
+  otherwise: a small pool in the web process) or ``inline`` (jobs run inside the request;
+  deterministic, for tests and scripts).
 - ``VIRTPLAN_JOB_WORKERS``: threads of the thread queue, 1 to 4 (default 2).
+- ``VIRTPLAN_JOB_LEASE_SECONDS``: a running job's worker renews its lease every third of this; a
+  job whose lease runs out lost its worker and is queued again (default 90).
+- ``VIRTPLAN_JOB_ATTEMPTS``: times a job is started before it is failed for good (default 3).
+- ``VIRTPLAN_JOB_TIME_LIMIT``: seconds one attempt of a job may run on a Celery worker (default 3600).
+- ``VIRTPLAN_WORKER_MAX_MEMORY_MB``: a Celery pool process that has grown past this is replaced
+  after its job (default 0: never).
 - ``VIRTPLAN_REPORT_TIMEOUT``: seconds one report may take to render (default 300).
 - ``VIRTPLAN_REPORT_MEMORY_MB``: address-space limit of the rendering process in MiB (default 2048).
 - ``VIRTPLAN_SESSION_IDLE_MINUTES``: a signed-in browser left idle this long must sign in again (default 30).
@@ -15,8 +24,9 @@
 - ``VIRTPLAN_SIGNIN_LIMIT_PER_USER`` / ``VIRTPLAN_SIGNIN_LIMIT_PER_ADDRESS``: failed password
   attempts allowed per username and per client address, as limits strings
   (default ``5 per minute; 30 per hour`` and ``30 per minute; 300 per hour``).
-- ``VIRTPLAN_RATELIMIT_STORAGE_URL``: where those attempts are counted: ``memory://`` (default;
-  one process) or ``redis://host:port`` when several processes serve VirtPlan.
+- ``VIRTPLAN_RATELIMIT_STORAGE_URL``: where those attempts are counted: ``memory://`` (one
+  process) or ``redis://host:port`` when several processes serve VirtPlan; default the broker's
+  Redis when one is set, else ``memory://``.
 - ``VIRTPLAN_TRUSTED_PROXIES``: how many reverse proxies in front of VirtPlan may be believed about
   the client's address and scheme (``X-Forwarded-For``, ``X-Forwarded-Proto``); 0 (default) believes none.
 - ``VIRTPLAN_REPORT_JOBS_PER_ORG``: report jobs one organization may have queued or running at once
@@ -26,6 +36,12 @@
 - ``VIRTPLAN_REPORTS_KEPT``: finished reports kept per plan, newest first (default 50).
 - ``VIRTPLAN_REPORT_MAX_AGE_DAYS``: days a finished report is kept (default 365). Both are
   enforced each time a plan's new report is stored.
+- ``VIRTPLAN_IMPORT_JOBS_PER_ORG`` / ``VIRTPLAN_IMPORT_JOBS_TOTAL``: the same bounds for import
+  jobs, which hold their files (default 10 and 100).
+- ``VIRTPLAN_IMPORTS_KEPT`` / ``VIRTPLAN_IMPORT_MAX_AGE_DAYS``: finished imports kept per plan with
+  their files (default 20 and 90 days; a dry run whose apply is waiting is kept).
+- ``VIRTPLAN_METRICS_TOKEN``: the bearer token Prometheus sends to read ``/metrics``; without
+  it ``/metrics`` is not served.
 """
 
 from __future__ import annotations
@@ -41,7 +57,8 @@ from limits import parse_many
 
 ENVIRONMENTS = ("production", "development", "testing")
 DEFAULT_MAX_CONTENT_LENGTH = 64 * 1024 * 1024
-JOB_QUEUES = ("thread", "inline")
+JOB_QUEUES = ("thread", "inline", "celery")
+BROKER_SCHEMES = ("redis://", "rediss://", "redis+socket://")
 DEFAULT_SIGNIN_LIMIT_PER_USER = "5 per minute; 30 per hour"
 DEFAULT_SIGNIN_LIMIT_PER_ADDRESS = "30 per minute; 300 per hour"
 
@@ -71,6 +88,16 @@ class Settings:
     report_jobs_total: int = 100
     reports_kept: int = 50
     report_max_age_days: int = 365
+    broker_url: str | None = None
+    job_lease_seconds: float = 90.0
+    job_attempts: int = 3
+    job_time_limit: float = 3600.0
+    worker_max_memory_mb: int = 0
+    import_jobs_per_org: int = 10
+    import_jobs_total: int = 100
+    imports_kept: int = 20
+    import_max_age_days: int = 90
+    metrics_token: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -98,9 +125,16 @@ class Settings:
         except ValueError:
             message = f"VIRTPLAN_MAX_CONTENT_LENGTH must be a number of bytes, not {raw_limit!r}"
             raise ConfigurationError(message) from None
-        queue = overrides.pop("job_queue", None) or environ.get("VIRTPLAN_JOB_QUEUE", "thread")
+        broker = overrides.pop("broker_url", None) or environ.get("VIRTPLAN_BROKER_URL") or None
+        if broker is not None and not broker.startswith(BROKER_SCHEMES):
+            raise ConfigurationError(f"VIRTPLAN_BROKER_URL must be a Redis URL (redis://host:port/db), not {broker!r}")
+        queue = (
+            overrides.pop("job_queue", None) or environ.get("VIRTPLAN_JOB_QUEUE") or ("celery" if broker else "thread")
+        )
         if queue not in JOB_QUEUES:
             raise ConfigurationError(f"VIRTPLAN_JOB_QUEUE must be one of {', '.join(JOB_QUEUES)}, not {queue!r}")
+        if queue == "celery" and not broker:
+            raise ConfigurationError("VIRTPLAN_JOB_QUEUE=celery needs VIRTPLAN_BROKER_URL (redis://host:port/db)")
         workers = _number(overrides, environ, "job_workers", int, 2, 1, 4)
         timeout = _number(overrides, environ, "report_timeout", float, 300.0, 0.1, 86400)
         memory = _number(overrides, environ, "report_memory_mb", int, 2048, 16, 1 << 20)
@@ -114,6 +148,15 @@ class Settings:
         total = _number(overrides, environ, "report_jobs_total", int, 100, 1, 100_000)
         kept = _number(overrides, environ, "reports_kept", int, 50, 1, 100_000)
         max_age = _number(overrides, environ, "report_max_age_days", int, 365, 1, 36_500)
+        lease = _number(overrides, environ, "job_lease_seconds", float, 90.0, 1, 3600)
+        attempts = _number(overrides, environ, "job_attempts", int, 3, 1, 100)
+        time_limit = _number(overrides, environ, "job_time_limit", float, 3600.0, 1, 7 * 86400)
+        worker_memory = _number(overrides, environ, "worker_max_memory_mb", int, 0, 0, 1 << 20)
+        import_per_org = _number(overrides, environ, "import_jobs_per_org", int, 10, 1, 10_000)
+        import_total = _number(overrides, environ, "import_jobs_total", int, 100, 1, 100_000)
+        imports_kept = _number(overrides, environ, "imports_kept", int, 20, 1, 100_000)
+        import_max_age = _number(overrides, environ, "import_max_age_days", int, 90, 1, 36_500)
+        metrics_token = overrides.pop("metrics_token", None) or environ.get("VIRTPLAN_METRICS_TOKEN") or None
         if overrides:
             raise ConfigurationError(f"unknown settings: {', '.join(sorted(overrides))}")
         return cls(
@@ -130,12 +173,22 @@ class Settings:
             lifetime,
             per_user,
             per_address,
-            storage or "memory://",
+            storage or broker or "memory://",
             proxies,
             report_jobs_per_org=per_org,
             report_jobs_total=total,
             reports_kept=kept,
             report_max_age_days=max_age,
+            broker_url=broker,
+            job_lease_seconds=lease,
+            job_attempts=attempts,
+            job_time_limit=time_limit,
+            worker_max_memory_mb=worker_memory,
+            import_jobs_per_org=import_per_org,
+            import_jobs_total=import_total,
+            imports_kept=imports_kept,
+            import_max_age_days=import_max_age,
+            metrics_token=metrics_token,
         )
 
 

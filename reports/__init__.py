@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from .contents import Contents, build
-from .isolation import RenderError, RenderMemoryError, RenderTimeout, run_isolated
+from .isolation import RenderError, RenderMemoryError, RenderStopped, RenderTimeout, run_isolated
 from .plan import TRIAGE_STATES, PlanReport, Triage
 
 #: format -> (media type, file extension)
@@ -41,6 +41,7 @@ __all__ = [
     "PlanReport",
     "RenderError",
     "RenderMemoryError",
+    "RenderStopped",
     "RenderTimeout",
     "RenderedReport",
     "Triage",

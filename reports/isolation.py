@@ -57,6 +57,10 @@ class RenderMemoryError(RenderError):
     pass
 
 
+class RenderStopped(RenderError):
+    """The server (or worker) is shutting down and ended the render: the job may be run again."""
+
+
 def _out_of_memory(exc: BaseException | None) -> bool:
     """A MemoryError, or a library failing to map memory (dlopen, mmap: ENOMEM;
     an ImportError "failed to map segment from shared object"; a C extension
@@ -180,7 +184,7 @@ def run_isolated(plan_report: Any, fmt: str, timeout: float, memory_mb: int | No
                     f"rendering the {fmt} report took longer than {timeout:g} s and was stopped"
                 ) from None
             if _stopping.is_set():
-                raise RenderError(STOPPED) from None
+                raise RenderStopped(STOPPED) from None
             process.join(5)
             code = process.exitcode
             if memory_mb and code is not None and code < 0:

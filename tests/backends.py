@@ -6,6 +6,10 @@ make throwaway ones next to it)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,3 +34,43 @@ def fresh_postgres_database() -> str:
 
 
 drop_postgres_database = drop_database
+
+
+@contextmanager
+def migrated_database(backend: str, folder: Path) -> Iterator[str]:
+    """The URL of a new database of ``backend`` (a SQLite file in ``folder``, or a
+    throwaway PostgreSQL database), migrated to the head; dropped afterwards."""
+    from planner.cli.database import upgrade_database
+
+    url = f"sqlite:///{folder / 'virtplan.sqlite3'}" if backend == "sqlite" else fresh_postgres_database()
+    upgrade_database(url)
+    try:
+        yield url
+    finally:
+        if backend != "sqlite":
+            drop_postgres_database(url)
+
+
+@contextmanager
+def app_maker(database_url: str, instance: Path) -> Iterator[Callable[..., Any]]:
+    """make(**settings) -> an app on ``database_url`` with those settings overridden;
+    every app made is shut down (its job queue, its engine) afterwards."""
+    from planner.app import create_app
+    from planner.config import Settings
+
+    made = []
+
+    def make(**overrides: Any) -> Any:
+        settings = Settings.from_env(
+            {}, env="testing", database_url=database_url, instance_path=str(instance), **overrides
+        )
+        app = create_app(settings)
+        made.append(app)
+        return app
+
+    try:
+        yield make
+    finally:
+        for app in made:
+            app.extensions["virtplan.jobs"].shutdown()
+            app.extensions["virtplan.engine"].dispose()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from backends import BACKENDS, drop_postgres_database, fresh_postgres_database
+from backends import BACKENDS, drop_postgres_database, fresh_postgres_database, migrated_database
 from hypothesis import settings as hypothesis_settings
 from signin_client import PASSWORD, Clock
 
@@ -30,17 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request, tmp_path_factory):
     """A migrated, empty database per backend, for the whole session."""
-    from planner.cli.database import upgrade_database
-
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'virtplan.sqlite3'}"
-        upgrade_database(url)
+    with migrated_database(request.param, tmp_path_factory.mktemp("db")) as url:
         yield url
-    else:
-        url = fresh_postgres_database()
-        upgrade_database(url)
-        yield url
-        drop_postgres_database(url)
 
 
 @pytest.fixture(params=BACKENDS)

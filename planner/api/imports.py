@@ -25,17 +25,24 @@ from marshmallow import Schema, fields
 from planner import database
 from planner.core.json_input import free_form
 from planner.importers import SOURCES
-from planner.jobs import QueueFull
+from planner.jobs import hand_over
 from planner.services import imports as service
 from planner.services.errors import Invalid
+from planner.services.jobs import Bounds
 
 from .auth import current_caller
 from .blueprint import Blueprint
 from .bodies import BodyError, json_body
-from .problems import problem
 
 #: An import's JSON body carries whole exports (a NetBox or ServiceNow listing
 #: per file): no fixed shape, so only broad bounds (the body's size limits it too).
+_ORG_BOUND = (
+    "the organization has as many import jobs queued or running as it may (VIRTPLAN_IMPORT_JOBS_PER_ORG); "
+    "nothing was stored; Retry-After says when to try again"
+)
+_SERVER_BOUND = (
+    "the server's import queue is full (VIRTPLAN_IMPORT_JOBS_TOTAL) or cannot be reached; nothing was stored"
+)
 IMPORT_BODY = free_form(max_items=1_000_000, max_containers=5_000_000)
 #: /imports/{source} (POST) and /imports/{job_id} (GET) share a path: a job id
 #: POSTed or a source name read reaches the other route, which allows one method.
@@ -171,19 +178,13 @@ def _request_parts() -> tuple[list[tuple[str, bytes]], str, str, bool, bool]:
     return files, "mapping", text, _flag("dry_run", body.get("dry_run")), _flag("prune", body.get("prune"))
 
 
+def _bounds() -> Bounds:
+    return current_app.extensions["virtplan.runner"].bounds("import")
+
+
 def _submit(row: Any) -> Any:
-    """Commit the recorded job and hand it to the queue; a problem response if the queue is full."""
-    db = database.session()
-    db.commit()
-    try:
-        current_app.extensions["virtplan.jobs"].submit(
-            service.run_import_job, current_app.extensions["virtplan.sessions"], row.id
-        )
-    except QueueFull as exc:
-        service.abandon_import(db, row, f"not started: {exc}")
-        db.commit()
-        return problem(503, "Service Unavailable", str(exc), headers={"Retry-After": "30"})
-    db.refresh(row)  # an inline queue has finished it already
+    """Commit the recorded job and hand it to the queue (Busy, 503, if it cannot take it)."""
+    hand_over(database.session(), current_app.extensions["virtplan.jobs"], "import", row)
     return import_body(row), 202, {"Location": import_url(row)}
 
 
@@ -236,9 +237,8 @@ class ImportSource(MethodView):
     )
     @blp.doc(responses={405: _SHARED_PATH})
     @blp.response(202, ImportJobSchema)
-    @blp.alt_response(
-        503, description="the job queue is full; try again later", content_type="application/problem+json"
-    )
+    @blp.alt_response(429, description=_ORG_BOUND, content_type="application/problem+json")
+    @blp.alt_response(503, description=_SERVER_BOUND, content_type="application/problem+json")
     def post(self, source: str, plan_id: int) -> Any:
         """Import a source (rvtools, netbox or servicenow) into the plan; answers at once with the job to poll."""
         try:
@@ -247,7 +247,7 @@ class ImportSource(MethodView):
             return exc.response
         row = service.request_import(
             database.session(), current_caller(), plan_id, source, files, mapping_text,
-            mapping_name=mapping_name, dry_run=dry_run, prune=prune,
+            mapping_name=mapping_name, dry_run=dry_run, prune=prune, bounds=_bounds(),
         )  # fmt: skip
         return _submit(row)
 
@@ -265,6 +265,8 @@ class ImportById(MethodView):
 class ImportApply(MethodView):
     @blp.response(202, ImportJobSchema)
     @blp.alt_response(409, description="the job is not a finished dry run", content_type="application/problem+json")
+    @blp.alt_response(429, description=_ORG_BOUND, content_type="application/problem+json")
+    @blp.alt_response(503, description=_SERVER_BOUND, content_type="application/problem+json")
     def post(self, plan_id: int, job_id: int) -> Any:
         """Apply a finished dry run as previewed (its job fails if the inventory changed since)."""
-        return _submit(service.request_apply(database.session(), current_caller(), plan_id, job_id))
+        return _submit(service.request_apply(database.session(), current_caller(), plan_id, job_id, _bounds()))

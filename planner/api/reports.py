@@ -16,9 +16,8 @@ from marshmallow import RAISE, Schema, fields, validate
 import reports as renderers
 from planner import database
 from planner.core.text import Text
-from planner.jobs import QueueFull
+from planner.jobs import hand_over
 from planner.services import report_jobs as service
-from planner.services.errors import Busy
 
 from .auth import current_caller
 from .blueprint import Blueprint
@@ -149,7 +148,8 @@ class Reports(MethodView):
                 "headers": {"Retry-After": _RETRY_AFTER},
             },
             503: {
-                "description": "the server's report queue is full (VIRTPLAN_REPORT_JOBS_TOTAL); nothing was stored",
+                "description": "the server's report queue is full (VIRTPLAN_REPORT_JOBS_TOTAL) or cannot be "
+                "reached; nothing was stored",
                 "headers": {"Retry-After": _RETRY_AFTER},
             },
         }
@@ -190,30 +190,13 @@ class ReportContent(MethodView):
 
 def start_report(plan_id: int, fmt, version=None):
     """Ask for a report as the current caller: record the job, commit, hand it to
-    the queue; the job row. Raises NotFound / Invalid / TooManyJobs like the
-    service, and Busy when the server's queue is full (the job withdrawn: a
-    refused request stores nothing)."""
+    the queue; the job row. Raises NotFound / Invalid / TooManyJobs / Busy like the
+    service, and Busy when the queue cannot take it (the job withdrawn: a refused
+    request stores nothing)."""
     db = database.session()
-    settings = current_app.config["VIRTPLAN_SETTINGS"]
-    row = service.request_report(db, current_caller(), plan_id, fmt, version, settings.report_jobs_per_org)
-    db.commit()
-    try:
-        current_app.extensions["virtplan.jobs"].submit(
-            service.run_report_job,
-            current_app.extensions["virtplan.sessions"],
-            row.id,
-            settings.report_timeout,
-            settings.report_memory_mb,
-            service.Retention(settings.reports_kept, settings.report_max_age_days),
-        )
-    except QueueFull as exc:
-        service.withdraw_report(db, row)
-        db.commit()
-        raise Busy(
-            f"the server's report queue is full (the server-wide bound, {settings.report_jobs_total} jobs): {exc}",
-            headers={"Retry-After": str(service.RETRY_AFTER)},
-        ) from None
-    db.refresh(row)  # an inline queue has finished it already
+    bounds = current_app.extensions["virtplan.runner"].bounds("report")
+    row = service.request_report(db, current_caller(), plan_id, fmt, version, bounds)
+    hand_over(db, current_app.extensions["virtplan.jobs"], "report", row)
     return row
 
 

@@ -45,6 +45,10 @@ def _serve(settings: Settings, host: str, port: int, threads: int) -> None:
     from reports.isolation import stop_renders
 
     app = create_app(settings)
+    jobs = app.extensions["virtplan.jobs"]
+    # Jobs run in this process: it also takes up the jobs a stopped process left
+    # (now, then every third of a lease). Celery workers sweep for themselves.
+    stop_sweeping = app.extensions["virtplan.runner"].start_sweeping(jobs) if settings.job_queue != "celery" else None
     server = create_server(
         app, host=host, port=port, threads=threads, max_request_body_size=settings.max_content_length, ident="virtplan"
     )
@@ -56,10 +60,12 @@ def _serve(settings: Settings, host: str, port: int, threads: int) -> None:
     try:
         server.run()
     finally:
+        if stop_sweeping is not None:
+            stop_sweeping()
         stopped = stop_renders()
         if stopped:
             click.echo(f"stopped {stopped} report rendering process(es)", err=True)
-        app.extensions["virtplan.jobs"].shutdown()
+        jobs.shutdown()
 
 
 def _exit_on_signal(signum, _frame):

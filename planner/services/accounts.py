@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -21,6 +21,8 @@ from planner.core.text import text_problem, valid_text
 from .errors import Conflict, Invalid, NotFound
 
 TOKEN_PREFIX = "vp_"  # noqa: S105 -- the visible prefix of every token, not a secret
+#: A token's "last used" time is written at most this often (so reading the API does not write).
+TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=1)
 MIN_PASSWORD_LENGTH = 12
 
 
@@ -233,7 +235,7 @@ def caller_for_token(session: Session, secret: str) -> Caller | None:
     now = utcnow()
     if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         return None
-    stale = row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60
+    stale = row.last_used_at is None or now - row.last_used_at >= TOKEN_TOUCH_INTERVAL
     return Caller(
         row.organization_id,
         row.scope_set,
@@ -244,6 +246,15 @@ def caller_for_token(session: Session, secret: str) -> Caller | None:
 
 
 def touch_token(session: Session, token_id: int) -> None:
-    """Record that a token was used: its own small write, kept coarse (once a
-    minute) so reads do not write on every call."""
-    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow()))
+    """Record that a token was used: its own small write, at most once per
+    :data:`TOKEN_TOUCH_INTERVAL` — the condition is in the statement, so however
+    many processes serve the token's calls at once, one of them writes."""
+    now = utcnow()
+    session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - TOKEN_TOUCH_INTERVAL),
+        )
+        .values(last_used_at=now)
+    )

@@ -23,9 +23,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -34,17 +34,22 @@ from models.base import utcnow
 from planner.importers import DEFAULT_LIMITS, SOURCES, Imported, Limits, SourceError, import_source, load_mapping
 from planner.importers.sync import Diff, merge
 
+from . import jobs
 from .accounts import Caller
 from .errors import Conflict, Invalid, NotFound, StaleWrite
+from .jobs import Bounds, Retention
 from .plans import etag, get_inventory, get_plan, put_inventory
 
 log = logging.getLogger(__name__)
 
 MAX_FILES = 200
 MAX_NAME = 300
-MAX_ERROR = 500
-INTERRUPTED = "interrupted: the server stopped before the import was finished; run it again"
 INTERNAL = "the import failed because of an internal error (details are in the server log)"
+#: Import jobs (each holding up to VIRTPLAN_MAX_CONTENT_LENGTH of files) one organization, and
+#: everyone, may have queued or running (VIRTPLAN_IMPORT_JOBS_PER_ORG, VIRTPLAN_IMPORT_JOBS_TOTAL).
+BOUNDS = Bounds(per_organization=10, total=100)
+#: Finished imports a plan keeps with their files (VIRTPLAN_IMPORTS_KEPT, VIRTPLAN_IMPORT_MAX_AGE_DAYS).
+RETENTION = Retention(kept=20, max_age_days=90)
 
 
 @dataclass
@@ -167,10 +172,15 @@ def request_import(
     mapping_name: str = "mapping.yaml",
     dry_run: bool = False,
     prune: bool = False,
+    bounds: Bounds = BOUNDS,
 ) -> ImportJob:
-    """Record an import job with its files; the caller commits, then submits :func:`run_import_job`."""
+    """Record an import job with its files; the caller commits, then submits it.
+
+    Raises :class:`TooManyJobs` or :class:`Busy` (nothing recorded) beyond the
+    organization's or the server's ``bounds`` (:func:`planner.services.jobs.admit`)."""
     plan = get_plan(session, caller, plan_id)
     _check_request(source, files, mapping_name, mapping_text)
+    jobs.admit(session, caller.organization_id, ImportJob, "import", bounds.per_organization, bounds.total)
     job = ImportJob(
         plan_id=plan.id,
         source=source,
@@ -191,12 +201,13 @@ def request_import(
     return job
 
 
-def request_apply(session: Session, caller: Caller, plan_id: int, job_id: int) -> ImportJob:
+def request_apply(session: Session, caller: Caller, plan_id: int, job_id: int, bounds: Bounds = BOUNDS) -> ImportJob:
     """Record a job that applies what dry-run job ``job_id`` previewed (same files, mapping and options)."""
     preview = get_import(session, caller, plan_id, job_id)
     if not preview.dry_run or preview.state != "succeeded":
         kind = "dry run" if preview.dry_run else "applied import"
         raise Conflict(f"import {job_id} is not a finished dry run (an {kind}, {preview.state})")
+    jobs.admit(session, caller.organization_id, ImportJob, "import", bounds.per_organization, bounds.total)
     job = ImportJob(
         plan_id=preview.plan_id,
         source=preview.source,
@@ -238,94 +249,82 @@ def get_import(session: Session, caller: Caller, plan_id: int, job_id: int) -> I
     return row
 
 
-def abandon_import(session: Session, job: ImportJob, message: str) -> None:
-    """Mark a job that could not even be queued as failed (the caller commits)."""
-    job.state, job.error, job.finished_at = "failed", message[:MAX_ERROR], utcnow()
-    session.flush()
-
-
-def recover_interrupted(session: Session) -> int:
-    """Mark jobs a stopped process left queued or running as failed (at start; the caller commits)."""
-    # A DML statement's result is a CursorResult (Session.execute is typed for the general case).
-    result = cast(
-        CursorResult[Any],
-        session.execute(
-            update(ImportJob)
-            .where(ImportJob.state.in_(("queued", "running")))
-            .values(state="failed", error=INTERRUPTED, finished_at=utcnow())
-        ),
-    )
-    return result.rowcount or 0
-
-
-def run_import_job(session_factory: Callable[[], Session], job_id: int) -> None:
-    """Run import job ``job_id`` to its end: store the result or why it failed. Never raises."""
+def run_import_job(
+    session_factory: Callable[[], Session],
+    job_id: int,
+    retention: Retention = RETENTION,
+    limits: jobs.JobLimits = jobs.JobLimits(),
+) -> None:
+    """Claim import job ``job_id`` and run it (:func:`execute`); nothing happens if it
+    is not queued. Never raises."""
     try:
-        with session_factory() as session:
-            claimed = cast(
-                CursorResult[Any],
-                session.execute(
-                    update(ImportJob)
-                    .where(ImportJob.id == job_id, ImportJob.state == "queued")
-                    .values(state="running", started_at=utcnow())
-                ),
-            )
-            if claimed.rowcount != 1:
-                session.rollback()
-                return
-            session.commit()
+        claim = jobs.claim(session_factory, ImportJob, job_id, limits)
     except SQLAlchemyError:
         log.exception("import %s: cannot claim the job", job_id)
         return
-    try:
-        with session_factory() as session:
-            job = session.get(ImportJob, job_id)
-            if job is None:
-                return
-            plan = session.get(Plan, job.plan_id)
-            if plan is None:
-                return
-            caller = Caller(plan.organization_id, frozenset({"read", "write"}), None, job.requested_by or "import job")
-            files = [
-                (f.name, f.content)
-                for f in session.scalars(
-                    select(ImportJobFile)
-                    .where(ImportJobFile.job_id == job.files_job_id)
-                    .order_by(ImportJobFile.position)
+    if claim is not None:
+        execute(session_factory, claim, limits, retention)
+
+
+def execute(
+    session_factory: Callable[[], Session],
+    claim: jobs.Claim,
+    limits: jobs.JobLimits,
+    retention: Retention = RETENTION,
+) -> None:
+    """Run the claimed import to its end: store the result or why it failed, then
+    apply the plan's ``retention``. The result, and the inventory it writes, are
+    committed only while this attempt holds the job. Never raises."""
+    job_id = claim.id
+    with jobs.holding(session_factory, claim, limits):
+        try:
+            with session_factory() as session:
+                if not jobs.renew(session, claim, limits):  # held from here to the commit
+                    log.warning("import %s: taken over by another worker; nothing is written", job_id)
+                    return
+                job = session.get(ImportJob, job_id)
+                plan = session.get(Plan, job.plan_id) if job is not None else None
+                if job is None or plan is None:
+                    return
+                caller = Caller(
+                    plan.organization_id, frozenset({"read", "write"}), None, job.requested_by or "import job"
                 )
-            ]
-            outcome = import_into_plan(
-                session,
-                caller,
-                job.plan_id,
-                job.source,
-                files,
-                job.mapping_name,
-                job.mapping,
-                prune=job.prune,
-                dry_run=job.dry_run,
-                expected_version=job.expected_version,
-            )
-            job.state, job.error, job.problems = "succeeded", None, None
-            job.result = outcome.result()
-            job.base_version, job.result_version, job.changed = outcome.base_version, outcome.version, outcome.changed
-            job.finished_at = utcnow()
-            session.commit()
-    except (Invalid, StaleWrite, NotFound) as exc:
-        _fail(session_factory, job_id, exc.message, exc.problems)
-    except Exception:
-        log.exception("import %s failed", job_id)
-        _fail(session_factory, job_id, INTERNAL, None)
+                files = [
+                    (f.name, f.content)
+                    for f in session.scalars(
+                        select(ImportJobFile)
+                        .where(ImportJobFile.job_id == job.files_job_id)
+                        .order_by(ImportJobFile.position)
+                    )
+                ]
+                outcome = import_into_plan(
+                    session,
+                    caller,
+                    job.plan_id,
+                    job.source,
+                    files,
+                    job.mapping_name,
+                    job.mapping,
+                    prune=job.prune,
+                    dry_run=job.dry_run,
+                    expected_version=job.expected_version,
+                )
+                job.state, job.error, job.problems, job.lease_until = "succeeded", None, None, None
+                job.result = outcome.result()
+                job.base_version, job.result_version = outcome.base_version, outcome.version
+                job.changed, job.finished_at = outcome.changed, utcnow()
+                session.flush()
+                apply_retention(session, job.plan_id, retention, keep=job.id)
+                session.commit()
+        except (Invalid, StaleWrite, NotFound) as exc:
+            jobs.fail(session_factory, claim, exc.message, problems=exc.problems or None)
+        except Exception:
+            log.exception("import %s failed", job_id)
+            jobs.fail(session_factory, claim, INTERNAL, problems=None)
 
 
-def _fail(session_factory: Callable[[], Session], job_id: int, message: str, problems: list[Any] | None) -> None:
-    try:
-        with session_factory() as session:
-            session.execute(
-                update(ImportJob)
-                .where(ImportJob.id == job_id)
-                .values(state="failed", error=message[:MAX_ERROR], problems=(problems or None), finished_at=utcnow())
-            )
-            session.commit()
-    except SQLAlchemyError:
-        log.exception("import %s: cannot record the failure %r", job_id, message)
+def apply_retention(session: Session, plan_id: int, retention: Retention, keep: int | None = None) -> int:
+    """The plan's finished imports beyond ``retention`` deleted with their files —
+    except a dry run whose files a queued or running apply still needs."""
+    needed = select(ImportJob.files_job_id).where(ImportJob.plan_id == plan_id, ImportJob.state.in_(jobs.ACTIVE))
+    return jobs.apply_retention(session, ImportJob, plan_id, retention, keep=keep, spare=ImportJob.id.in_(needed))

@@ -12,6 +12,7 @@ from flask import abort, g, redirect, request, session, url_for
 
 from planner import browser_session
 from planner.api.auth import DOCS_PAGE as API_DOCS_PAGE
+from planner.operations import ENDPOINTS as OPERATIONS_ENDPOINTS
 
 #: Endpoints whose files are public and fetched without asking who is signed in.
 ASSET_ENDPOINTS = frozenset({"web.static", "api_docs_assets"})
@@ -28,7 +29,7 @@ def identify() -> None:
     """before_request: ``g.caller`` is the signed-in user of every page (also
     error pages, which keep the navigation), None when nobody is;
     ``g.session_id`` the id of their session."""
-    if request.endpoint in ASSET_ENDPOINTS:
+    if request.endpoint in ASSET_ENDPOINTS or request.endpoint in OPERATIONS_ENDPOINTS:
         return
     if request.path.startswith("/api/") and request.endpoint != API_DOCS_PAGE:
         return

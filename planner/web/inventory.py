@@ -15,7 +15,7 @@ from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 
 from planner import database
 from planner.importers import SOURCES
-from planner.jobs import QueueFull
+from planner.jobs import hand_over
 from planner.services import imports as import_service
 from planner.services import inventory as service
 from planner.services import plans as plan_service
@@ -150,7 +150,7 @@ def start_import(plan_id: int):
     try:
         job = import_service.request_import(
             db, g.caller, plan_id, form.source.data, files, mapping_text,
-            mapping_name=mapping_name, dry_run=True, prune=form.prune.data,
+            mapping_name=mapping_name, dry_run=True, prune=form.prune.data, bounds=_bounds(),
         )  # fmt: skip
     except Invalid as exc:
         db.rollback()
@@ -161,16 +161,13 @@ def start_import(plan_id: int):
 
 
 def _submit(job) -> None:
-    """Commit the recorded job and hand it to the queue (a full queue fails the job, saying so)."""
-    db = database.session()
-    db.commit()
-    try:
-        current_app.extensions["virtplan.jobs"].submit(
-            import_service.run_import_job, current_app.extensions["virtplan.sessions"], job.id
-        )
-    except QueueFull as exc:
-        import_service.abandon_import(db, job, f"not started: {exc}; try again in a minute")
-        db.commit()
+    """Commit the recorded job and hand it to the queue (a queue that cannot take it:
+    the job withdrawn, a 503 page saying so)."""
+    hand_over(database.session(), current_app.extensions["virtplan.jobs"], "import", job)
+
+
+def _bounds():
+    return current_app.extensions["virtplan.runner"].bounds("import")
 
 
 @bp.route("/plans/<int:plan_id>/inventory/imports/<int:job_id>")
@@ -197,7 +194,7 @@ def apply_import(plan_id: int, job_id: int):
     import_service.get_import(db, g.caller, plan_id, job_id)
     require_write()
     try:
-        job = import_service.request_apply(db, g.caller, plan_id, job_id)
+        job = import_service.request_apply(db, g.caller, plan_id, job_id, _bounds())
     except Conflict as exc:
         flash(exc.message)
         return redirect(url_for("web.inventory.import_job", plan_id=plan_id, job_id=job_id))

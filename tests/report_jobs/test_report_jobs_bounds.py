@@ -7,10 +7,9 @@ and stored reports are kept per plan by count and age."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from stored_state import PROBLEM, stored_state
 
 from models import Report
@@ -50,21 +49,27 @@ def test_one_organization_is_bounded_and_the_others_are_not(make_app, make_tenan
     assert client.post(_reports(busy_plan), json={"format": "csv"}, headers=busy.headers()).status_code == 202
 
 
-def test_a_full_server_queue_is_503_and_stores_nothing(make_app, tenant, make_plan):
-    app = make_app(job_queue="thread", job_workers=1, report_jobs_total=1)
-    client = app.test_client()
-    plan_id = make_plan(tenant)
-    release = threading.Event()
-    app.extensions["virtplan.jobs"].submit(release.wait)  # the one place, taken until released
+def test_a_full_server_queue_is_503_and_stores_nothing(make_app, make_tenant, make_plan, app):
+    """The server-wide bound counts every organization's jobs in the database (so
+    every web process counts the same): one place left, taken by another organization."""
+    other, tenant = make_tenant("other"), make_tenant()
+    other_plan, plan_id = make_plan(other), make_plan(tenant)
+    with app.extensions["virtplan.sessions"]() as session:
+        active = session.scalar(select(func.count()).select_from(Report).where(Report.state.in_(("queued", "running"))))
+        report_jobs.request_report(session, _caller(other), other_plan, "csv")  # queued, not yet run
+        session.commit()
+    client = make_app(job_queue="inline", report_jobs_total=active + 1).test_client()
     try:
         before = stored_state(client, tenant, plan_id)
         resp = client.post(_reports(plan_id), json={"format": "csv"}, headers=tenant.headers())
         assert resp.status_code == 503 and resp.mimetype == PROBLEM
         assert resp.headers["Retry-After"] == "30"
-        assert "server-wide bound, 1 jobs" in resp.get_json()["detail"]
+        assert f"server-wide bound, {active + 1} jobs" in resp.get_json()["detail"]
         assert stored_state(client, tenant, plan_id) == before
     finally:
-        release.set()
+        with app.extensions["virtplan.sessions"]() as session:
+            session.execute(update(Report).where(Report.plan_id == other_plan).values(state="failed"))
+            session.commit()
 
 
 def test_retention_keeps_the_newest_reports_per_plan(make_app, tenant, make_plan, app):
