@@ -113,4 +113,4 @@ def _start_jobs(app: Flask, settings: Settings) -> None:
 
     runner = Runner(settings, app.extensions["virtplan.sessions"])
     app.extensions["virtplan.runner"] = runner
-    app.extensions["virtplan.jobs"] = make_queue(settings.job_queue, runner, settings.job_workers, settings.broker_url)
+    app.extensions["virtplan.jobs"] = make_queue(settings.job_queue, runner, settings.job_workers)

@@ -20,10 +20,9 @@ import logging
 import time
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
-from sqlalchemy import inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from migrations import head_revision
+from migrations import current_revision, head_revision
 from planner import metrics
 from planner.jobs import QueueFull
 
@@ -48,8 +47,7 @@ def readyz():
 def _database() -> str:
     try:
         with current_app.extensions["virtplan.engine"].connect() as connection:
-            migrated = inspect(connection).has_table("alembic_version")
-            revision = connection.scalar(text("SELECT version_num FROM alembic_version")) if migrated else None
+            revision = current_revision(connection)
     except SQLAlchemyError as exc:
         log.warning("readiness: the database cannot be read: %s", exc.__class__.__name__)
         return "unavailable"

@@ -34,6 +34,7 @@ COMMAND_MODULES = {
     "user": "accounts",
     "token": "accounts",
     "serve": "server",
+    "worker": "server",
     "demo": "server",
 }
 

@@ -1,4 +1,5 @@
-"""``virtplan serve`` and ``virtplan demo``: run the web service."""
+"""``virtplan serve``, ``virtplan worker`` and ``virtplan demo``: run the web
+service and its background workers."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from waitress.task import ErrorTask
 from models import Plan
 from models.database import make_engine, make_session_factory
 from planner.config import ConfigurationError, Settings
+
+#: prometheus_client's multiprocess folder (planner.metrics; not imported here, it must come after).
+MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class _ProblemErrorTask(ErrorTask):
@@ -72,17 +76,185 @@ def _exit_on_signal(signum, _frame):
     raise SystemExit(128 + signum)
 
 
+def _shared_state_problem(settings: Settings) -> str | None:
+    """Why several web processes cannot serve with these settings (state in one process's memory)."""
+    if not settings.broker_url or settings.job_queue != "celery":
+        return (
+            "several web processes need VIRTPLAN_BROKER_URL (redis://…) and Celery workers (virtplan worker): "
+            "a job queue inside one web process would be lost with it"
+        )
+    if settings.ratelimit_storage_url.startswith("memory://"):
+        return (
+            "several web processes must count sign-in attempts together: set VIRTPLAN_RATELIMIT_STORAGE_URL=redis://…"
+        )
+    return None
+
+
+def _multiprocess_metrics() -> None:
+    """Point prometheus_client at a folder every process of this server (and no
+    other) writes its metrics to: PROMETHEUS_MULTIPROC_DIR if set, emptied first,
+    else a new one. Before anything imports prometheus_client."""
+    from pathlib import Path
+
+    folder = os.environ.get(MULTIPROC_DIR)
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        for stale in Path(folder).glob("*.db"):
+            stale.unlink()
+    else:
+        import tempfile
+
+        os.environ[MULTIPROC_DIR] = tempfile.mkdtemp(prefix="virtplan-metrics-")
+
+
+#: Gunicorn's access log: who asked what, the answer, its time, the worker that
+#: answered and the request id a load balancer sent (X-Request-Id).
+ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms pid=%(p)s request=%({x-request-id}i)s'
+
+
+def _serve_gunicorn(
+    settings: Settings, host: str, port: int, workers: int, threads: int, access_log: str | None
+) -> None:
+    """``workers`` processes under gunicorn, each with ``threads`` threads (the gthread worker)."""
+    try:
+        from gunicorn.app.base import BaseApplication
+    except ImportError:  # not installed, or not a Unix (gunicorn needs fork and fcntl)
+        raise click.UsageError(
+            "--workers needs gunicorn, which runs on Linux and other Unixes; use one worker"
+        ) from None
+    _multiprocess_metrics()
+    served: dict[str, object] = {}
+
+    def worker_exit(_server, _worker) -> None:
+        from reports.isolation import stop_renders
+
+        stop_renders()
+        app = served.get("app")
+        if app is not None:
+            app.extensions["virtplan.jobs"].shutdown()  # type: ignore[attr-defined]
+
+    def child_exit(_server, worker) -> None:
+        from planner.metrics import process_exited
+
+        process_exited(worker.pid)
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "worker_class": "gthread",
+                "threads": threads,
+                "proc_name": "virtplan",
+                "timeout": 120,
+                "graceful_timeout": 30,
+                "keepalive": 5,
+                "worker_exit": worker_exit,
+                "child_exit": child_exit,
+                "accesslog": access_log,
+                "access_log_format": ACCESS_LOG_FORMAT,
+                "errorlog": "-",
+            }.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            from planner.app import create_app
+
+            app = create_app(settings)  # in each worker, after the fork: its own engine and queue connection
+            served["app"] = app
+            return app
+
+    click.echo(f"VirtPlan serving on http://{host}:{port}/ with {workers} gunicorn workers", err=True)
+    Server().run()
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5080, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
-def serve(host: str, port: int, threads: int) -> None:
-    """Serve VirtPlan with waitress (a production WSGI server)."""
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="threads per process")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="web processes; more than one runs gunicorn (Linux) and needs Redis (VIRTPLAN_BROKER_URL)",
+)
+@click.option(
+    "--access-log",
+    metavar="FILE",
+    help="with --workers: gunicorn's access log ('-' for standard output), one line per request",
+)
+def serve(host: str, port: int, threads: int, workers: int, access_log: str | None) -> None:
+    """Serve VirtPlan: one waitress process, or several gunicorn workers (--workers)."""
     try:
         settings = Settings.from_env()
     except ConfigurationError as exc:
         raise click.UsageError(str(exc)) from None
-    _serve(settings, host, port, threads)
+    if workers == 1:
+        if access_log:
+            raise click.UsageError("--access-log is gunicorn's: use it with --workers 2 or more")
+        _serve(settings, host, port, threads)
+        return
+    if problem := _shared_state_problem(settings):
+        raise click.UsageError(problem)
+    _serve_gunicorn(settings, host, port, workers, threads, access_log)
+
+
+@click.command()
+@click.option("--concurrency", "-c", default=2, show_default=True, type=click.IntRange(1, 64), help="jobs run at once")
+@click.option("--metrics-port", type=click.IntRange(1, 65535), help="serve this worker's Prometheus metrics on it")
+@click.option("--metrics-host", default="127.0.0.1", show_default=True)
+def worker(concurrency: int, metrics_port: int | None, metrics_host: str) -> None:
+    """Run background jobs (reports, imports) from VIRTPLAN_BROKER_URL: a Celery worker.
+
+    The database must be migrated first (virtplan db upgrade); a worker never migrates it."""
+    try:
+        settings = Settings.from_env()
+    except ConfigurationError as exc:
+        raise click.UsageError(str(exc)) from None
+    if not settings.broker_url:
+        raise click.UsageError("virtplan worker needs VIRTPLAN_BROKER_URL (redis://host:port/db)")
+    _check_schema(settings)
+    if metrics_port:
+        _multiprocess_metrics()
+    from planner.jobs.celery_queue import QUEUE, serve_metrics, worker_app
+
+    app = worker_app(settings)
+    if metrics_port:
+        serve_metrics(metrics_host, metrics_port)
+    app.worker_main(
+        [
+            "worker",
+            "--loglevel=INFO",
+            f"--concurrency={concurrency}",
+            f"--queues={QUEUE}",
+            f"--hostname=virtplan-{os.getpid()}@%h",
+            # No worker-to-worker chatter: the database coordinates the jobs.
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
+    )
+
+
+def _check_schema(settings: Settings) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from migrations import current_revision, head_revision
+
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.connect() as connection:
+            revision = current_revision(connection)
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"cannot read the database's schema revision: {exc.__class__.__name__}") from None
+    finally:
+        engine.dispose()
+    if revision != head_revision():
+        raise click.ClickException(
+            f"the database is at schema revision {revision or '(none)'}, this code needs {head_revision()}: "
+            "run 'virtplan db upgrade' once, then start the workers"
+        )
 
 
 @click.command()
@@ -119,4 +291,4 @@ VirtPlan demo loaded into {settings.database_url}
         _serve(settings, host, port, 4)
 
 
-COMMANDS = [serve, demo]
+COMMANDS = [serve, worker, demo]

@@ -158,16 +158,15 @@ def hand_over(session: Session, queue: JobQueue, kind: str, row: Any) -> None:
     session.refresh(row)  # an inline queue has finished it already
 
 
-def make_queue(kind: str, runner: Runner, workers: int = 2, broker_url: str | None = None) -> JobQueue:
-    """The queue ``kind`` names, running jobs with ``runner``."""
+def make_queue(kind: str, runner: Runner, workers: int = 2) -> JobQueue:
+    """The queue ``kind`` names, running jobs with ``runner`` (Celery: through the
+    broker of ``runner.settings``)."""
     if kind == "inline":
         return InlineJobQueue(runner)
     if kind == "thread":
         return ThreadJobQueue(runner, workers)
     if kind == "celery":
-        if not broker_url:
-            raise ValueError("the celery job queue needs a broker URL (VIRTPLAN_BROKER_URL)")
         from .celery_queue import CeleryJobQueue  # Celery is imported only where it is used
 
-        return CeleryJobQueue(broker_url, runner.settings)
+        return CeleryJobQueue(runner.settings)
     raise ValueError(f"unknown job queue {kind!r}; choose one of {', '.join(QUEUES)}")

@@ -1,9 +1,14 @@
-"""Fixtures for the job mechanism: a database of this folder's own per backend.
+"""Fixtures for the scale-out tests: databases of this folder's own, and the
+real processes around them.
 
 A worker takes the fairest queued job of its whole database, and a sweep
 takes up every lapsed one, so these tests must not share a database with
-tests that leave jobs behind (nor leave theirs to them). Organizations and
-plans are made through the services, as everywhere else.
+tests that leave jobs behind (nor leave theirs to them): ``jobs_database``
+per module and backend for the in-process tests; ``cluster_database`` for
+the tests with real Redis, Celery workers and gunicorn — PostgreSQL when
+VIRTPLAN_TEST_POSTGRES_URL is set (as in CI), else SQLite, one backend only,
+since every real worker is processes importing VirtPlan on a 2-core machine.
+Organizations and plans are made through the services, as everywhere else.
 """
 
 from __future__ import annotations
@@ -13,7 +18,8 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
-from backends import BACKENDS, app_maker, migrated_database
+from backends import BACKENDS, POSTGRES_URL, app_maker, migrated_database
+from scale_out_processes import RedisServer, process_environment
 from sqlalchemy import delete
 
 _numbers = itertools.count()
@@ -89,3 +95,49 @@ def make_org(jobs_app):
             return Org(org.id, token, plan.id)
 
     return make
+
+
+# --- real processes ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cluster_database(tmp_path_factory):
+    with migrated_database("postgres" if POSTGRES_URL else "sqlite", tmp_path_factory.mktemp("cluster-db")) as url:
+        yield url
+
+
+@pytest.fixture()
+def redis_server(tmp_path):
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def web(cluster_database, redis_server, tmp_path):
+    """The web app (in this process) sending jobs to Celery through ``redis_server``."""
+    with app_maker(cluster_database, tmp_path) as make:
+        yield make(broker_url=redis_server.url, job_lease_seconds=2)
+
+
+@pytest.fixture()
+def environment(cluster_database, redis_server, tmp_path):
+    return process_environment(cluster_database, redis_server.url, tmp_path)
+
+
+@pytest.fixture()
+def org(web):
+    """An organization with a token and a plan of the demo estate (through the API)."""
+    from planner.demo import estate_document
+    from planner.services import accounts
+
+    with web.extensions["virtplan.sessions"]() as session:
+        organization = accounts.create_organization(session, f"cluster-{next(_numbers)}-{uuid.uuid4().hex[:6]}")
+        _row, token = accounts.create_token(session, organization, "write")
+        session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    client = web.test_client()
+    plan_id = client.post("/api/v1/plans", json={"name": "Cluster"}, headers=headers).get_json()["id"]
+    assert client.put(f"/api/v1/plans/{plan_id}/inventory", json=estate_document(), headers=headers).status_code == 200
+    return headers, plan_id

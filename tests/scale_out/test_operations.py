@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from scale_out_processes import metric_value
 
 METRICS_TOKEN = "scrape-0123456789abcdef"
 
@@ -64,19 +65,6 @@ def test_metrics_need_the_scrapers_token(make_jobs_app, authorization):
     assert b"virtplan_" not in resp.data
 
 
-def _sample(text: str, name: str, **labels: str) -> float:
-    """The value of metric ``name`` with exactly ``labels`` in the text format."""
-    for line in text.splitlines():
-        if line.startswith("#"):
-            continue
-        match = re.fullmatch(r"([a-z_]+)(?:\{(.*)\})? (\S+)", line)
-        if match and match[1] == name:
-            found = dict(re.findall(r'(\w+)="([^"]*)"', match[2] or ""))
-            if found == labels:
-                return float(match[3])
-    raise AssertionError(f"no {name} {labels} in the metrics")
-
-
 def test_metrics_show_latency_job_durations_and_queue_depth(make_jobs_app, make_org, sessions):
     from planner.services import report_jobs
 
@@ -95,13 +83,13 @@ def test_metrics_show_latency_job_durations_and_queue_depth(make_jobs_app, make_
     text = resp.get_data(as_text=True)
     # Latency by URL rule (not by URL: ids never become labels).
     route = {"method": "GET", "route": "/api/v1/plans/<int:plan_id>", "status": "200"}
-    assert _sample(text, "virtplan_http_request_duration_seconds_count", **route) >= 1
+    assert metric_value(text, "virtplan_http_request_duration_seconds_count", **route) >= 1
     assert str(org.plan_id) not in re.findall(r'route="([^"]*)"', text)
-    assert _sample(text, "virtplan_job_duration_seconds_count", kind="report", state="succeeded") >= 1
-    assert _sample(text, "virtplan_jobs", kind="report", state="queued") == 2
-    assert _sample(text, "virtplan_jobs", kind="report", state="running") == 0
-    assert _sample(text, "virtplan_jobs", kind="import", state="queued") == 0
-    assert _sample(text, "virtplan_job_wakeups_waiting") == 0
+    assert metric_value(text, "virtplan_job_duration_seconds_count", kind="report", state="succeeded") >= 1
+    assert metric_value(text, "virtplan_jobs", kind="report", state="queued") == 2
+    assert metric_value(text, "virtplan_jobs", kind="report", state="running") == 0
+    assert metric_value(text, "virtplan_jobs", kind="import", state="queued") == 0
+    assert metric_value(text, "virtplan_job_wakeups_waiting") == 0
 
 
 def test_readiness_says_when_the_database_cannot_be_reached(tmp_path):

@@ -1,0 +1,292 @@
+"""Real processes for the scale-out tests: a throwaway ``redis-server``, Celery
+workers (``virtplan worker``) and gunicorn (``virtplan serve --workers``), each
+in a process group of its own so a test can kill a whole worker, and ended
+(then killed) when the test is over. Every wait is bounded; none is a pause."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from server_process import ROOT, free_port, wait_until
+
+REDIS_SERVER = shutil.which("redis-server")
+#: A bound on starting a process (importing VirtPlan on a busy 2-core machine).
+START_BOUND = 120.0
+
+
+def _end(process: subprocess.Popen) -> None:
+    """SIGTERM the process's group, SIGKILL it if it is still there after the bound."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(30)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    for stream in (process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()
+
+
+class RedisServer:
+    """``redis-server`` on a free port of 127.0.0.1, keeping nothing on disk (so a
+    restart starts empty, as a Redis without persistence does)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            cwd=self.folder,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        wait_until(self.answers, 30, "redis-server to answer")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            _end(self.process)
+            self.process = None
+
+    def client(self):
+        import redis
+
+        return redis.Redis.from_url(self.url, socket_timeout=5, socket_connect_timeout=5)
+
+    def answers(self) -> bool:
+        import redis
+
+        try:
+            return bool(self.client().ping())
+        except redis.RedisError:
+            return False
+
+    def waiting(self, queue: str = "virtplan") -> int:
+        return int(self.client().llen(queue))
+
+
+def process_environment(database_url: str, broker_url: str, instance: Path, **more: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "VIRTPLAN_ENV": "testing",
+        "VIRTPLAN_DATABASE_URL": database_url,
+        "VIRTPLAN_BROKER_URL": broker_url,
+        "VIRTPLAN_INSTANCE_PATH": str(instance),
+        "VIRTPLAN_SECRET_KEY": "scale-out-tests-secret-key-0123456789",
+        # A worker that stops renewing its lease is known dead within two seconds.
+        "VIRTPLAN_JOB_LEASE_SECONDS": "2",
+        **more,
+    }
+
+
+@dataclass
+class Worker:
+    """A ``virtplan worker`` and its log."""
+
+    process: subprocess.Popen
+    log: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def family(self) -> set[int]:
+        """The worker's main process and its descendants (its pool, their render children)."""
+        return {self.pid, *descendants(self.pid)}
+
+    def kill(self) -> None:
+        """SIGKILL the whole worker (its process group: main process and pool), as a machine dies."""
+        os.killpg(self.pid, signal.SIGKILL)
+        self.process.wait()
+
+
+def start_worker(environment: dict[str, str], log: Path, *options: str) -> Worker:
+    """``virtplan worker --concurrency 1 [options]``, once it says it is ready."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "planner", "worker", "--concurrency", "1", *options],
+            cwd=ROOT,
+            env=environment,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    worker = Worker(process, log)
+    wait_until(lambda: " ready." in worker.text() or process.poll() is not None, START_BOUND, "the worker")
+    assert process.poll() is None, worker.text()[-3000:]
+    return worker
+
+
+@contextmanager
+def workers(environment: dict[str, str], folder: Path, count: int, *options: str):
+    """``count`` Celery workers of one slot each, ended after."""
+    started: list[Worker] = []
+    try:
+        for n in range(count):
+            started.append(start_worker(environment, folder / f"worker-{n}.log", *options))
+        yield started
+    finally:
+        for worker in started:
+            _end(worker.process)
+
+
+def _parents() -> dict[int, int]:
+    """Every living process's parent, from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    return parents
+
+
+def children(pid: int) -> set[int]:
+    return {child for child, parent in _parents().items() if parent == pid}
+
+
+def descendants(pid: int) -> set[int]:
+    """Every living process below ``pid``."""
+    parents = _parents()
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def command_line(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    request_id: str
+    cookies: dict[str, str]
+
+    def json(self):
+        return json.loads(self.body)
+
+
+@dataclass
+class Gunicorn:
+    """``virtplan serve --workers N`` (gunicorn) and its access log, which names
+    the worker (pid) that answered each request (by its X-Request-Id)."""
+
+    process: subprocess.Popen
+    port: int
+    access_log: Path
+    requests: int = field(default=0)
+
+    def call(self, method: str, path: str, json_body=None, headers=None, form: bytes | None = None) -> Answer:
+        """One request on a new connection (a JSON body, or a form's bytes)."""
+        self.requests += 1
+        request_id = f"t{self.requests}-{time.monotonic_ns()}"
+        sent = {"X-Request-Id": request_id, **(headers or {})}
+        data = form
+        if json_body is not None:
+            data, sent["Content-Type"] = json.dumps(json_body).encode(), "application/json"
+        elif form is not None:
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            connection.request(method, path, body=data, headers=sent)
+            resp = connection.getresponse()
+            cookies = [v.split(";", 1)[0].split("=", 1) for k, v in resp.getheaders() if k.lower() == "set-cookie"]
+            headers = {k.lower(): v for k, v in resp.getheaders()}
+            return Answer(resp.status, headers, resp.read(), request_id, dict(cookies))
+        finally:
+            connection.close()
+
+    def served_by(self, request_id: str) -> int:
+        """The pid of the gunicorn worker that answered ``request_id`` (from the access log)."""
+        marker = f"request={request_id}"
+        wait_until(lambda: marker in self.access_log.read_text(), 30, f"{request_id} in the access log")
+        line = next(line for line in self.access_log.read_text().splitlines() if marker in line)
+        return int(re.search(r"pid=<(\d+)>", line)[1])
+
+
+@contextmanager
+def gunicorn(environment: dict[str, str], folder: Path, workers: int = 2):
+    """``virtplan serve --workers N`` on a free port, ended after."""
+    port = free_port()
+    access_log, log = folder / "access.log", folder / "gunicorn.log"
+    access_log.touch()
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "planner",
+                "serve",
+                "--workers",
+                str(workers),
+                "--port",
+                str(port),
+                "--access-log",
+                str(access_log),
+            ],
+            cwd=ROOT,
+            env=environment,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = Gunicorn(process, port, access_log)
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            return True
+        try:
+            return server.call("GET", "/healthz").status == 200 and len(children(process.pid)) >= workers
+        except OSError:
+            return False
+
+    try:
+        wait_until(ready, START_BOUND, "gunicorn to answer")
+        assert process.poll() is None, log.read_text()[-3000:]
+        yield server
+    finally:
+        _end(process)
+
+
+def metric_value(text: str, name: str, **labels: str) -> float:
+    """The value of metric ``name`` with exactly ``labels`` in Prometheus's text format."""
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        match = re.fullmatch(r"([a-z_]+)(?:\{(.*)\})? (\S+)", line)
+        if match and match[1] == name:
+            found = dict(re.findall(r'(\w+)="([^"]*)"', match[2] or ""))
+            if found == labels:
+                return float(match[3])
+    raise AssertionError(f"no {name} {labels} in the metrics")
