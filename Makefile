@@ -40,6 +40,7 @@ lint: $(STAMP)
 
 ## bench: the benchmarks under bench/ (see bench/README.md)
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 ## mutation: mutation testing of the core's analysis, questionnaire and placement within a time budget

@@ -24,6 +24,7 @@ BENCHMARKS = (
     "importers",
     "hostile_bodies",
     "pages",
+    "load",
 )
 
 

@@ -5,6 +5,7 @@ from .accounts import ROLES, SCOPES, ApiToken, Membership, Organization, User, U
 from .assessment import (
     REPORT_STATES,
     TRIAGE_STATUSES,
+    AnalysisJob,
     AnalysisRun,
     Answer,
     AnswerEvent,
@@ -27,6 +28,7 @@ __all__ = [
     "ROLES",
     "SCOPES",
     "TRIAGE_STATUSES",
+    "AnalysisJob",
     "AnalysisRun",
     "Answer",
     "AnswerEvent",

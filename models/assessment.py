@@ -23,6 +23,7 @@ from .jobs import JOB_STATE_CHECK, JOB_STATES, BackgroundJob
 __all__ = [
     "REPORT_STATES",
     "TRIAGE_STATUSES",
+    "AnalysisJob",
     "AnalysisRun",
     "Answer",
     "AnswerEvent",
@@ -53,6 +54,25 @@ class AnalysisRun(Base):
     #: The placement advice made at the same time, counted with the same answers
     #: (planner.core.assessment.kept_advice); None for runs made before it was kept.
     placement: Mapped[dict | None] = mapped_column(JSONType)
+
+
+class AnalysisJob(BackgroundJob, Base):
+    """An analysis run asked for in the background (a plan too large to analyse
+    within a request); once it succeeds, the run it made."""
+
+    __tablename__ = "analysis_jobs"
+    __table_args__ = (
+        CheckConstraint(JOB_STATE_CHECK, name="state"),
+        Index("ix_analysis_jobs_plan_id_id", "plan_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    #: The inventory version when the job was asked for (the run shows the version it read).
+    inventory_version: Mapped[int] = mapped_column(Integer)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("analysis_runs.id", ondelete="SET NULL"))
+    #: What happened to the findings: new, still, reopened, resolved.
+    changes: Mapped[dict | None] = mapped_column(JSONType)
 
 
 class Finding(Base):

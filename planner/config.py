@@ -40,6 +40,8 @@
   jobs, which hold their files (default 10 and 100).
 - ``VIRTPLAN_IMPORTS_KEPT`` / ``VIRTPLAN_IMPORT_MAX_AGE_DAYS``: finished imports kept per plan with
   their files (default 20 and 90 days; a dry run whose apply is waiting is kept).
+- ``VIRTPLAN_ANALYSIS_SYNC_VMS``: plans with more VMs than this are analysed by a background
+  job (POST /analysis answers 202 with the job to poll); smaller ones in the request (default 5000).
 - ``VIRTPLAN_METRICS_TOKEN``: the bearer token Prometheus sends to read ``/metrics``; without
   it ``/metrics`` is not served.
 """
@@ -98,6 +100,7 @@ class Settings:
     imports_kept: int = 20
     import_max_age_days: int = 90
     metrics_token: str | None = None
+    analysis_sync_vms: int = 5000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -157,6 +160,7 @@ class Settings:
         imports_kept = _number(overrides, environ, "imports_kept", int, 20, 1, 100_000)
         import_max_age = _number(overrides, environ, "import_max_age_days", int, 90, 1, 36_500)
         metrics_token = overrides.pop("metrics_token", None) or environ.get("VIRTPLAN_METRICS_TOKEN") or None
+        analysis_sync_vms = _number(overrides, environ, "analysis_sync_vms", int, 5000, 0, 10_000_000)
         if overrides:
             raise ConfigurationError(f"unknown settings: {', '.join(sorted(overrides))}")
         return cls(
@@ -189,6 +193,7 @@ class Settings:
             imports_kept=imports_kept,
             import_max_age_days=import_max_age,
             metrics_token=metrics_token,
+            analysis_sync_vms=analysis_sync_vms,
         )
 
 

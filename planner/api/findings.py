@@ -10,6 +10,7 @@ documents and answers.
 
 from __future__ import annotations
 
+from flask import current_app, jsonify
 from flask.views import MethodView
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 from webargs.fields import DelimitedList
@@ -19,7 +20,9 @@ from planner import database
 from planner.core.analysis import LEVELS
 from planner.core.analysis.findings import OBJECT_KINDS
 from planner.core.text import Text, valid_text
+from planner.jobs import hand_over
 from planner.services import analysis as service
+from planner.services import analysis_jobs
 from planner.services.errors import Invalid
 
 from .auth import current_caller
@@ -135,6 +138,21 @@ class AnalysisRunSchema(Schema):
     )
 
 
+class AnalysisJobSchema(Schema):
+    id = fields.Integer()
+    plan = fields.Integer()
+    state = fields.String(metadata={"description": "queued, running, succeeded or failed"})
+    error = fields.String(allow_none=True, metadata={"description": "why it failed"})
+    attempts = fields.Integer(metadata={"description": "times a worker started it (another runs it when one stops)"})
+    inventory_version = fields.Integer(metadata={"description": "the inventory version when it was asked for"})
+    requested_by = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+    run = fields.Integer(allow_none=True, metadata={"description": "the analysis run it made (GET /analysis)"})
+    changes = fields.Nested(AnalysisChangesSchema, allow_none=True)
+
+
 # --- query arguments ----------------------------------------------------------
 
 
@@ -232,16 +250,70 @@ class Analysis(MethodView):
         return run_body(service.latest_run(database.session(), current_caller(), plan_id))
 
     @blp.response(201, AnalysisRunSchema)
+    @blp.alt_response(
+        202,
+        schema=AnalysisJobSchema,
+        description="a plan of more than VIRTPLAN_ANALYSIS_SYNC_VMS VMs: analysed by a background job, to poll "
+        "at Location",
+    )
+    @blp.alt_response(
+        429,
+        description="the organization has as many analysis jobs queued or running as it may; nothing stored",
+        content_type="application/problem+json",
+    )
+    @blp.alt_response(
+        503,
+        description="the job queue is full or cannot be reached; nothing stored",
+        content_type="application/problem+json",
+    )
     def post(self, plan_id):
         """Analyse the stored inventory and answers, and sync the findings.
 
         New findings are added (open), those still firing keep their triage,
         those that stopped firing are marked resolved, and resolved ones that
-        fire again are reopened with the triage they had."""
+        fire again are reopened with the triage they had. A large plan is
+        analysed by a background job (202): poll it, then read the run here."""
         db = database.session()
-        run, changes = service.run_analysis(db, current_caller(), plan_id)
-        db.commit()
-        return run_body(run, changes)
+        settings = current_app.config["VIRTPLAN_SETTINGS"]
+        bounds = current_app.extensions["virtplan.runner"].bounds("analysis")
+        done = analysis_jobs.analyse(db, current_caller(), plan_id, settings.analysis_sync_vms, bounds)
+        if isinstance(done, tuple):
+            db.commit()
+            return run_body(*done)
+        hand_over(db, current_app.extensions["virtplan.jobs"], "analysis", done)
+        # Another schema than the 201's: a response of its own (flask-smorest passes it through).
+        accepted = jsonify(AnalysisJobSchema().dump(analysis_job_body(done)))
+        accepted.status_code, accepted.headers["Location"] = 202, analysis_job_url(done)
+        return accepted
+
+
+@blp.route("/<int:plan_id>/analysis/jobs/<int:job_id>")
+class AnalysisJobs(MethodView):
+    @blp.response(200, AnalysisJobSchema)
+    def get(self, plan_id, job_id):
+        """A background analysis job: queued, running, succeeded (with its run) or failed (with why)."""
+        return analysis_job_body(analysis_jobs.get_analysis_job(database.session(), current_caller(), plan_id, job_id))
+
+
+def analysis_job_url(job) -> str:
+    return f"/api/v1/plans/{job.plan_id}/analysis/jobs/{job.id}"
+
+
+def analysis_job_body(job) -> dict:
+    return {
+        "id": job.id,
+        "plan": job.plan_id,
+        "state": job.state,
+        "error": job.error,
+        "attempts": job.attempts,
+        "inventory_version": job.inventory_version,
+        "requested_by": job.requested_by,
+        "created_at": job.requested_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "run": job.run_id,
+        "changes": job.changes,
+    }
 
 
 @blp.route("/<int:plan_id>/findings")

@@ -20,10 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from models import ImportJob, Report
+from models import AnalysisJob, ImportJob, Report
 from planner import metrics
 from planner.config import Settings
-from planner.services import imports, jobs, report_jobs
+from planner.services import analysis_jobs, imports, jobs, report_jobs
 
 if TYPE_CHECKING:
     from . import JobQueue
@@ -75,6 +75,9 @@ class Runner:
                     sessions, claim, limits, jobs.Retention(s.imports_kept, s.import_max_age_days)
                 ),
                 jobs.Bounds(s.import_jobs_per_org, s.import_jobs_total),
+            ),
+            "analysis": Kind(
+                AnalysisJob, lambda claim: analysis_jobs.execute(sessions, claim, limits), analysis_jobs.BOUNDS
             ),
         }
         self._models = [kind.model for kind in self.kinds.values()]

@@ -239,14 +239,7 @@ def list_imports(
 
 
 def get_import(session: Session, caller: Caller, plan_id: int, job_id: int) -> ImportJob:
-    row = session.scalar(
-        select(ImportJob)
-        .join(Plan, Plan.id == ImportJob.plan_id)
-        .where(ImportJob.id == job_id, ImportJob.plan_id == plan_id, Plan.organization_id == caller.organization_id)
-    )
-    if row is None:
-        raise NotFound(f"no import {job_id} of plan {plan_id}")
-    return row
+    return jobs.get_job(session, caller.organization_id, ImportJob, plan_id, job_id, "import")
 
 
 def run_import_job(

@@ -48,7 +48,7 @@ from sqlalchemy.orm import Session
 from models import Plan
 from models.base import utcnow
 
-from .errors import Busy, TooManyJobs
+from .errors import Busy, NotFound, TooManyJobs
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +139,19 @@ def admit(session: Session, organization_id: int, model: type[Any], noun: str, p
 def withdraw(session: Session, model: type[Any], job_id: int) -> None:
     """Remove a job the queue refused, so a refused request leaves nothing behind (the caller commits)."""
     session.execute(delete(model).where(model.id == job_id, model.state == "queued"))
+
+
+def get_job(session: Session, organization_id: int, model: type[Any], plan_id: int, job_id: int, noun: str) -> Any:
+    """Job ``job_id`` of plan ``plan_id``, if the plan is the organization's; else
+    :class:`NotFound` (another organization's job is not told apart from none)."""
+    row = session.scalar(
+        select(model)
+        .join(Plan, Plan.id == model.plan_id)
+        .where(model.id == job_id, model.plan_id == plan_id, Plan.organization_id == organization_id)
+    )
+    if row is None:
+        raise NotFound(f"no {noun} {job_id} of plan {plan_id}")
+    return row
 
 
 # --- claiming ------------------------------------------------------------------------------------

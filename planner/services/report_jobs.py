@@ -117,14 +117,7 @@ def list_reports(session: Session, caller: Caller, plan_id: int, offset: int, li
 
 
 def get_report(session: Session, caller: Caller, plan_id: int, report_id: int) -> Report:
-    row = session.scalar(
-        select(Report)
-        .join(Plan, Plan.id == Report.plan_id)
-        .where(Report.id == report_id, Report.plan_id == plan_id, Plan.organization_id == caller.organization_id)
-    )
-    if row is None:
-        raise NotFound(f"no report {report_id} of plan {plan_id}")
-    return row
+    return jobs.get_job(session, caller.organization_id, Report, plan_id, report_id, "report")
 
 
 def report_content(session: Session, caller: Caller, plan_id: int, report_id: int) -> tuple[Report, bytes]:

@@ -10,7 +10,7 @@ with everything typed and ticked kept, each problem beside its field.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField, SearchField, SelectChoice, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
@@ -19,7 +19,9 @@ from planner import database
 from planner.core.analysis import LEVELS
 from planner.core.analysis.findings import TRIAGE_STATUSES
 from planner.core.analysis.rules import RULES_BY_ID
+from planner.jobs import hand_over
 from planner.services import analysis as analysis_service
+from planner.services import analysis_jobs
 from planner.services import assessment as assessment_service
 from planner.services import plans as plan_service
 from planner.services.errors import Invalid
@@ -272,8 +274,17 @@ def analyse(plan_id: int):
     """Analyse the plan as it stands (a stored run); back to ``next``, else the overview's findings."""
     require_write()
     db = database.session()
-    analysis_service.run_analysis(db, g.caller, plan_id)
-    db.commit()
-    flash("Analysed: the findings below are those of the plan as it stands.")
+    settings = current_app.config["VIRTPLAN_SETTINGS"]
+    bounds = current_app.extensions["virtplan.runner"].bounds("analysis")
+    done = analysis_jobs.analyse(db, g.caller, plan_id, settings.analysis_sync_vms, bounds)
+    if isinstance(done, tuple):
+        db.commit()
+        flash("Analysed: the findings below are those of the plan as it stands.")
+    else:  # a large plan: a worker analyses it
+        hand_over(db, current_app.extensions["virtplan.jobs"], "analysis", done)
+        flash(
+            f"This plan is large: it is being analysed in the background (job {done.id}). "
+            "Reload this page in a minute to see the new findings."
+        )
     target = local_path(request.form.get("next")) or url_for("web.plans.overview", plan_id=plan_id) + "#findings"
     return redirect(target)

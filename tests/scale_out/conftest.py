@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pytest
 from backends import BACKENDS, POSTGRES_URL, app_maker, migrated_database
-from scale_out_processes import RedisServer, process_environment
+from cluster import RedisServer, process_environment
 from sqlalchemy import delete
 
 _numbers = itertools.count()
@@ -65,12 +65,12 @@ def jobs_app(make_jobs_app):
 @pytest.fixture()
 def sessions(jobs_app):
     """The session factory of this module's database; every job is removed before each test."""
-    from models import ImportJob, Report
+    from models import AnalysisJob, ImportJob, Report
 
     factory = jobs_app.extensions["virtplan.sessions"]
     with factory() as session:
-        session.execute(delete(Report))
-        session.execute(delete(ImportJob))
+        for model in (Report, ImportJob, AnalysisJob):
+            session.execute(delete(model))
         session.commit()
     return factory
 
@@ -123,7 +123,8 @@ def web(cluster_database, redis_server, tmp_path):
 
 @pytest.fixture()
 def environment(cluster_database, redis_server, tmp_path):
-    return process_environment(cluster_database, redis_server.url, tmp_path)
+    # A worker that stops renewing its lease is known dead within two seconds.
+    return process_environment(cluster_database, redis_server.url, tmp_path, VIRTPLAN_JOB_LEASE_SECONDS="2")
 
 
 @pytest.fixture()

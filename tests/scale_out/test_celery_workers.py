@@ -25,8 +25,8 @@ import sys
 import urllib.request
 
 import pytest
+from cluster import REDIS_SERVER, command_line, descendants, metric_value, workers
 from pypdf import PdfReader
-from scale_out_processes import REDIS_SERVER, command_line, descendants, metric_value, workers
 from server_process import free_port, wait_until
 
 pytestmark = [

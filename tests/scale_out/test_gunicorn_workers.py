@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from urllib.parse import urlencode
 
 import pytest
-from scale_out_processes import REDIS_SERVER, children, gunicorn, metric_value, workers
+from cluster import REDIS_SERVER, children, gunicorn, metric_value, workers
 from server_process import wait_until
 
 pytestmark = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from scale_out_processes import metric_value
+from cluster import metric_value
 
 METRICS_TOKEN = "scrape-0123456789abcdef"
 

@@ -1,7 +1,9 @@
-"""Real processes for the scale-out tests: a throwaway ``redis-server``, Celery
-workers (``virtplan worker``) and gunicorn (``virtplan serve --workers``), each
-in a process group of its own so a test can kill a whole worker, and ended
-(then killed) when the test is over. Every wait is bounded; none is a pause."""
+"""VirtPlan as several real processes on this machine, for the load benchmark
+(bench/load.py) and the scale-out tests (tests/scale_out/): a throwaway
+``redis-server``, Celery workers (``virtplan worker``) and gunicorn
+(``virtplan serve --workers``), each in a process group of its own so a whole
+worker can be killed, and ended (then killed) when done. Every wait is
+bounded; none is a pause."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,9 +21,26 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from server_process import ROOT, free_port, wait_until
+ROOT = Path(__file__).resolve().parents[1]
 
 REDIS_SERVER = shutil.which("redis-server")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(condition, timeout: float, what: str) -> None:
+    """Poll ``condition`` until it holds; fail after ``timeout`` seconds (a bound, not a sleep)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up after {timeout:g} s waiting for {what}")
+        time.sleep(0.02)
+
+
 #: A bound on starting a process (importing VirtPlan on a busy 2-core machine).
 START_BOUND = 120.0
 
@@ -90,9 +110,8 @@ def process_environment(database_url: str, broker_url: str, instance: Path, **mo
         "VIRTPLAN_DATABASE_URL": database_url,
         "VIRTPLAN_BROKER_URL": broker_url,
         "VIRTPLAN_INSTANCE_PATH": str(instance),
-        "VIRTPLAN_SECRET_KEY": "scale-out-tests-secret-key-0123456789",
-        # A worker that stops renewing its lease is known dead within two seconds.
-        "VIRTPLAN_JOB_LEASE_SECONDS": "2",
+        # One key for every process, as production sets it (each worker signs the same cookies).
+        "VIRTPLAN_SECRET_KEY": "cluster-on-one-machine-" + "0123456789" * 3,
         **more,
     }
 
@@ -237,29 +256,17 @@ class Gunicorn:
 
 @contextmanager
 def gunicorn(environment: dict[str, str], folder: Path, workers: int = 2):
-    """``virtplan serve --workers N`` on a free port, ended after."""
+    """``virtplan serve --workers N`` on a free port, ended after: gunicorn with an
+    access log for 2 or more, waitress (the default server) for 1."""
     port = free_port()
-    access_log, log = folder / "access.log", folder / "gunicorn.log"
+    access_log, log = folder / "access.log", folder / "server.log"
     access_log.touch()
+    command = [sys.executable, "-m", "planner", "serve", "--workers", str(workers), "--port", str(port)]
+    if workers > 1:
+        command += ["--access-log", str(access_log)]
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "planner",
-                "serve",
-                "--workers",
-                str(workers),
-                "--port",
-                str(port),
-                "--access-log",
-                str(access_log),
-            ],
-            cwd=ROOT,
-            env=environment,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            command, cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
     server = Gunicorn(process, port, access_log)
 
@@ -267,12 +274,13 @@ def gunicorn(environment: dict[str, str], folder: Path, workers: int = 2):
         if process.poll() is not None:
             return True
         try:
-            return server.call("GET", "/healthz").status == 200 and len(children(process.pid)) >= workers
+            spawned = workers == 1 or len(children(process.pid)) >= workers
+            return spawned and server.call("GET", "/healthz").status == 200
         except OSError:
             return False
 
     try:
-        wait_until(ready, START_BOUND, "gunicorn to answer")
+        wait_until(ready, START_BOUND, "the web server to answer")
         assert process.poll() is None, log.read_text()[-3000:]
         yield server
     finally:

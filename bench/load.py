@@ -1,0 +1,268 @@
+"""Load on VirtPlan scaled out on this machine: gunicorn web workers and Celery
+workers on PostgreSQL and Redis, driven by locust (headless, bounded, 127.0.0.1).
+
+    pip install -e '.[bench]'     # locust
+    VIRTPLAN_BENCH_POSTGRES_URL=postgresql://virtplan_ci:virtplan_ci@127.0.0.1/virtplan_ci \\
+        .venv/bin/python bench/load.py [--plans 20] [--vms 2000] [--users 8] [--duration 45] \\
+            [--web 1 2 4] [--celery 1 2] [--jobs 6]
+
+1. A throwaway PostgreSQL database, migrated; four organizations, each with a
+   token and a signed-in consultant, share ``--plans`` plans of ``--vms`` VMs
+   (synthetic, with design faults), each analysed once.
+2. For each count of web workers (``--web``): ``virtplan serve --workers N``
+   with two Celery workers, and locust for ``--duration`` seconds: ``--users``
+   consultants without pause (GET findings, GET web inventory pages, PATCH an
+   answer; bench/locustfile.py) and one requester asking for a CSV report every
+   6 s. Printed: requests/s, error rate, p50/p95/p99 per kind, the web
+   workers' CPU seconds, the reports finished meanwhile.
+3. For each count of Celery workers (``--celery``): ``--jobs`` PDF reports
+   asked for at once, no web load; printed: jobs per minute until all finished.
+
+Figures, with ``nproc`` and what else ran on the machine, go in bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+from cluster import REDIS_SERVER, RedisServer, descendants, gunicorn, process_environment, wait_until, workers
+from synthetic import generate
+
+HERE = Path(__file__).resolve().parent
+PASSWORD = "load test password 0123456789"  # noqa: S105 -- the throwaway consultants' password
+ORGANIZATIONS = 4
+PAGE_SIZE = 50
+
+
+def build_world(database_url: str, plans: int, vms: int, users: int) -> dict:
+    """Organizations, tokens, consultants and analysed plans; what locust needs to know."""
+    from models.database import make_engine, make_session_factory
+    from planner.services import accounts, analysis
+    from planner.services import plans as plan_service
+
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    world: dict = {"password": PASSWORD, "accounts": [], "vm_pages": max(1, vms // PAGE_SIZE), "plans": []}
+    orgs = []
+    with sessions() as session:
+        for n in range(ORGANIZATIONS):
+            org = accounts.create_organization(session, f"Load org {n + 1}")
+            _row, token = accounts.create_token(session, org, "write")
+            orgs.append((org, token, accounts.Caller(org.id, frozenset({"read", "write"}), None, "load")))
+        session.commit()
+        for i in range(plans):
+            org, _token, caller = orgs[i % ORGANIZATIONS]
+            plan = plan_service.create_plan(session, caller, f"Estate {i + 1}")
+            plan_service.put_inventory(session, caller, plan.id, generate(vms, violations=True, seed=i + 1))
+            analysis.run_analysis(session, caller, plan.id)
+            session.commit()
+            world["plans"].append({"id": plan.id, "organization": org.id})
+        for u in range(users):
+            org, token, _caller = orgs[u % ORGANIZATIONS]
+            name = f"consultant-{u + 1}"
+            accounts.create_user(session, name, PASSWORD, org, "consultant")
+            mine = [p["id"] for p in world["plans"] if p["organization"] == org.id]
+            world["accounts"].append({"username": name, "token": token, "plans": mine})
+        session.commit()
+    engine.dispose()
+    return world
+
+
+def cpu_seconds(pids: set[int]) -> float:
+    """User + system CPU seconds the living processes ``pids`` have used."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def finished_reports(database_url: str, since: dt.datetime, fmt: str | None = None) -> tuple[int, int]:
+    """(succeeded, failed) reports finished since ``since``."""
+    from sqlalchemy import func, select
+
+    from models import Report
+    from models.database import make_engine, make_session_factory
+
+    engine = make_engine(database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            query = select(Report.state, func.count()).where(Report.finished_at >= since).group_by(Report.state)
+            if fmt:
+                query = query.where(Report.format == fmt)
+            counts = dict(session.execute(query).all())
+    finally:
+        engine.dispose()
+    return counts.get("succeeded", 0), counts.get("failed", 0)
+
+
+def active_reports(database_url: str) -> int:
+    from sqlalchemy import func, select
+
+    from models import Report
+    from models.database import make_engine, make_session_factory
+
+    engine = make_engine(database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            return session.scalar(
+                select(func.count()).select_from(Report).where(Report.state.in_(("queued", "running")))
+            )
+    finally:
+        engine.dispose()
+
+
+def run_locust(port: int, world_file: Path, users: int, duration: int, out: Path) -> dict[str, dict]:
+    """locust headless against 127.0.0.1:port; its statistics per request name."""
+    prefix = out / f"locust-{port}"
+    command = [
+        sys.executable, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless",
+        "-u", str(users + 1), "-r", str(users + 1), "-t", f"{duration}s", "--stop-timeout", "10",
+        "--host", f"http://127.0.0.1:{port}", "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING",
+    ]  # fmt: skip
+    with (out / f"locust-{port}.log").open("wb") as log:  # its own summary; the table below says it all
+        subprocess.run(
+            command,
+            env={**os.environ, "VIRTPLAN_LOAD_WORLD": str(world_file)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            check=False,
+            timeout=duration + 120,
+        )
+    with open(f"{prefix}_stats.csv", newline="") as stats:
+        return {row["Name"]: row for row in csv.DictReader(stats)}
+
+
+def web_run(env: dict, folder: Path, database_url: str, world_file: Path, web: int, args) -> dict:
+    with gunicorn(env, folder, workers=web) as server:
+        pids = {server.process.pid, *descendants(server.process.pid)}
+        cpu_before = cpu_seconds(pids)
+        since = dt.datetime.now(dt.UTC)
+        stats = run_locust(server.port, world_file, args.users, args.duration, folder)
+        cpu = cpu_seconds(pids) - cpu_before
+    wait_until(lambda: active_reports(database_url) == 0, 600, "the report queue to drain")
+    reports, failed = finished_reports(database_url, since, "csv")
+    return {"web": web, "stats": stats, "cpu": cpu, "reports": reports, "reports_failed": failed}
+
+
+def jobs_run(env: dict, folder: Path, database_url: str, world: dict, celery: int, jobs: int) -> dict:
+    from models.database import make_engine, make_session_factory
+    from planner.config import Settings
+    from planner.jobs import make_queue
+    from planner.jobs.runner import Runner
+    from planner.services import report_jobs
+    from planner.services.accounts import Caller
+
+    settings = Settings.from_env(
+        {}, env="development", database_url=database_url, broker_url=env["VIRTPLAN_BROKER_URL"]
+    )
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    queue = make_queue("celery", Runner(settings, sessions))
+    with workers(env, folder, celery):
+        since = dt.datetime.now(dt.UTC)
+        started = time.monotonic()
+        with sessions() as session:
+            for n in range(jobs):
+                plan = world["plans"][n % len(world["plans"])]
+                caller = Caller(plan["organization"], frozenset({"read", "write"}), None, "load")
+                row = report_jobs.request_report(session, caller, plan["id"], "pdf")
+                session.commit()
+                queue.submit("report", row.id)
+        wait_until(lambda: sum(finished_reports(database_url, since, "pdf")) >= jobs, 1800, "the PDF jobs")
+        elapsed = time.monotonic() - started
+    queue.shutdown()
+    engine.dispose()
+    done, failed = finished_reports(database_url, since, "pdf")
+    return {"celery": celery, "jobs": done, "failed": failed, "seconds": elapsed, "per_minute": done * 60 / elapsed}
+
+
+def print_web(results: list[dict]) -> None:
+    print("\n| web workers | req/s | errors | GET findings p50/p95/p99 | GET inventory page p50/p95/p99 | "
+          "PATCH answer p95 | POST report p95 | CSV reports done | web CPU s per 1,000 requests |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
+
+    def pct(stats: dict, name: str, *columns: str) -> str:
+        row = stats.get(name)
+        return " / ".join(f"{float(row[c]):.0f}" for c in columns) + " ms" if row else "–"
+
+    for r in results:
+        s, total = r["stats"], r["stats"]["Aggregated"]
+
+        count, failures = int(total["Request Count"]), int(total["Failure Count"])
+        print(
+            f"| {r['web']} | {float(total['Requests/s']):.1f} | {failures} of {count} ({failures / max(count, 1):.2%}) "
+            f"| {pct(s, 'GET findings', '50%', '95%', '99%')} | {pct(s, 'GET inventory page', '50%', '95%', '99%')} "
+            f"| {pct(s, 'PATCH answer', '95%')} | {pct(s, 'POST report', '95%')} | {r['reports']} "
+            f"(failed {r['reports_failed']}) | {r['cpu'] * 1000 / max(count, 1):.1f} |"
+        )
+    base = float(results[0]["stats"]["Aggregated"]["Requests/s"])
+    for r in results[1:]:
+        print(f"throughput {r['web']} / {results[0]['web']} web workers: "
+              f"{float(r['stats']['Aggregated']['Requests/s']) / base:.2f}x")  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--plans", type=int, default=20)
+    parser.add_argument("--vms", type=int, default=2000)
+    parser.add_argument("--users", type=int, default=8)
+    parser.add_argument("--duration", type=int, default=45, help="seconds of load per web-worker count")
+    parser.add_argument("--web", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--celery", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--jobs", type=int, default=6, help="PDF reports per Celery-worker count")
+    args = parser.parse_args(argv)
+    server_url = os.environ.get("VIRTPLAN_BENCH_POSTGRES_URL")
+    if not server_url or REDIS_SERVER is None:
+        print("skipped: needs VIRTPLAN_BENCH_POSTGRES_URL (a role that may create databases) and redis-server")
+        return 0
+    from models.database import create_scratch_database, drop_database
+    from planner.cli.database import upgrade_database
+
+    print(f"nproc {os.cpu_count()}, load average {os.getloadavg()[0]:.1f} at the start", flush=True)
+    database_url = create_scratch_database(server_url, "vp_load")
+    with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="virtplan-load-") as tmp:
+        stack.callback(drop_database, database_url)
+        folder = Path(tmp)
+        upgrade_database(database_url)
+        started = time.monotonic()
+        world = build_world(database_url, args.plans, args.vms, args.users)
+        print(f"{args.plans} plans of {args.vms:,} VMs stored and analysed in {time.monotonic() - started:.0f} s")
+        world_file = folder / "world.json"
+        world_file.write_text(json.dumps(world))
+        redis = RedisServer(folder)
+        redis.start()
+        stack.callback(redis.stop)
+        env = process_environment(database_url, redis.url, folder, VIRTPLAN_ENV="development")
+        results = []
+        with workers(env, folder, 2):
+            for web in args.web:
+                results.append(web_run(env, folder, database_url, world_file, web, args))
+                print(f"  {web} web worker(s) done, load average {os.getloadavg()[0]:.1f}", flush=True)
+        print_web(results)
+        print("\n| Celery workers | PDF jobs | failed | seconds | jobs per minute |\n|---|---|---|---|---|")
+        for celery in args.celery:
+            r = jobs_run(env, folder, database_url, world, celery, args.jobs)
+            print(
+                f"| {celery} | {r['jobs']} | {r['failed']} | {r['seconds']:.0f} | {r['per_minute']:.1f} |", flush=True
+            )
+        print(f"load average {os.getloadavg()[0]:.1f} at the end")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
