@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from models import ImportJob, ImportJobFile, Plan
@@ -240,23 +239,6 @@ def list_imports(
 
 def get_import(session: Session, caller: Caller, plan_id: int, job_id: int) -> ImportJob:
     return jobs.get_job(session, caller.organization_id, ImportJob, plan_id, job_id, "import")
-
-
-def run_import_job(
-    session_factory: Callable[[], Session],
-    job_id: int,
-    retention: Retention = RETENTION,
-    limits: jobs.JobLimits = jobs.JobLimits(),
-) -> None:
-    """Claim import job ``job_id`` and run it (:func:`execute`); nothing happens if it
-    is not queued. Never raises."""
-    try:
-        claim = jobs.claim(session_factory, ImportJob, job_id, limits)
-    except SQLAlchemyError:
-        log.exception("import %s: cannot claim the job", job_id)
-        return
-    if claim is not None:
-        execute(session_factory, claim, limits, retention)
 
 
 def execute(
