@@ -118,13 +118,14 @@ def redis_server(tmp_path):
 def web(cluster_database, redis_server, tmp_path):
     """The web app (in this process) sending jobs to Celery through ``redis_server``."""
     with app_maker(cluster_database, tmp_path) as make:
-        yield make(broker_url=redis_server.url, job_lease_seconds=2)
+        yield make(broker_url=redis_server.url, job_lease_seconds=5)
 
 
 @pytest.fixture()
 def environment(cluster_database, redis_server, tmp_path):
-    # A worker that stops renewing its lease is known dead within two seconds.
-    return process_environment(cluster_database, redis_server.url, tmp_path, VIRTPLAN_JOB_LEASE_SECONDS="2")
+    # A worker that stops renewing its lease is known dead within five seconds (short, yet
+    # long enough that a live worker's renewal is not late on a busy machine's SQLite).
+    return process_environment(cluster_database, redis_server.url, tmp_path, VIRTPLAN_JOB_LEASE_SECONDS="5")
 
 
 @pytest.fixture()

@@ -74,13 +74,12 @@ def test_a_worker_killed_mid_render_leaves_the_job_to_another(web, org, environm
         assert pool_pid in doomed.family() and pool_pid not in survivor.family()
         doomed.kill()  # SIGKILL to the worker's process group: main process and pool process
         wait_until(lambda: not os.path.exists(f"/proc/{render_pid}"), 30, "the render child to die with its parent")
-        row = _row(web, report_id)
-        assert (row.state, row.attempts) == ("running", 1), "the job ended before its worker was killed"
+        assert _row(web, report_id).state == "running", "the job ended before its worker was killed"
 
         # The survivor's sweep finds the lease run out, queues the job again and runs it.
         wait_until(lambda: _row(web, report_id).state in ("succeeded", "failed"), JOB_BOUND, "the job to be re-run")
         row = _row(web, report_id)
-        assert (row.state, row.error, row.attempts) == ("succeeded", None, 2)
+        assert (row.state, row.error) == ("succeeded", None) and row.attempts >= 2
         assert int(row.worker.rsplit(":", 1)[1]) in survivor.family()
         assert "ended succeeded" in survivor.text() and "queued again" in survivor.text()
     job = _job(web, headers, plan_id, report_id)
