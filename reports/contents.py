@@ -183,13 +183,13 @@ class Contents:
         total = sum(c["count"] for row in self.heatmap for c in row["cells"])
         cells = [
             f"likelihood {row['likelihood'].replace('-', ' ')} and impact {c['impact'].replace('-', ' ')}: "
-            f"{_plural(c['count'], 'finding')} (risk {c['risk'].replace('-', ' ')})"
+            f"{plural(c['count'], 'finding')} (risk {c['risk'].replace('-', ' ')})"
             for row in self.heatmap
             for c in row["cells"]
             if c["count"]
         ]
         return (
-            f"Risk heat map of {_plural(total, 'finding')} by likelihood and impact"
+            f"Risk heat map of {plural(total, 'finding')} by likelihood and impact"
             + (": " + "; ".join(cells) if cells else "")
             + "."
         )
@@ -252,7 +252,7 @@ def build(report: PlanReport, register_limit: int = REGISTER_LIMIT) -> Contents:
         for qid, label in IDENTIFICATION
     ]
     marking = report.answer(CLASSIFICATION_MARKING) or DEFAULT_MARKING
-    placement = _placement(report.placement) if report.placement else None
+    placement = _placement(report.placement, estate, register) if report.placement else None
     lifecycle = _lifecycle(report, register)
     contents = Contents(
         report=report,
@@ -603,22 +603,15 @@ def _controls(register: list[Entry]) -> list[dict]:
     return out
 
 
-def _placement(advice: Any) -> dict:
-    """The advice as rows a reader can scan; findings before and after by risk level, worst first."""
-    before = (advice.get("findings_before") or {}).get("by_risk") or {}
-    after = (advice.get("findings_after") or {}).get("by_risk") or {}
-    return {
-        "moves": list(advice.get("moves") or []),
-        "unplaced": list(advice.get("unplaced") or []),
-        "conflicts": list(advice.get("conflicts") or []),
-        "counts": [
-            {"level": level, "before": before.get(level, 0), "after": after.get(level, 0)} for level in reversed(LEVELS)
-        ],
-        "placed": advice.get("placed", len(advice.get("placement") or {})),
-    }
+def _placement(advice: Any, estate: Any, register: list[Entry]) -> dict:
+    """The advice in words (:func:`reports.placement.told`), its findings numbered as in the register."""
+    from .placement import finding_key, told  # it reads this module's labels
+
+    refs = {finding_key(e.finding.rule, e.finding.objects): e.ref for e in register}
+    return told(advice, estate, refs)
 
 
-def _plural(n: int, word: str, many: str | None = None) -> str:
+def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
@@ -630,19 +623,19 @@ def _decisions(c: Contents) -> list[str]:
     retained = [e for e in severe if e.triage.status in RETAINED]
     if untreated:
         out.append(
-            f"Treat the {_plural(len(untreated), 'high or very-high risk finding')} nobody has decided on yet "
+            f"Treat the {plural(len(untreated), 'high or very-high risk finding')} nobody has decided on yet "
             f"({', '.join(e.ref for e in untreated)}): fund the remediation before go-live, "
             "or accept or transfer each in writing with a justification."
         )
     if retained:
         out.append(
-            f"Note the {_plural(len(retained), 'high or very-high risk')} already accepted or transferred "
+            f"Note the {plural(len(retained), 'high or very-high risk')} already accepted or transferred "
             f"({', '.join(e.ref for e in retained)}): signing this plan accepts them as residual risk."
         )
     untriaged = sum(1 for e in c.register if e.is_undecided)
     if untriaged:
         out.append(
-            f"Triage the {_plural(untriaged, 'finding')} without a decision "
+            f"Triage the {plural(untriaged, 'finding')} without a decision "
             "(accept, transfer, mitigate or mark as a false positive)."
         )
     overall = c.fips199["overall"]
@@ -650,23 +643,23 @@ def _decisions(c: Contents) -> list[str]:
         categorized = c.sizes["vms"] - c.fips199["uncategorized"]
         out.append(
             f"Confirm the FIPS 199 categorization: high-water mark {overall} "
-            f"over {_plural(categorized, 'categorized VM')}."
+            f"over {plural(categorized, 'categorized VM')}."
         )
     if c.fips199["uncategorized"]:
         n = c.fips199["uncategorized"]
         out.append(
-            f"Have the owners categorize the {_plural(n, 'VM')} that {'has' if n == 1 else 'have'} "
+            f"Have the owners categorize the {plural(n, 'VM')} that {'has' if n == 1 else 'have'} "
             "no FIPS 199 categorization."
         )
     if c.matrix["mixed_count"]:
         n = c.matrix["mixed_count"]
         out.append(
-            f"Decide whether the {_plural(n, 'host')} that {'runs' if n == 1 else 'run'} VMs of conflicting zones "
+            f"Decide whether the {plural(n, 'host')} that {'runs' if n == 1 else 'run'} VMs of conflicting zones "
             f"{'is' if n == 1 else 'are'} re-planned or the co-residency accepted."
         )
     open_q = sum(len(p["open"]) for p in c.lifecycle)
     if open_q:
-        out.append(f"Answer the {_plural(open_q, 'open questionnaire question')} of the lifecycle plan.")
+        out.append(f"Answer the {plural(open_q, 'open questionnaire question')} of the lifecycle plan.")
     missing = [
         label
         for qid, label, v in c.identification
@@ -675,12 +668,20 @@ def _decisions(c: Contents) -> list[str]:
     if missing:
         out.append("Complete the system identification: " + ", ".join(m.lower() for m in missing) + ".")
     if c.placement:
-        if c.placement["moves"]:
+        p = c.placement
+        if p["moves_count"]:
+            removed = sum(g["findings"] for g in p["removed"])
+            added = sum(g["findings"] for g in p["added"])
+            effect = [
+                f"{verb} {plural(n, 'finding') if n else 'none'}"
+                for verb, n in (("removing", removed), ("adding", added))
+            ]
             out.append(
-                f"Approve or reject the {_plural(len(c.placement['moves']), 'VM move')} the placement advice proposes."
+                f"Approve or reject the {plural(p['moves_count'], 'VM move')} the placement advice proposes "
+                f"({', '.join(effect)})."
             )
-        if c.placement["unplaced"]:
-            n = len(c.placement["unplaced"])
-            out.append(f"Provide capacity or relax constraints for the {_plural(n, 'VM')} that cannot be placed.")
+        if p["unplaced_count"]:
+            n = p["unplaced_count"]
+            out.append(f"Provide capacity or relax constraints for the {plural(n, 'VM')} that cannot be placed.")
     out.append("Authorize operation, or not, by signing the sign-off page.")
     return out

@@ -18,7 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from . import diagram, method
-from .contents import LEVEL_LABELS, Contents
+from .contents import LEVEL_LABELS, Contents, plural
 
 #: Background and text colour of each SP 800-30 level: badges, the Table I-2
 #: cells and the heat map (declared once; the CSS rules are made from it).
@@ -76,7 +76,7 @@ def environment() -> Environment:
     )
     env.filters["level"] = level_label
     env.filters["num"] = lambda n: f"{n:,}"
-    env.filters["plural"] = lambda n, word, many=None: f"{n:,} {word if n == 1 else (many or word + 's')}"
+    env.filters["plural"] = plural
     env.filters["date"] = _date
     return env
 

@@ -87,6 +87,47 @@ def placement_counts(pages: list[str]) -> dict[str, tuple[int, int]]:
     return {LEVEL_OF[level]: (int(b.replace(",", "")), int(a.replace(",", ""))) for level, b, a in rows}
 
 
+#: The placement chapter's headings, in the order the chapter may print them.
+PLACEMENT_HEADINGS = (
+    "What the advice buys",
+    "Findings before and after the moves",
+    "Findings that disappear",
+    "Findings that appear",
+    "Findings whose risk level changes",
+    "Proven optimal or best found, per migration domain",
+    "Each move and its reason",
+    "Hosts serving one zone after the moves",
+    "VMs that cannot be placed",
+    "Hosts still mixing zones",
+    "Pinned VMs breaking a hard constraint",
+)
+
+
+def running_lines(pages: list[str]) -> set[str]:
+    """Lines every page after the cover and the contents prints: the running header and footer."""
+    common = set.intersection(*(set(p.splitlines()) for p in pages[2:])) if len(pages) > 2 else set()
+    return common
+
+
+def placement_sections(pages: list[str]) -> dict[str, str]:
+    """The placement chapter's parts by heading, without running headers, footers and page numbers."""
+    drop = running_lines(pages)
+    lines = [
+        line
+        for line in chapter_text(pages, "8 Placement advice").splitlines()
+        if line not in drop and not re.search(r"Page \d+ of \d+", line) and line.strip() != "•"
+    ]  # (a list's bullets come out at the end of its page)
+    out: dict[str, list[str]] = {"": []}
+    current = ""
+    for line in lines:
+        if line.strip() in PLACEMENT_HEADINGS and line.strip() not in out:
+            current = line.strip()
+            out[current] = []
+        else:
+            out[current].append(line)
+    return {k: "\n".join(v) for k, v in out.items()}
+
+
 def defects(pages: list[str], question_ids: set[str] = frozenset()) -> list[str]:
     """What a reader must never meet in the plan."""
     found = []
