@@ -1,8 +1,9 @@
 """One plan, one truth: the demo's security plan made through the CLI (from
 files), the REST API and the web form (from the database) is the same
-document, figure by figure; within each, the summary, heat map, register and
-placement chapter agree; none has a template leftover, a "None", a wrong
-plural, a broken identifier or a cut diagram label."""
+document, figure by figure (the placement chapter word by word); within each,
+the summary, heat map, register and placement chapter agree; none has a
+template leftover, a "None", a wrong plural, a broken identifier or a cut
+diagram label."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from plan_pdf import (
     heatmap_total,
     pages_of,
     placement_counts,
+    placement_sections,
     register_ratings,
     squash,
     summary_counts,
@@ -46,7 +48,12 @@ def figures(pages: list[str]) -> dict:
     assert register_ratings(pages) == {k: v for k, v in counts.items() if v}
     placement = placement_counts(pages)
     assert {k: before for k, (before, _after) in placement.items()} == counts  # counted the same way
-    return {"chapters": chapters(pages), "by_risk": counts, "placement": placement}
+    return {
+        "chapters": chapters(pages),
+        "by_risk": counts,
+        "placement": placement,
+        "placement_chapter": placement_sections(pages),  # every move, domain and finding it names
+    }
 
 
 def check_reads_well(pages: list[str], estate) -> None:
