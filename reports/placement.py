@@ -187,7 +187,8 @@ def _serving(advice: Mapping[str, Any], estate: Any) -> list[dict[str, Any]]:
     out = []
     zones = getattr(estate, "zones", {}) if estate is not None else {}
     hosts = getattr(estate, "hosts", {}) if estate is not None else {}
-    for zone, ids in (advice.get("hosts_by_zone") or {}).items():
+    # By zone id, as the advisor lists them: a stored advice comes back from PostgreSQL's JSONB in another order.
+    for zone, ids in sorted((advice.get("hosts_by_zone") or {}).items()):
         z = zones.get(zone)
         named = [{"id": h, "dedicated": getattr(hosts.get(h), "dedicated_zone", None) == zone} for h in ids]
         shown, more = _cut(named, HOSTS_LIMIT)
