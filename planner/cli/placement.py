@@ -78,7 +78,7 @@ def render_table(result: dict) -> str:
             "",
             "MIGRATION DOMAINS",
             *_columns(
-                [("CLUSTERS", "VMS", "METHOD", "STATUS", "UNPLACED/CONFLICTS/MOVES/SPREAD", "BOUND")]
+                [("CLUSTERS", "VMS", "METHOD", "STATUS", "UNPLACED/CONFLICTS/MOVES/ON CONFLICTING/SPREAD", "BOUND")]
                 + [
                     (
                         ",".join(c or "(no cluster)" for c in d["clusters"]) or "-",

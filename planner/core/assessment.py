@@ -134,6 +134,31 @@ def placement_advice(
     return advise(estate, judge=judge, before=before, options=options).to_dict()
 
 
+#: The exact solver's budget for the advice made with every analysis run (and
+#: so every report), in CP-SAT's deterministic seconds; the advisor's own
+#: default (``SolverOptions().time_limit``) is for advice asked for on its own
+#: (``virtplan place``, a placement proposal).
+ANALYSIS_TIME_LIMIT = 2.0
+#: Above this many VMs an analysis run's advice is the heuristic's alone: the
+#: exact solver's model building and search grow with the estate, and an
+#: analysis (``POST /analysis``, a report job) must stay quick. A proposal
+#: still gets the full budget.
+ANALYSIS_EXACT_VMS = 5_000
+
+
+def analysis_solver(estate: Estate) -> SolverOptions:
+    """How hard the advisor tries for an analysis run of ``estate``: a small
+    budget, and the heuristic alone beyond :data:`ANALYSIS_EXACT_VMS` VMs.
+    Depends on the estate's size only, so a run's advice is deterministic."""
+    if len(estate.vms) > ANALYSIS_EXACT_VMS:
+        return SolverOptions(
+            time_limit=0,
+            why_heuristic=f"an analysis run of more than {ANALYSIS_EXACT_VMS:,} VMs advises with the heuristic "
+            "alone; a placement proposal gets the exact solver",
+        )
+    return SolverOptions(time_limit=ANALYSIS_TIME_LIMIT)
+
+
 def kept_advice(advice: Mapping[str, Any]) -> dict[str, Any]:
     """The advice as a plan keeps it: everything but the per-VM ``placement``
     map (a VM's host is the inventory's unless ``moves`` moves it, or
@@ -206,16 +231,22 @@ def assessment(
     baselines: Sequence[Baseline] = (),
     checklists: Sequence[tuple[str, Checklist]] = (),
 ) -> Assessment:
-    """Assess ``estate`` with ``answers`` and (``placement``) advise a placement:
-    the whole :class:`Assessment`, as the service layer stores it per analysis run.
+    """Assess ``estate`` with ``answers`` and (``placement``) advise a placement
+    within the analysis budget (:func:`analysis_solver`): the whole
+    :class:`Assessment`, as the service layer stores it per analysis run.
     ``baselines`` and ``checklists`` (evidence name, checklist) give the hosts' hardening."""
     result = assess(estate, answers, questionnaire, plan_id)
+    advice = (
+        placement_advice(estate, result, answers, questionnaire, plan_id, analysis_solver(estate))
+        if placement
+        else None
+    )
     return Assessment(
         estate=estate,
         answers=as_answers(answers),
         findings=list(result.findings),
         summary=result.summary(),
-        placement=kept_advice(placement_advice(estate, result, answers, questionnaire, plan_id)) if placement else None,
+        placement=kept_advice(advice) if advice is not None else None,
         triage=dict(triage or {}),
         questionnaire=questionnaire,
         scopes={f.fingerprint: scope for f, scope in zip(result.findings, result.scopes, strict=True)},

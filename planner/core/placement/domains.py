@@ -46,6 +46,8 @@ class SolverOptions:
     polish_pairs: int = 5_000
     workers: int = 1
     seed: int = 0
+    #: Why the budget is 0, said in each unproven domain's note (default: not asked for).
+    why_heuristic: str = "exact solver not asked for (time limit 0)"
 
 
 @dataclass(slots=True)
@@ -177,7 +179,7 @@ def optimise(ledger: Ledger, adopt: Callable[[dict[int, int | None]], None], opt
             d.note = "the heuristic reached the lower bounds of unplaced VMs, conflicting hosts and moves"
             continue
         if options.time_limit <= 0:
-            d.note = "exact solver not asked for (time limit 0)"
+            d.note = options.why_heuristic
         elif pairs > options.max_pairs:
             d.note = f"too large for the exact solver ({pairs:,} VM-host pairs, limit {options.max_pairs:,})"
         else:
@@ -192,7 +194,8 @@ def optimise(ledger: Ledger, adopt: Callable[[dict[int, int | None]], None], opt
 
 
 def _bounds(b: Bounds, found: Score) -> dict[str, int | None]:
-    out: dict[str, int | None] = {"unplaced": b.unplaced, "conflicting_hosts": None, "moves": None, "spread": None}
+    out: dict[str, int | None] = dict.fromkeys(LEVELS)
+    out["unplaced"] = b.unplaced
     if found.unplaced == b.unplaced:
         out["conflicting_hosts"] = b.conflicting_hosts
         if found.conflicting_hosts == b.conflicting_hosts:
@@ -211,9 +214,13 @@ def _solve(
 ) -> None:
     movable = [v for v in d.vms if not (ledger.pinned[v] and ledger.origin[v] is not None)]
     before = {v: ledger.where[v] for v in movable}
-    found = exact.solve(
-        ledger, sizes, d.hosts, movable, before, time_limit=time_limit, workers=options.workers, seed=options.seed
-    )
+    try:
+        found = exact.solve(
+            ledger, sizes, d.hosts, movable, before, time_limit=time_limit, workers=options.workers, seed=options.seed
+        )
+    except exact.TooLarge as exc:
+        d.note = f"too large for one exact model ({exc}: its objective could overflow); the heuristic's stands"
+        return
     if found is None:
         d.note = "CP-SAT found no placement within its budget; the heuristic's stands"
         return

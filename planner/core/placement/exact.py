@@ -5,21 +5,27 @@ for the hosts ``v`` may be on (its domain, its datastores, no type 2 host, a
 dedicated host only for its zone, large enough beside the pinned VMs);
 ``u[v]`` — ``v`` is left unplaced; ``y[h, k]`` — host ``h`` carries colour
 ``k`` (a zone under policy ``forbid``, a trust level under ``adjacent``);
-``c[h]`` — host ``h`` has conflicting zones; ``peak`` — the fullest host's
-load in thousandths of its ceiling. Pinned VMs on a host are constants: their
-load, zones and anti-affinity groups are already there.
+``c[h]`` — host ``h`` has conflicting zones; ``g[h]`` — the largest group of
+VMs on ``h`` that may share it (one colour, or two adjacent trust levels),
+so ``h``'s stray VMs are its VMs with a zone less ``g[h]``; ``e[h]`` — the
+VMs on ``h`` when it conflicts (0 otherwise); ``peak`` — the fullest host's
+load in thousandths of its ceiling. Pinned VMs on a host are constants: their load,
+zones and anti-affinity groups are already there.
 
 Constraints: each VM on one host or unplaced; vCPUs and memory within the
 ceilings (integer sizes, :class:`.objective.Sizes`); one VM per anti-affinity
 group per host; ``x ≤ y`` for the VM's colour; under ``forbid`` more than one
 colour on a host forces ``c``, under ``adjacent`` two trust levels more than
-one apart do; ``peak`` bounds every host's load.
+one apart do; ``g[h]`` is the maximum of its groups' counts;
+``e[h] ≥ VMs on h − n_h·(1 − c[h])``; ``peak`` bounds every host's load.
 
-Objective: the contract's strict lexicographic order as one weighted sum
-whose weights provably dominate — each weight exceeds the largest possible
-total of every level below it::
+Objective: the contract's strict lexicographic order (spread in its two
+parts, :mod:`.objective`) as one weighted sum whose weights provably dominate
+— each weight exceeds the largest possible total of every level below it::
 
-    W_moves = peak_max + 1
+    W_exposed = peak_max + 1
+    W_strays = W_exposed × (VMs + 1)
+    W_moves = W_strays × (VMs + 1)
     W_conflicts = W_moves × (movable VMs + 1)
     W_unplaced = W_conflicts × (hosts + 1)
 
@@ -40,7 +46,12 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from .ledger import Ledger
-from .objective import PER_MILLE, Score, Sizes, host_conflicts
+from .objective import LEVELS, PER_MILLE, Score, Sizes, host_conflicts, strays
+
+Colour = str | int
+#: A term of the model's linear expressions (a constant, a variable, a sum).
+Expr = cp_model.LinearExpr | int
+ColourOf = Callable[[int], Colour | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,18 +59,29 @@ class Weights:
     unplaced: int
     conflicting_hosts: int
     moves: int
-
-    def total(self, s: Score) -> int:
-        return (
-            self.unplaced * s.unplaced + self.conflicting_hosts * s.conflicting_hosts + self.moves * s.moves + s.spread
-        )
+    stray_vms: int
+    vms_on_conflicting_hosts: int
 
 
-def weights(movable: int, hosts: int, peak_max: int) -> Weights:
-    """Weights under which the weighted sum orders placements exactly as the lexicographic tuple."""
-    w_moves = peak_max + 1
+class TooLarge(ValueError):
+    """The weighted sum of a domain this large could overflow CP-SAT's 64-bit objective."""
+
+
+#: The largest objective value the model may reach (CP-SAT works in signed 64-bit integers).
+MAX_OBJECTIVE = 2**62
+
+
+def weights(movable: int, vms: int, hosts: int, peak_max: int) -> Weights:
+    """Weights under which the weighted sum orders placements exactly as the lexicographic tuple.
+
+    ``movable``: VMs the model may move; ``vms``: every VM that can be on the
+    domain's hosts (pinned ones too); ``peak_max``: the highest peak possible.
+    """
+    w_exposed = peak_max + 1
+    w_strays = w_exposed * (vms + 1)
+    w_moves = w_strays * (vms + 1)
     w_conflicts = w_moves * (movable + 1)
-    return Weights(w_conflicts * (hosts + 1), w_conflicts, w_moves)
+    return Weights(w_conflicts * (hosts + 1), w_conflicts, w_moves, w_strays, w_exposed)
 
 
 def decode(bound: int, w: Weights, found: Score) -> dict[str, int | None]:
@@ -69,9 +91,10 @@ def decode(bound: int, w: Weights, found: Score) -> dict[str, int | None]:
     (found equal to its bound): otherwise no placement with *those* higher
     levels need exist, and the lower level's bound says nothing.
     """
-    out: dict[str, int | None] = dict.fromkeys(("unplaced", "conflicting_hosts", "moves", "spread"))
+    out: dict[str, int | None] = dict.fromkeys(LEVELS)
     rest = bound
-    for level, weight in (("unplaced", w.unplaced), ("conflicting_hosts", w.conflicting_hosts), ("moves", w.moves)):
+    for level in LEVELS[:-1]:
+        weight = getattr(w, level)
         b = max(rest // weight, 0)
         out[level] = b
         value = getattr(found, level)
@@ -103,7 +126,10 @@ def solve(
     workers: int = 1,
     seed: int = 0,
 ) -> Solution | None:
-    """Solve one domain; None when the solver found no placement within its limit."""
+    """Solve one domain; None when the solver found no placement within its limit.
+
+    Raises :class:`TooLarge` before building a model whose objective could overflow.
+    """
     model = cp_model.CpModel()
     host_set = set(hosts)
     colour = _colour_of(ledger)
@@ -144,6 +170,8 @@ def solve(
         peak_max = max(peak_max, sizes.peak(i, base_cpu[i], base_mem[i]))
     peak = model.new_int_var(0, peak_max, "peak")
     conflict: dict[int, cp_model.IntVar | int] = {}
+    exposed: list[Expr] = []
+    stray: list[Expr] = []
     for i in hosts:
         vms = on_host[i]
         room_cpu = max(sizes.cap_cpu[i] - base_cpu[i], 0)
@@ -166,15 +194,29 @@ def solve(
         c = _conflict(model, ledger, i, vms, x, colour, base_colours[i], pinned_on[i])
         if c is not None:
             conflict[i] = c
+            stray.append(_strays(model, ledger, i, vms, x, colour, pinned_on[i]))
+            count = len(pinned_on[i]) + sum(x[v, i] for v in vms)
+            if isinstance(c, int):
+                exposed.append(count)
+            else:
+                most = len(pinned_on[i]) + len(vms)
+                e = model.new_int_var(0, most, f"e{i}")
+                model.add(e >= count - most * (1 - c))
+                exposed.append(e)
 
     stays = [x[v, o] for v in movable if (o := ledger.origin[v]) is not None and (v, o) in x]
     placed_before = sum(1 for v in movable if ledger.origin[v] is not None and ledger.origin[v] in host_set)
-    w = weights(len(movable), len(hosts), peak_max)
+    everyone = len(movable) + sum(len(p) for p in pinned_on.values())
+    w = weights(len(movable), everyone, len(hosts), peak_max)
+    if w.unplaced * (len(movable) + 1) > MAX_OBJECTIVE:
+        raise TooLarge(f"{len(movable):,} movable VMs on {len(hosts):,} hosts")
     fixed_conflicts = sum(1 for c in conflict.values() if isinstance(c, int))
     model.minimize(
         w.unplaced * sum(unplaced.values())
         + w.conflicting_hosts * sum(c for c in conflict.values() if not isinstance(c, int))
         + w.moves * (placed_before - sum(stays))
+        + w.stray_vms * sum(stray)
+        + w.vms_on_conflicting_hosts * sum(exposed)
         + peak
     )
 
@@ -200,15 +242,45 @@ def solve(
     return Solution(hosts_of, status == cp_model.OPTIMAL, bound, w)
 
 
-Colour = str | int
-ColourOf = Callable[[int], Colour | None]
-
-
 def _colour_of(ledger: Ledger) -> ColourOf:
     """A VM's colour: its zone (forbid) or its zone's trust level (adjacent); None without a zone."""
     if ledger.forbid:
         return lambda v: ledger.zone[v]
     return lambda v: None if (z := ledger.zone[v]) is None else ledger.trust[z]
+
+
+def _strays(
+    model: cp_model.CpModel,
+    ledger: Ledger,
+    i: int,
+    vms: list[int],
+    x: dict[tuple[int, int], cp_model.IntVar],
+    colour: ColourOf,
+    pinned: list[int],
+) -> Expr:
+    """Host ``i``'s stray VMs (:func:`.objective.strays`) as an expression of the model."""
+    d = ledger.dedicated[i]
+    if d is not None:  # only VMs of its zone may join it: the strays are pinned
+        return strays(ledger, i, pinned)
+    members: dict[Colour, list[Expr]] = {}
+    for v in pinned:
+        if (k := colour(v)) is not None:
+            members.setdefault(k, []).append(1)
+    for v in vms:
+        if (k := colour(v)) is not None:
+            members.setdefault(k, []).append(x[v, i])
+    if not members:
+        return 0
+    if ledger.forbid:
+        groups = [members[k] for k in sorted(members, key=str)]
+    else:
+        levels = sorted(int(k) for k in members)
+        lows = sorted({t for k in levels for t in (k - 1, k)})
+        groups = [[m for k in levels if lo <= k <= lo + 1 for m in members[k]] for lo in lows]
+    everyone = [m for k in members for m in members[k]]
+    largest = model.new_int_var(0, len(everyone), f"g{i}")
+    model.add_max_equality(largest, [sum(g) for g in groups])
+    return sum(everyone) - largest
 
 
 def _conflict(

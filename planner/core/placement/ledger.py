@@ -308,7 +308,9 @@ class Ledger:
     def best_in(self, v: int, keys: Iterable[HostClass], exclude: int | None = None) -> int | None:
         """The best host of the given classes VM ``v`` may join, or None.
 
-        Best: adds no exposed co-residency (among the first
+        Best: not mixed already (a VM joining a mixed host adds to its strays
+        or to the VMs sharing it with them — spread, the objective's fourth
+        level), then adds no exposed co-residency (among the first
         :data:`EXPOSURE_LOOKAHEAD` fitting hosts), then most free capacity,
         then document order.
         """
@@ -333,14 +335,14 @@ class Ledger:
                 if i == exclude or not self.allowed(v, i) or not self.fits(v, i):
                     continue
                 seen += 1
-                rank = (self.exposes(v, i), neg, i)
+                rank = (i in self.mixed, self.exposes(v, i), neg, i)
                 if best is None or rank < best:
                     best = rank
-                if not rank[0]:
+                if not (rank[0] or rank[1]):
                     break
             for entry in held:
                 heapq.heappush(heap, entry)
-        return None if best is None else best[2]
+        return None if best is None else best[3]
 
     def best_anywhere(self, v: int, hosts: Iterable[int], exclude: int | None = None) -> int | None:
         """The best of ``hosts`` (a plain scan) VM ``v`` may join, ranked as in :meth:`best_in`."""
@@ -348,7 +350,7 @@ class Ledger:
         for i in hosts:
             if i == exclude or not self.allowed(v, i) or not self.fits(v, i):
                 continue
-            rank = (self.exposes(v, i), -self.freeness(i), i)
+            rank = (i in self.mixed, self.exposes(v, i), -self.freeness(i), i)
             if best is None or rank < best:
                 best = rank
-        return None if best is None else best[2]
+        return None if best is None else best[3]
