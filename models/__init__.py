@@ -19,11 +19,13 @@ from .base import Base
 from .evidence import EVIDENCE_KINDS, PlanEvidence
 from .imports import IMPORT_STATES, ImportJob, ImportJobFile
 from .inventory import InventoryVersion
+from .placement import PROPOSAL_STATES, PlacementProposal
 from .plans import Plan
 
 __all__ = [
     "EVIDENCE_KINDS",
     "IMPORT_STATES",
+    "PROPOSAL_STATES",
     "REPORT_STATES",
     "ROLES",
     "SCOPES",
@@ -43,6 +45,7 @@ __all__ = [
     "InventoryVersion",
     "Membership",
     "Organization",
+    "PlacementProposal",
     "Plan",
     "PlanEvidence",
     "Report",

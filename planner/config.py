@@ -44,6 +44,8 @@
   job (POST /analysis answers 202 with the job to poll); smaller ones in the request (default 5000).
 - ``VIRTPLAN_METRICS_TOKEN``: the bearer token Prometheus sends to read ``/metrics``; without
   it ``/metrics`` is not served.
+- ``VIRTPLAN_PLACEMENT_SYNC_VMS``: placement proposals of plans with at most this many VMs are
+  made in the request (201); larger ones are background jobs to poll (202). Default 500.
 """
 
 from __future__ import annotations
@@ -101,6 +103,7 @@ class Settings:
     import_max_age_days: int = 90
     metrics_token: str | None = None
     analysis_sync_vms: int = 5000
+    placement_sync_vms: int = 500
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -161,6 +164,7 @@ class Settings:
         import_max_age = _number(overrides, environ, "import_max_age_days", int, 90, 1, 36_500)
         metrics_token = overrides.pop("metrics_token", None) or environ.get("VIRTPLAN_METRICS_TOKEN") or None
         analysis_sync_vms = _number(overrides, environ, "analysis_sync_vms", int, 5000, 0, 10_000_000)
+        sync_vms = _number(overrides, environ, "placement_sync_vms", int, 500, 0, 10_000_000)
         if overrides:
             raise ConfigurationError(f"unknown settings: {', '.join(sorted(overrides))}")
         return cls(
@@ -194,6 +198,7 @@ class Settings:
             import_max_age_days=import_max_age,
             metrics_token=metrics_token,
             analysis_sync_vms=analysis_sync_vms,
+            placement_sync_vms=sync_vms,
         )
 
 

@@ -18,7 +18,7 @@ from swagger_ui_bundle import swagger_ui_path
 from planner.core.inventory.schema import InventorySchema
 from planner.database import RowId
 
-from . import answers, auth, evidence, findings, graph, imports, inventory, plans, reports
+from . import answers, auth, evidence, findings, graph, imports, inventory, placement, plans, reports
 from .blueprint import MAX_PAGE
 from .problems import PROBLEM_JSON, ProblemSchema
 
@@ -100,6 +100,7 @@ def init_app(app: Flask) -> Api:
         evidence.blp,
         answers.blp,
         findings.blp,
+        placement.blp,
         graph.blp,
         reports.blp,
     ):

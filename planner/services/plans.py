@@ -126,7 +126,8 @@ def get_inventory_json(session: Session, caller: Caller, plan_id: int) -> tuple[
     return plan, read_inventory_json(session, plan)
 
 
-def _check_precondition(plan: Plan, if_match: str | None) -> None:
+def check_precondition(plan: Plan, if_match: str | None) -> None:
+    """Refuse (:class:`StaleWrite`) a write whose If-Match names another version of the inventory."""
     if if_match is None:
         return
     wanted = {tag.strip() for tag in if_match.split(",")}
@@ -152,7 +153,7 @@ def put_inventory(
     except InventoryError as exc:
         raise Invalid("the inventory document is invalid", [p.to_dict() for p in exc.problems]) from None
     plan = get_plan(session, caller, plan_id, for_update=True)
-    _check_precondition(plan, if_match)
+    check_precondition(plan, if_match)
     return plan, replace_inventory(session, plan, normalized, by=caller.label or None, how=how)
 
 
@@ -172,7 +173,7 @@ def patch_inventory(
     parsed = read_patch(patch)
     plan = get_plan(session, caller, plan_id, for_update=True)
     if parsed.valid:  # an invalid body is 422 whatever its If-Match says
-        _check_precondition(plan, if_match)
+        check_precondition(plan, if_match)
     try:
         merged = apply_patch(read_inventory(session, plan), parsed)
     except InventoryError as exc:

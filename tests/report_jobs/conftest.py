@@ -1,5 +1,5 @@
-"""Fixtures for report jobs: apps on the shared test database whose job queue
-runs jobs inline (deterministic), or with other report limits.
+"""Fixtures for report jobs: an app on the shared test database whose job queue
+runs jobs inline (deterministic); ``make_app`` (tests/conftest.py) makes others.
 
 The shared ``app`` fixture keeps the default thread queue; tests that want it
 use ``client``. Tenants made with ``make_tenant`` live in the same database,

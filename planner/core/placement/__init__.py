@@ -42,7 +42,7 @@ and the other findings; VM-VCPU-EXCEEDS-CORES is not a placement constraint.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +65,7 @@ __all__ = [
     "Unplaced",
     "advise",
     "apply_placement",
+    "changes",
 ]
 
 #: Judges an estate the way the caller's plan does (``analyze``, or the
@@ -132,6 +133,16 @@ def apply_placement(estate: Estate, placement: dict[str, str]) -> Estate:
         if host != vm.host:
             vms[vid] = dataclasses.replace(vm, host=host)
     return dataclasses.replace(estate, vms=vms)
+
+
+def changes(estate: Estate, placement: Mapping[str, str]) -> list[dict[str, str | None]]:
+    """Every VM whose host ``placement`` changes, in document order: ``{"vm", "from", "to"}``
+    (``from`` None: it had no host; ``to`` None: ``placement`` leaves it without one)."""
+    return [
+        {"vm": vid, "from": vm.host, "to": placement.get(vid)}
+        for vid, vm in estate.vms.items()
+        if placement.get(vid) != vm.host
+    ]
 
 
 def advise(

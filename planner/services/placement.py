@@ -1,0 +1,376 @@
+"""Placement proposals, accepting them, and what-if moves: the use cases
+behind ``/api/v1/plans/{id}/placement`` (and the web plan page's placement
+buttons and what-if form).
+
+- :func:`request_proposal` records a proposal for the plan's current
+  inventory. A plan of at most ``sync_vms`` VMs is advised at once, in the
+  caller's transaction; a larger one is left ``queued`` for
+  :func:`run_proposal_job` (a background job through :mod:`planner.jobs`,
+  like report and import jobs), and the caller polls :func:`get_proposal`.
+  The advice is :func:`planner.core.assessment.placement_advice` — the one
+  call of the advisor, the same the analysis runs make — with the exact
+  solver's budget asked for (default: the advisor's full budget), its
+  findings before and after counted with the plan's answers.
+- :func:`accept_proposal` applies all of a proposal's changes, or those of
+  the VMs chosen, to the inventory in one transaction with the analysis run
+  that follows (:func:`planner.services.analysis.run_analysis`, the normal
+  run path): nothing is written unless all of it is. A proposal made for
+  another inventory version is refused (:class:`Conflict`, 409); so is a
+  choice of moves that breaks a hard constraint the whole proposal keeps
+  (:class:`Invalid`, naming the moves it depends on).
+- :func:`what_if_move` moves one VM to a chosen host in memory: the findings
+  it removes, adds or changes and the hard constraints it breaks; nothing is
+  saved.
+
+Everything is scoped to the caller's organization: another organization's
+plan or proposal is :class:`NotFound`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from models import AnalysisRun, PlacementProposal, Plan
+from models.base import utcnow
+from models.inventory_store import inventory_counts, read_estate, read_inventory
+from planner.core.assessment import assess, kept_advice, placement_advice
+from planner.core.inventory import estate_from_document
+from planner.core.placement import SolverOptions, changes
+from planner.core.placement.whatif import constraint_violations, what_if
+
+from .accounts import Caller
+from .analysis import answers_version, run_analysis
+from .answers import current_answers, questionnaire
+from .errors import Conflict, Invalid, NotFound
+from .plans import check_precondition, etag, get_plan, put_inventory
+
+log = logging.getLogger(__name__)
+
+#: The exact solver's budget a proposal may ask for, in CP-SAT's deterministic seconds.
+MAX_TIME_LIMIT = 60.0
+#: Plans of at most this many VMs are advised in the request (the default of ``VIRTPLAN_PLACEMENT_SYNC_VMS``).
+SYNC_VMS = 500
+MAX_ID = 200
+MAX_ERROR = 500
+INTERRUPTED = "interrupted: the server stopped before the proposal was finished; ask for it again"
+INTERNAL = "the proposal could not be made because of an internal error (details are in the server log)"
+#: Reads of a plan repeated when it changes while being read.
+SNAPSHOT_ATTEMPTS = 3
+
+
+# --- asking for a proposal ---------------------------------------------------------------------
+
+
+def clean_time_limit(value: Any) -> float:
+    """The budget asked for, checked: a number of deterministic seconds from 0 to :data:`MAX_TIME_LIMIT`."""
+    if value is None:
+        return SolverOptions().time_limit
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise Invalid("invalid placement request", [{"path": "time_limit", "message": "expected a number"}])
+    if not 0 <= value <= MAX_TIME_LIMIT:
+        message = (
+            f"expected 0 to {MAX_TIME_LIMIT:g} (CP-SAT deterministic seconds; 0: the heuristic alone), got {value}"
+        )
+        raise Invalid("invalid placement request", [{"path": "time_limit", "message": message}])
+    return float(value)
+
+
+def request_proposal(
+    session: Session, caller: Caller, plan_id: int, time_limit: Any = None, sync_vms: int = SYNC_VMS
+) -> tuple[PlacementProposal, bool]:
+    """Record a proposal for the plan's current inventory; (proposal, queued).
+
+    With at most ``sync_vms`` VMs the advice is made here (``queued`` False,
+    the proposal ``succeeded``); otherwise the caller commits and submits
+    :func:`run_proposal_job` with the proposal's id. The caller commits.
+    """
+    budget = clean_time_limit(time_limit)
+    plan = get_plan(session, caller, plan_id)
+    row = PlacementProposal(
+        plan_id=plan.id,
+        state="queued",
+        inventory_version=plan.inventory_version,
+        time_limit=budget,
+        requested_by=caller.label[:200] or None,
+        requested_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    if inventory_counts(session, plan).get("vms", 0) > sync_vms:
+        return row, True
+    row.state, row.started_at = "running", utcnow()
+    _advise(session, plan, row)
+    return row, False
+
+
+def _advise(session: Session, plan: Plan, row: PlacementProposal) -> None:
+    """Make the advice for ``plan`` as it is now and store it on ``row`` (succeeded)."""
+    q = questionnaire()
+    for _attempt in range(SNAPSHOT_ATTEMPTS):
+        session.refresh(plan)
+        version, answered = plan.inventory_version, answers_version(session, plan)
+        estate = read_estate(session, plan)
+        answers = current_answers(session, plan) or None
+        session.refresh(plan)
+        if (plan.inventory_version, answers_version(session, plan)) == (version, answered):
+            break
+    else:
+        raise Conflict("the plan kept changing while the proposal was being made; ask again")
+    before = assess(estate, answers, q, plan_id=str(plan.id))
+    options = SolverOptions(time_limit=row.time_limit)
+    advice = placement_advice(estate, before, answers, q, plan_id=str(plan.id), options=options)
+    row.inventory_version, row.answers_version = version, answered
+    row.changes = changes(estate, advice["placement"])
+    row.advice = kept_advice(advice)
+    row.state, row.error, row.finished_at = "succeeded", None, utcnow()
+    session.flush()
+
+
+def run_proposal_job(session_factory: Callable[[], Session], proposal_id: int) -> None:
+    """Make queued proposal ``proposal_id`` and store it (or why it failed). Never raises."""
+    try:
+        with session_factory() as session:
+            claimed = cast(
+                CursorResult[Any],
+                session.execute(
+                    update(PlacementProposal)
+                    .where(PlacementProposal.id == proposal_id, PlacementProposal.state == "queued")
+                    .values(state="running", started_at=utcnow())
+                ),
+            )
+            if claimed.rowcount != 1:
+                session.rollback()
+                return  # taken by another runner, finished, or its plan deleted
+            session.commit()
+            row = session.get(PlacementProposal, proposal_id)
+            plan = session.get(Plan, row.plan_id) if row is not None else None
+            if row is None or plan is None:
+                return
+            _advise(session, plan, row)
+            session.commit()
+    except Conflict as exc:
+        _fail(session_factory, proposal_id, exc.message)
+    except Exception:
+        log.exception("placement proposal %s failed", proposal_id)
+        _fail(session_factory, proposal_id, INTERNAL)
+
+
+def _fail(session_factory: Callable[[], Session], proposal_id: int, message: str) -> None:
+    try:
+        with session_factory() as session:
+            session.execute(
+                update(PlacementProposal)
+                .where(PlacementProposal.id == proposal_id)
+                .values(state="failed", error=message[:MAX_ERROR], finished_at=utcnow())
+            )
+            session.commit()
+    except SQLAlchemyError:
+        log.exception("placement proposal %s: cannot record the failure %r", proposal_id, message)
+
+
+def abandon_proposal(session: Session, row: PlacementProposal, message: str) -> None:
+    """Mark a proposal that could not even be queued as failed (the caller commits)."""
+    row.state, row.error, row.finished_at = "failed", message[:MAX_ERROR], utcnow()
+    session.flush()
+
+
+def recover_interrupted(session: Session) -> int:
+    """Mark proposals a stopped process left queued or running as failed (at start; the caller commits)."""
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(PlacementProposal)
+            .where(PlacementProposal.state.in_(("queued", "running")))
+            .values(state="failed", error=INTERRUPTED, finished_at=utcnow())
+        ),
+    )
+    return result.rowcount or 0
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def get_proposal(session: Session, caller: Caller, plan_id: int, proposal_id: int) -> PlacementProposal:
+    row = session.scalar(
+        select(PlacementProposal)
+        .join(Plan, Plan.id == PlacementProposal.plan_id)
+        .where(
+            PlacementProposal.id == proposal_id,
+            PlacementProposal.plan_id == plan_id,
+            Plan.organization_id == caller.organization_id,
+        )
+    )
+    if row is None:
+        raise NotFound(f"no placement proposal {proposal_id} of plan {plan_id}")
+    return row
+
+
+def latest_proposal(session: Session, caller: Caller, plan_id: int) -> PlacementProposal:
+    plan = get_plan(session, caller, plan_id)
+    row = session.scalar(
+        select(PlacementProposal)
+        .where(PlacementProposal.plan_id == plan.id)
+        .order_by(PlacementProposal.id.desc())
+        .limit(1)
+    )
+    if row is None:
+        raise NotFound(f"plan {plan_id} has no placement proposal yet")
+    return row
+
+
+def is_current(session: Session, row: PlacementProposal) -> bool:
+    """Is the plan's inventory still at the version the proposal was made for?"""
+    version = session.scalar(select(Plan.inventory_version).where(Plan.id == row.plan_id))
+    return version == row.inventory_version
+
+
+# --- accepting -----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Accepted:
+    """What accepting did: the proposal (now accepted), the changes applied, the
+    inventory's new ETag, the new analysis run and what happened to the findings."""
+
+    proposal: PlacementProposal
+    applied: list[dict[str, Any]]
+    etag: str
+    run: AnalysisRun
+    finding_changes: dict[str, int]
+
+
+def _chosen_vms(vms: Any) -> list[str] | None:
+    if vms is None:
+        return None
+    if not isinstance(vms, list) or not vms:
+        raise Invalid("invalid acceptance", [{"path": "vms", "message": "expected a non-empty list of VM ids"}])
+    problems, seen = [], set()
+    for n, vid in enumerate(vms):
+        if not isinstance(vid, str) or not 1 <= len(vid) <= MAX_ID:
+            problems.append({"path": f"vms[{n}]", "message": f"expected a VM id of 1 to {MAX_ID} characters"})
+        elif vid in seen:
+            problems.append({"path": f"vms[{n}]", "message": f"{vid} is listed twice"})
+        seen.add(vid)
+    if problems:
+        raise Invalid("invalid acceptance", problems)
+    return list(vms)
+
+
+def accept_proposal(
+    session: Session, caller: Caller, plan_id: int, proposal_id: int, vms: Any = None, if_match: str | None = None
+) -> Accepted:
+    """Apply proposal ``proposal_id``'s changes (all, or those of ``vms``) to the
+    inventory and analyse the plan again, in the caller's one transaction.
+
+    ``if_match`` (the inventory's ETag) is honoured like an inventory write
+    (:class:`StaleWrite`, 412). The caller commits.
+    """
+    chosen = _chosen_vms(vms)
+    plan = get_plan(session, caller, plan_id, for_update=True)
+    row = get_proposal(session, caller, plan.id, proposal_id)
+    check_precondition(plan, if_match)
+    if row.state != "succeeded":
+        raise Conflict(f"placement proposal {proposal_id} is {row.state}; only a finished proposal can be accepted")
+    if row.accepted_at is not None:
+        raise Conflict(f"placement proposal {proposal_id} was accepted already (inventory v{row.accepted_version})")
+    if row.inventory_version != plan.inventory_version:
+        raise Conflict(
+            f"placement proposal {proposal_id} was made for inventory v{row.inventory_version}; the inventory is "
+            f"now v{plan.inventory_version}: ask for a new proposal"
+        )
+    proposed = list(row.changes or [])
+    if not proposed:
+        raise Conflict(f"placement proposal {proposal_id} changes nothing; there is nothing to accept")
+    applied = _select(proposed, chosen)
+    document = read_inventory(session, plan)
+    estate = estate_from_document(document)
+    _check_constraints(estate, applied, proposed, chosen)
+    hosts = {c["vm"]: c["to"] for c in applied}
+    for vm in document.get("vms") or []:
+        if vm["id"] in hosts:
+            vm["host"] = hosts[vm["id"]]
+    how = f"placement proposal {row.id} accepted ({len(applied)} of {len(proposed)} moves)"
+    plan, _changed = put_inventory(session, caller, plan.id, document, how=how)
+    run, counts = run_analysis(session, caller, plan.id)
+    row.accepted_at, row.accepted_by = utcnow(), caller.label[:200] or None
+    row.accepted_vms = [c["vm"] for c in applied]
+    row.accepted_version, row.analysis_run_id = plan.inventory_version, run.id
+    session.flush()
+    return Accepted(row, applied, etag(plan), run, counts)
+
+
+def _select(proposed: list[dict[str, Any]], chosen: list[str] | None) -> list[dict[str, Any]]:
+    if chosen is None:
+        return proposed
+    by_vm = {c["vm"]: c for c in proposed}
+    unknown = [
+        {"path": f"vms[{n}]", "message": f"{vid} is not a VM the proposal moves (it moves {_listing(list(by_vm))})"}
+        for n, vid in enumerate(chosen)
+        if vid not in by_vm
+    ]
+    if unknown:
+        raise Invalid("invalid acceptance", unknown)
+    wanted = set(chosen)
+    return [c for c in proposed if c["vm"] in wanted]
+
+
+def _listing(ids: list[str], most: int = 10) -> str:
+    return ", ".join(ids[:most]) + (f" and {len(ids) - most} more" if len(ids) > most else "")
+
+
+def _check_constraints(
+    estate: Any, applied: list[dict[str, Any]], proposed: list[dict[str, Any]], chosen: list[str] | None
+) -> None:
+    """Refuse changes that break a hard constraint, naming the proposal's moves they depend on."""
+    broken = constraint_violations(estate, {c["vm"]: c["to"] for c in applied})
+    if not broken:
+        return
+    if chosen is None:  # the whole proposal: point at its changes
+        path = {c["vm"]: f"changes[{n}]" for n, c in enumerate(proposed)}
+    else:
+        path = {vid: f"vms[{n}]" for n, vid in enumerate(chosen)}
+    taken = {c["vm"] for c in applied}
+    left_out = [c for c in proposed if c["vm"] not in taken]
+    problems = []
+    for v in broken:
+        message = v["message"]
+        needed = [c["vm"] for c in left_out if c["from"] == v["host"]]
+        if needed and v["constraint"] in ("cpu", "memory", "anti-affinity"):
+            message += f"; the proposal makes room on {v['host']} by moving {_listing(needed)} off it: include them"
+        problems.append({"path": path[v["vm"]], "message": message})
+    raise Invalid("these moves break hard constraints of the placement", problems)
+
+
+# --- what if -------------------------------------------------------------------------------------
+
+
+def what_if_move(session: Session, caller: Caller, plan_id: int, vm: Any, host: Any) -> dict[str, Any]:
+    """VM ``vm`` of the plan moved to host ``host``, in memory: the findings it
+    removes, adds or changes (counted with the plan's answers, as the plan's
+    summary counts them) and the hard constraints it breaks. Saves nothing."""
+    plan = get_plan(session, caller, plan_id)
+    estate = read_estate(session, plan)
+    problems = []
+    if not isinstance(vm, str) or vm not in estate.vms:
+        problems.append({"path": "vm", "message": f"expected the id of one of the plan's {len(estate.vms):,} VMs"})
+    if not isinstance(host, str) or host not in estate.hosts:
+        problems.append(
+            {"path": "host", "message": f"expected the id of one of the plan's {len(estate.hosts):,} hosts"}
+        )
+    elif isinstance(vm, str) and vm in estate.vms and estate.vms[vm].host == host:
+        problems.append({"path": "host", "message": f"{vm} is on {host} already: choose another host"})
+    if problems:
+        raise Invalid("invalid what-if move", problems)
+    judge = partial(
+        assess, answers=current_answers(session, plan) or None, questionnaire=questionnaire(), plan_id=str(plan.id)
+    )
+    return {"plan": plan.id, "inventory_version": plan.inventory_version, **what_if(estate, vm, host, judge)}
