@@ -1,5 +1,5 @@
-"""Fixtures for report jobs: an app on the shared test database whose job queue
-runs jobs inline (deterministic); ``make_app`` (tests/conftest.py) makes others.
+"""Fixtures for report jobs: apps on the shared test database whose job queue
+runs jobs inline (deterministic), or with other report limits.
 
 The shared ``app`` fixture keeps the default thread queue; tests that want it
 use ``client``. Tenants made with ``make_tenant`` live in the same database,
@@ -17,6 +17,32 @@ def make_app(database_url, tmp_path_factory):
     """create_app on the test database with settings overridden; disposed at the end."""
     with app_maker(database_url, tmp_path_factory.mktemp("instance")) as make:
         yield make
+
+
+@pytest.fixture(scope="session")
+def make_app(database_url, tmp_path_factory):
+    """create_app on the test database with settings overridden; disposed at the end."""
+    from planner.app import create_app
+    from planner.config import Settings
+
+    made = []
+
+    def make(**overrides):
+        settings = Settings.from_env(
+            {},
+            env="testing",
+            database_url=database_url,
+            instance_path=str(tmp_path_factory.mktemp("instance")),
+            **overrides,
+        )
+        app = create_app(settings)
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        app.extensions["virtplan.jobs"].shutdown()
+        app.extensions["virtplan.engine"].dispose()
 
 
 @pytest.fixture(scope="session")
