@@ -214,32 +214,31 @@ def _solve(
 ) -> None:
     movable = [v for v in d.vms if not (ledger.pinned[v] and ledger.origin[v] is not None)]
     before = {v: ledger.where[v] for v in movable}
-    try:
-        found = exact.solve(
-            ledger, sizes, d.hosts, movable, before, time_limit=time_limit, workers=options.workers, seed=options.seed
-        )
-    except exact.TooLarge as exc:
-        d.note = f"too large for one exact model ({exc}: its objective could overflow); the heuristic's stands"
-        return
+    found = exact.solve(
+        ledger, sizes, d.hosts, movable, before, time_limit=time_limit, workers=options.workers, seed=options.seed
+    )
     if found is None:
         d.note = "CP-SAT found no placement within its budget; the heuristic's stands"
         return
     heuristic = d.result or score(ledger, sizes, d.hosts, d.vms)
     adopt(found.hosts)
-    result = score(ledger, sizes, d.hosts, d.vms)
-    if result > heuristic:
+    solved = score(ledger, sizes, d.hosts, d.vms)
+    d.method = "cp-sat"  # the exact solver ran on the domain; the note says whose placement stands
+    if solved < heuristic:
+        d.result, d.optimal = solved, found.optimal
+    else:
+        # No better: the heuristic's placement stands (where the two tie, its choices are the
+        # ones its reasons describe), and what CP-SAT proved about the domain holds for it too.
         adopt(before)
-        d.note = "CP-SAT's best was no better than the heuristic's placement, which stands"
-        return
-    d.method, d.result, d.optimal = "cp-sat", result, found.optimal
-    if found.optimal:
-        d.bound = dict(result.to_dict())
-        d.note = "proven optimal by CP-SAT"
-        return
-    cp_bound = exact.decode(found.bound, found.weights, result)
-    ours = _bounds(lb, result)
-    d.bound = {k: _best(ours.get(k), cp_bound.get(k)) for k in LEVELS}
-    d.note = "CP-SAT's best within its budget"
+        d.result, d.optimal = heuristic, found.optimal and solved == heuristic
+    ours = _bounds(lb, d.result)
+    d.bound = dict(d.result.to_dict()) if d.optimal else {k: _best(ours.get(k), found.bounds.get(k)) for k in LEVELS}
+    if solved < heuristic:
+        d.note = "proven optimal by CP-SAT" if d.optimal else "CP-SAT's best within its budget"
+    elif d.optimal:
+        d.note = "the heuristic's placement, proven optimal by CP-SAT"
+    else:
+        d.note = "CP-SAT found nothing better within its budget; the heuristic's placement stands"
 
 
 def _best(a: int | None, b: int | None) -> int | None:

@@ -19,19 +19,18 @@ colour on a host forces ``c``, under ``adjacent`` two trust levels more than
 one apart do; ``g[h]`` is the maximum of its groups' counts;
 ``e[h] ≥ VMs on h − n_h·(1 − c[h])``; ``peak`` bounds every host's load.
 
-Objective: the contract's strict lexicographic order (spread in its two
-parts, :mod:`.objective`) as one weighted sum whose weights provably dominate
-— each weight exceeds the largest possible total of every level below it::
-
-    W_exposed = peak_max + 1
-    W_strays = W_exposed × (VMs + 1)
-    W_moves = W_strays × (VMs + 1)
-    W_conflicts = W_moves × (movable VMs + 1)
-    W_unplaced = W_conflicts × (hosts + 1)
-
-so one unplaced VM fewer outweighs any number of conflicts, moves and spread,
-and so on down. The solver's lower bound on that sum is decoded level by
-level into the bound reported beside the result (:func:`decode`).
+Objective: the contract's strict lexicographic order, solved level by
+level — fewest unplaced VMs; then, that level held at what was found,
+fewest conflicting hosts; then fewest moves; then spread, its three parts
+(:mod:`.objective`) in one weighted sum whose weights provably dominate
+(``W_strays = W_exposed × (VMs + 1)``, ``W_exposed = peak_max + 1``). Each
+stage is a small objective whose linear relaxation means something, so
+CP-SAT proves far more than with one sum of the whole tuple (whose weights
+reach 10¹⁵ and leave the relaxation numerically useless), and nothing can
+overflow. Each stage gets the budget left divided by the stages left, so
+time a stage does not need goes to the next; a stage not proven within its
+share keeps what it found (the level is held at that value, not proven),
+and the levels below it are reported without a bound.
 
 Deterministic: one search worker by default, a fixed seed, and a limit in
 CP-SAT's *deterministic* time, so the same input gives the same answer on
@@ -40,13 +39,14 @@ any machine, however loaded.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
 from .ledger import Ledger
-from .objective import LEVELS, PER_MILLE, Score, Sizes, host_conflicts, strays
+from .objective import LEVELS, PER_MILLE, Sizes, host_conflicts, strays
 
 Colour = str | int
 #: A term of the model's linear expressions (a constant, a variable, a sum).
@@ -54,65 +54,22 @@ Expr = cp_model.LinearExpr | int
 ColourOf = Callable[[int], Colour | None]
 
 
-@dataclass(frozen=True, slots=True)
-class Weights:
-    unplaced: int
-    conflicting_hosts: int
-    moves: int
-    stray_vms: int
-    vms_on_conflicting_hosts: int
-
-
-class TooLarge(ValueError):
-    """The weighted sum of a domain this large could overflow CP-SAT's 64-bit objective."""
-
-
-#: The largest objective value the model may reach (CP-SAT works in signed 64-bit integers).
-MAX_OBJECTIVE = 2**62
-
-
-def weights(movable: int, vms: int, hosts: int, peak_max: int) -> Weights:
-    """Weights under which the weighted sum orders placements exactly as the lexicographic tuple.
-
-    ``movable``: VMs the model may move; ``vms``: every VM that can be on the
-    domain's hosts (pinned ones too); ``peak_max``: the highest peak possible.
-    """
-    w_exposed = peak_max + 1
-    w_strays = w_exposed * (vms + 1)
-    w_moves = w_strays * (vms + 1)
-    w_conflicts = w_moves * (movable + 1)
-    return Weights(w_conflicts * (hosts + 1), w_conflicts, w_moves, w_strays, w_exposed)
-
-
-def decode(bound: int, w: Weights, found: Score) -> dict[str, int | None]:
-    """The solver's lower bound on the weighted sum as a bound per level.
-
-    A level's bound is only stated while every level above it is proven
-    (found equal to its bound): otherwise no placement with *those* higher
-    levels need exist, and the lower level's bound says nothing.
-    """
-    out: dict[str, int | None] = dict.fromkeys(LEVELS)
-    rest = bound
-    for level in LEVELS[:-1]:
-        weight = getattr(w, level)
-        b = max(rest // weight, 0)
-        out[level] = b
-        value = getattr(found, level)
-        if b < value:
-            return out
-        rest -= weight * value
-    out["spread"] = max(rest, 0)
-    return out
+#: The solver's stages, in the contract's order; "spread" is its three parts in one sum.
+STAGES = ("unplaced", "conflicting_hosts", "moves", "spread")
 
 
 @dataclass(slots=True)
 class Solution:
-    """What the solver found: a host (or None) per movable VM, and how sure it is."""
+    """What the solver found: a host (or None) per movable VM, and how sure it is.
+
+    ``bounds`` holds, per level of :data:`.objective.LEVELS`, the solver's
+    lower bound where every stage above it was proven (None otherwise);
+    ``optimal`` is every stage proven.
+    """
 
     hosts: dict[int, int | None]
     optimal: bool
-    bound: int
-    weights: Weights
+    bounds: dict[str, int | None]
 
 
 def solve(
@@ -126,10 +83,7 @@ def solve(
     workers: int = 1,
     seed: int = 0,
 ) -> Solution | None:
-    """Solve one domain; None when the solver found no placement within its limit.
-
-    Raises :class:`TooLarge` before building a model whose objective could overflow.
-    """
+    """Solve one domain, level by level; None when the solver found no placement within its limit."""
     model = cp_model.CpModel()
     host_set = set(hosts)
     colour = _colour_of(ledger)
@@ -207,43 +161,78 @@ def solve(
     stays = [x[v, o] for v in movable if (o := ledger.origin[v]) is not None and (v, o) in x]
     placed_before = sum(1 for v in movable if ledger.origin[v] is not None and ledger.origin[v] in host_set)
     everyone = len(movable) + sum(len(p) for p in pinned_on.values())
-    w = weights(len(movable), everyone, len(hosts), peak_max)
-    if w.unplaced * (len(movable) + 1) > MAX_OBJECTIVE:
-        raise TooLarge(f"{len(movable):,} movable VMs on {len(hosts):,} hosts")
+    w_exposed = peak_max + 1
+    w_strays = w_exposed * (everyone + 1)
     fixed_conflicts = sum(1 for c in conflict.values() if isinstance(c, int))
-    model.minimize(
-        w.unplaced * sum(unplaced.values())
-        + w.conflicting_hosts * sum(c for c in conflict.values() if not isinstance(c, int))
-        + w.moves * (placed_before - sum(stays))
-        + w.stray_vms * sum(stray)
-        + w.vms_on_conflicting_hosts * sum(exposed)
-        + peak
-    )
+    levels: list[Expr] = [
+        sum(unplaced.values()),
+        sum(c for c in conflict.values() if not isinstance(c, int)),
+        placed_before - sum(stays),
+        w_strays * sum(stray) + w_exposed * sum(exposed) + peak,
+    ]
+    hint_of = dict(hint)
+    found: dict[int, int | None] | None = None
+    bounds: dict[str, int | None] = dict.fromkeys(LEVELS)
+    proven = True
+    budget = max(time_limit, 0.01)
+    for n, (stage, expr) in enumerate(zip(STAGES, levels, strict=True)):
+        model.clear_hints()  # type: ignore[no-untyped-call]
+        for (v, i), var in x.items():
+            model.add_hint(var, hint_of.get(v) == i)
+        for v, var in unplaced.items():
+            model.add_hint(var, hint_of.get(v) is None)
+        model.minimize(expr)
+        solver = _solver(budget / (len(STAGES) - n), workers, seed)
+        status = solver.solve(model)
+        budget = max(budget - solver.response_proto.deterministic_time, 0.01)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            break
+        hint_of = {v: next((i for i in options_of[v] if solver.boolean_value(x[v, i])), None) for v in movable}
+        found = hint_of
+        value = round(solver.objective_value)
+        if proven:
+            bound = math.ceil(solver.best_objective_bound - 1e-6)
+            if stage == "spread":
+                bounds.update(_spread_bounds(bound, w_strays, w_exposed, solver, stray, exposed))
+            else:
+                bounds[stage] = bound + (fixed_conflicts if stage == "conflicting_hosts" else 0)
+        proven = proven and status == cp_model.OPTIMAL
+        model.add(expr <= value)  # held at what was found: the next stage keeps it
+    if found is None:
+        return None
+    return Solution(found, proven, bounds)
 
-    for (v, i), var in x.items():
-        model.add_hint(var, hint.get(v) == i)
-    for v, var in unplaced.items():
-        model.add_hint(var, hint.get(v) is None)
 
+def _solver(time_limit: float, workers: int, seed: int) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     params = solver.parameters
-    params.max_deterministic_time = max(time_limit, 0.01)
+    params.max_deterministic_time = time_limit
     # A safety net in wall-clock seconds, far above what the deterministic limit takes.
-    params.max_time_in_seconds = max(time_limit, 0.01) * 10 + 5
+    params.max_time_in_seconds = time_limit * 10 + 5
     params.num_workers = workers
     params.random_seed = seed
     # The full linear relaxation (capacities, at-most-one, the objective's rows): with one worker
     # and the default level, CP-SAT cannot even prove that no VM need be left unplaced on small
     # tight instances; with it, those are proven optimal in milliseconds (bench/README.md).
     params.linearization_level = 2
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    hosts_of: dict[int, int | None] = {}
-    for v in movable:
-        hosts_of[v] = next((i for i in options_of[v] if solver.boolean_value(x[v, i])), None)
-    bound = int(solver.best_objective_bound) + w.conflicting_hosts * fixed_conflicts
-    return Solution(hosts_of, status == cp_model.OPTIMAL, bound, w)
+    return solver
+
+
+def _spread_bounds(
+    bound: int, w_strays: int, w_exposed: int, solver: cp_model.CpSolver, stray: list[Expr], exposed: list[Expr]
+) -> dict[str, int | None]:
+    """The spread stage's bound, level by level: a part's bound only while the part above it is met."""
+    out: dict[str, int | None] = {"stray_vms": bound // w_strays}
+    found_strays = round(solver.value(sum(stray)))
+    if out["stray_vms"] != found_strays:
+        return out | {"vms_on_conflicting_hosts": None, "spread": None}
+    rest = bound - w_strays * found_strays
+    out["vms_on_conflicting_hosts"] = rest // w_exposed
+    found_exposed = round(solver.value(sum(exposed)))
+    if out["vms_on_conflicting_hosts"] != found_exposed:
+        return out | {"spread": None}
+    out["spread"] = rest - w_exposed * found_exposed
+    return out
 
 
 def _colour_of(ledger: Ledger) -> ColourOf:
