@@ -27,9 +27,10 @@ fewest conflicting hosts; then fewest moves; then spread, its three parts
 stage is a small objective whose linear relaxation means something, so
 CP-SAT proves far more than with one sum of the whole tuple (whose weights
 reach 10¹⁵ and leave the relaxation numerically useless), and nothing can
-overflow. Each stage gets the budget left divided by the stages left, so
-time a stage does not need goes to the next; a stage not proven within its
-share keeps what it found (the level is held at that value, not proven),
+overflow. Each stage runs within what is left of the budget, so
+time a stage does not need goes to the next (a stage may take all that is
+left but a tenth for each stage after it: the higher levels come first); a
+stage not proven within its share keeps what it found (the level is held at that value, not proven),
 and the levels below it are reported without a bound.
 
 Deterministic: one search worker by default, a fixed seed, and a limit in
@@ -56,20 +57,25 @@ ColourOf = Callable[[int], Colour | None]
 
 #: The solver's stages, in the contract's order; "spread" is its three parts in one sum.
 STAGES = ("unplaced", "conflicting_hosts", "moves", "spread")
+#: The share of a domain's budget kept back for each later stage while one stage runs.
+STAGE_RESERVE = 0.1
 
 
 @dataclass(slots=True)
 class Solution:
     """What the solver found: a host (or None) per movable VM, and how sure it is.
 
+    ``hosts`` is None when the solver found no placement within its limit;
     ``bounds`` holds, per level of :data:`.objective.LEVELS`, the solver's
     lower bound where every stage above it was proven (None otherwise);
     ``optimal`` is every stage proven.
     """
 
-    hosts: dict[int, int | None]
+    hosts: dict[int, int | None] | None
     optimal: bool
     bounds: dict[str, int | None]
+    #: The deterministic time the stages took (what is left of the budget goes to other domains).
+    used: float
 
 
 def solve(
@@ -82,8 +88,8 @@ def solve(
     time_limit: float,
     workers: int = 1,
     seed: int = 0,
-) -> Solution | None:
-    """Solve one domain, level by level; None when the solver found no placement within its limit."""
+) -> Solution:
+    """Solve one domain, level by level, within ``time_limit`` deterministic seconds."""
     model = cp_model.CpModel()
     host_set = set(hosts)
     colour = _colour_of(ledger)
@@ -174,6 +180,7 @@ def solve(
     found: dict[int, int | None] | None = None
     bounds: dict[str, int | None] = dict.fromkeys(LEVELS)
     proven = True
+    used = 0.0
     budget = max(time_limit, 0.01)
     for n, (stage, expr) in enumerate(zip(STAGES, levels, strict=True)):
         model.clear_hints()  # type: ignore[no-untyped-call]
@@ -182,9 +189,12 @@ def solve(
         for v, var in unplaced.items():
             model.add_hint(var, hint_of.get(v) is None)
         model.minimize(expr)
-        solver = _solver(budget / (len(STAGES) - n), workers, seed)
+        # The higher levels come first: a stage may take all that is left but a tenth for each stage after it.
+        solver = _solver(max(budget * (1 - STAGE_RESERVE * (len(STAGES) - 1 - n)), 0.01), workers, seed)
         status = solver.solve(model)
-        budget = max(budget - solver.response_proto.deterministic_time, 0.01)
+        spent = solver.response_proto.deterministic_time
+        used += spent
+        budget = max(budget - spent, 0.01)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break
         hint_of = {v: next((i for i in options_of[v] if solver.boolean_value(x[v, i])), None) for v in movable}
@@ -198,9 +208,7 @@ def solve(
                 bounds[stage] = bound + (fixed_conflicts if stage == "conflicting_hosts" else 0)
         proven = proven and status == cp_model.OPTIMAL
         model.add(expr <= value)  # held at what was found: the next stage keeps it
-    if found is None:
-        return None
-    return Solution(found, proven, bounds)
+    return Solution(found, proven and found is not None, bounds, used)
 
 
 def _solver(time_limit: float, workers: int, seed: int) -> cp_model.CpSolver:
