@@ -42,6 +42,7 @@ result that reaches it needs no exact solver to be proven minimal.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -201,11 +202,15 @@ def lower_bounds(ledger: Ledger, sizes: Sizes, hosts: Sequence[int], vms: Sequen
       is proven at its bound.
     """
     forced = forced_conflicts(ledger, hosts)
+    pinned_load = _PinnedLoad(ledger, sizes)
     unplaced = 0
     for v in vms:
         if ledger.pinned[v] and ledger.origin[v] is not None:
             continue
-        if not any(_could_hold(ledger, sizes, v, i) for i in ledger.reachable(v, hosts)):
+        o = ledger.origin[v]
+        first = [o] if o is not None else []  # most VMs could stay where they are: look there first
+        candidates = itertools.chain(first, (i for i in hosts if i != o and ledger.eligible(v, i)))
+        if not any(_could_hold(ledger, sizes, pinned_load, v, i) for i in candidates):
             unplaced += 1
     moves = 0
     for i in hosts:
@@ -234,15 +239,28 @@ def lower_bounds(ledger: Ledger, sizes: Sizes, hosts: Sequence[int], vms: Sequen
     return Bounds(unplaced, len(forced), moves)
 
 
-def _could_hold(ledger: Ledger, sizes: Sizes, v: int, i: int) -> bool:
-    """Could host ``i`` hold VM ``v`` if nothing movable were on it?"""
+class _PinnedLoad:
+    """What the pinned VMs of each host take (vCPUs, memory, anti-affinity groups), read once per host."""
+
+    def __init__(self, ledger: Ledger, sizes: Sizes):
+        self.ledger, self.sizes = ledger, sizes
+        self.seen: dict[int, tuple[int, int, set[str]]] = {}
+
+    def __call__(self, i: int) -> tuple[int, int, set[str]]:
+        if i not in self.seen:
+            ld, sz = self.ledger, self.sizes
+            pinned = [w for w in ld.residents_at_start(i) if ld.pinned[w]]
+            groups = {g for w in pinned if (g := ld.group[w]) is not None}
+            self.seen[i] = (sum(sz.cpu[w] for w in pinned), sum(sz.mem[w] for w in pinned), groups)
+        return self.seen[i]
+
+
+def _could_hold(ledger: Ledger, sizes: Sizes, pinned_load: _PinnedLoad, v: int, i: int) -> bool:
+    """Could host ``i`` hold VM ``v`` (not pinned on a host) if nothing movable were on it?"""
     d = ledger.dedicated[i]
     if d is not None and ledger.zone[v] != d:
         return False
-    pinned = [w for w in ledger.residents_at_start(i) if ledger.pinned[w]]
-    g = ledger.group[v]
-    if g is not None and any(ledger.group[w] == g for w in pinned if w != v):
+    cpu, mem, groups = pinned_load(i)
+    if ledger.group[v] in groups:
         return False
-    cpu = sum(sizes.cpu[w] for w in pinned if w != v)
-    mem = sum(sizes.mem[w] for w in pinned if w != v)
     return cpu + sizes.cpu[v] <= sizes.cap_cpu[i] and mem + sizes.mem[v] <= sizes.cap_mem[i]
