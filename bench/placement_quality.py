@@ -22,8 +22,8 @@ exists, so the advisor must reach zero conflicting hosts. Times are CPU
 seconds (user + system of this process, every thread), compared with
 validating the same document (``validate_document``) in the same run.
 
+    .venv/bin/python bench/placement_quality.py            # both parts
     .venv/bin/python bench/placement_quality.py quality
-    .venv/bin/python bench/placement_quality.py speed
     .venv/bin/python bench/placement_quality.py speed --sizes 10000
 
 Targets: (unplaced, conflicting hosts) equal to the optimum wherever it is
@@ -401,11 +401,14 @@ def speed(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="part", required=True)
+    sub = parser.add_subparsers(dest="part")
     sub.add_parser("quality")
     s = sub.add_parser("speed")
     s.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     args = parser.parse_args(argv)
+    if args.part is None:  # both (bench/run.py)
+        args.sizes = [10_000, 100_000]
+        return quality(args) or speed(args)
     return {"quality": quality, "speed": speed}[args.part](args)
 
 

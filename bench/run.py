@@ -20,6 +20,8 @@ BENCHMARKS = (
     "analyze",
     "findings_sync",
     "placement",
+    "placement_quality",
+    "analysis_run",
     "report",
     "importers",
     "hostile_bodies",
