@@ -6,8 +6,13 @@ organization scoping, scopes and precise errors."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from click.testing import CliRunner
 from placement_estates import document, host, vm
+
+from planner.cli import main
 
 PROBLEM = "application/problem+json"
 
@@ -274,3 +279,15 @@ def test_the_routes_are_documented(client, tenant):
     assert any(p["name"] == "If-Match" for p in accept["parameters"])
     what_if = paths["/api/v1/plans/{plan_id}/placement/what-if"]["get"]
     assert {p["name"] for p in what_if["parameters"] if p["in"] == "query"} == {"vm", "host"}
+
+
+def test_the_api_proposes_what_virtplan_place_advises(client, tenant, demo_plan, demo_doc, tmp_path):
+    path = tmp_path / "estate.json"
+    path.write_text(json.dumps(demo_doc))
+    cli = CliRunner().invoke(main, ["place", str(path), "--format", "json"])
+    assert cli.exit_code == 0, cli.output
+    advised = json.loads(cli.output)
+    proposal = propose(client, tenant, demo_plan)
+    assert proposal["advice"]["moves"] == advised["moves"]
+    assert proposal["advice"]["findings_after"] == advised["findings_after"]
+    assert {c["vm"]: c["to"] for c in proposal["changes"]} == {m["vm"]: m["to"] for m in advised["moves"]}
