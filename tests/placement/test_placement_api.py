@@ -291,3 +291,24 @@ def test_the_api_proposes_what_virtplan_place_advises(client, tenant, demo_plan,
     assert proposal["advice"]["moves"] == advised["moves"]
     assert proposal["advice"]["findings_after"] == advised["findings_after"]
     assert {c["vm"]: c["to"] for c in proposal["changes"]} == {m["vm"]: m["to"] for m in advised["moves"]}
+
+
+def test_a_job_runs_once_and_app_start_fails_proposals_left_unfinished(make_app, app, db, tenant, demo_plan):
+    from models import PlacementProposal
+    from planner.services import placement
+    from planner.services.accounts import Caller
+
+    caller = Caller(tenant.org_id, frozenset({"read", "write"}), None, "test")
+    done, queued = placement.request_proposal(db, caller, demo_plan, 0, sync_vms=0)
+    assert queued and done.state == "queued"
+    left, _ = placement.request_proposal(db, caller, demo_plan, 0, sync_vms=0)
+    db.commit()
+    sessions = app.extensions["virtplan.sessions"]
+    placement.run_proposal_job(sessions, done.id)
+    placement.run_proposal_job(sessions, done.id)  # redelivered: not queued any more, nothing happens
+    placement.run_proposal_job(sessions, 10**9)  # unknown: nothing happens
+    make_app(job_queue="inline")
+    db.expire_all()
+    finished, interrupted = db.get(PlacementProposal, done.id), db.get(PlacementProposal, left.id)
+    assert finished.state == "succeeded" and finished.changes and finished.advice["moves"]
+    assert interrupted.state == "failed" and interrupted.error.startswith("interrupted")
