@@ -55,13 +55,14 @@ def problems(resp) -> dict[str, str]:
 
 
 def swap_estate() -> dict:
-    """h1 and h2 each carry a VM of the other's zone; each fills half a host, so b1 fits on h2
-    only once a2 has left it: the proposal swaps them, and b1's move depends on a2's."""
+    """h1 (mostly zone a) and h2 (mostly zone b) each carry one VM of the other's zone, and
+    neither has room for a third large VM: the proposal swaps b1 and a2, and b1's move
+    depends on a2's leaving h2."""
     return document(
         [host("h1", memory=64), host("h2", memory=64)],
         [
-            *(vm("a1", "h1", memory=30), vm("b1", "h1", zone="b", memory=30)),
-            *(vm("b2", "h2", zone="b", memory=30), vm("a2", "h2", memory=30)),
+            *(vm("a1", "h1", memory=24), vm("a3", "h1", memory=8), vm("b1", "h1", zone="b", memory=24)),
+            *(vm("b2", "h2", zone="b", memory=24), vm("b3", "h2", zone="b", memory=8), vm("a2", "h2", memory=24)),
         ],
     )
 
@@ -162,16 +163,12 @@ def test_a_subset_that_breaks_a_hard_constraint_names_the_move_it_needs(client, 
     resp = client.post(url(plan_id, f"/{proposal['id']}/accept"), json={"vms": ["b1"]}, headers=tenant.headers())
     assert resp.status_code == 422
     message = problems(resp)["vms[0]"]
-    assert "h2 would carry 90 GiB of memory, above its ceiling of 64 GiB" in message
+    assert "h2 would carry 80 GiB of memory, above its ceiling of 64 GiB" in message
     assert "the proposal makes room on h2 by moving a2 off it: include them" in message
     assert stored(client, tenant, plan_id) == before
     both = client.post(url(plan_id, f"/{proposal['id']}/accept"), json={"vms": ["a2", "b1"]}, headers=tenant.headers())
-    assert both.status_code == 200 and hosts_of(client, tenant, plan_id) == {
-        "a1": "h1",
-        "b1": "h2",
-        "b2": "h2",
-        "a2": "h1",
-    }
+    assert both.status_code == 200
+    assert hosts_of(client, tenant, plan_id) == {"a1": "h1", "a3": "h1", "b1": "h2", "b2": "h2", "b3": "h2", "a2": "h1"}
 
 
 @pytest.mark.parametrize(
