@@ -43,7 +43,7 @@ from models import AnalysisRun, PlacementProposal, Plan
 from models.base import utcnow
 from models.inventory_store import inventory_counts, read_estate, read_inventory
 from planner.core.assessment import assess, kept_advice, placement_advice
-from planner.core.inventory import estate_from_document
+from planner.core.inventory import Estate, estate_from_document
 from planner.core.placement import SolverOptions, changes
 from planner.core.placement.whatif import constraint_violations, what_if
 
@@ -108,13 +108,24 @@ def request_proposal(
     if inventory_counts(session, plan).get("vms", 0) > sync_vms:
         return row, True
     row.state, row.started_at = "running", utcnow()
-    _advise(session, plan, row)
+    _store(row, _advised(_snapshot(session, plan), budget))
+    session.flush()
     return row, False
 
 
-def _advise(session: Session, plan: Plan, row: PlacementProposal) -> None:
-    """Make the advice for ``plan`` as it is now and store it on ``row`` (succeeded)."""
-    q = questionnaire()
+@dataclass(slots=True)
+class _Snapshot:
+    """A plan as it was read: its inventory version, answers version, estate and answers."""
+
+    plan_id: int
+    version: int
+    answered: str
+    estate: Estate
+    answers: dict[str, Any] | None
+
+
+def _snapshot(session: Session, plan: Plan) -> _Snapshot:
+    """The plan as it is now, read consistently (again when it changed while being read)."""
     for _attempt in range(SNAPSHOT_ATTEMPTS):
         session.refresh(plan)
         version, answered = plan.inventory_version, answers_version(session, plan)
@@ -122,21 +133,38 @@ def _advise(session: Session, plan: Plan, row: PlacementProposal) -> None:
         answers = current_answers(session, plan) or None
         session.refresh(plan)
         if (plan.inventory_version, answers_version(session, plan)) == (version, answered):
-            break
-    else:
-        raise Conflict("the plan kept changing while the proposal was being made; ask again")
-    before = assess(estate, answers, q, plan_id=str(plan.id))
-    options = SolverOptions(time_limit=row.time_limit)
-    advice = placement_advice(estate, before, answers, q, plan_id=str(plan.id), options=options)
-    row.inventory_version, row.answers_version = version, answered
-    row.changes = changes(estate, advice["placement"])
-    row.advice = kept_advice(advice)
-    row.state, row.error, row.finished_at = "succeeded", None, utcnow()
-    session.flush()
+            return _Snapshot(plan.id, version, answered, estate, answers)
+    raise Conflict("the plan kept changing while the proposal was being made; ask again")
+
+
+def _advised(snapshot: _Snapshot, time_limit: float) -> dict[str, Any]:
+    """The advice for ``snapshot`` within ``time_limit``, as the proposal's columns (succeeded)."""
+    q, plan_id = questionnaire(), str(snapshot.plan_id)
+    before = assess(snapshot.estate, snapshot.answers, q, plan_id=plan_id)
+    options = SolverOptions(time_limit=time_limit)
+    advice = placement_advice(snapshot.estate, before, snapshot.answers, q, plan_id=plan_id, options=options)
+    return {
+        "inventory_version": snapshot.version,
+        "answers_version": snapshot.answered,
+        "changes": changes(snapshot.estate, advice["placement"]),
+        "advice": kept_advice(advice),
+        "state": "succeeded",
+        "error": None,
+        "finished_at": utcnow(),
+    }
+
+
+def _store(row: PlacementProposal, columns: dict[str, Any]) -> None:
+    for column, value in columns.items():
+        setattr(row, column, value)
 
 
 def run_proposal_job(session_factory: Callable[[], Session], proposal_id: int) -> None:
-    """Make queued proposal ``proposal_id`` and store it (or why it failed). Never raises."""
+    """Make queued proposal ``proposal_id`` and store it (or why it failed). Never raises.
+
+    Three short transactions — claim, read the plan, store the advice — and none
+    open while the advisor works, so the job holds no lock on the database.
+    """
     try:
         with session_factory() as session:
             claimed = cast(
@@ -151,11 +179,19 @@ def run_proposal_job(session_factory: Callable[[], Session], proposal_id: int) -
                 session.rollback()
                 return  # taken by another runner, finished, or its plan deleted
             session.commit()
+        with session_factory() as session:
             row = session.get(PlacementProposal, proposal_id)
             plan = session.get(Plan, row.plan_id) if row is not None else None
             if row is None or plan is None:
                 return
-            _advise(session, plan, row)
+            snapshot, time_limit = _snapshot(session, plan), row.time_limit
+            session.commit()
+        advised = _advised(snapshot, time_limit)  # no transaction is open while the advisor works
+        with session_factory() as session:
+            row = session.get(PlacementProposal, proposal_id)
+            if row is None:
+                return  # the plan was deleted meanwhile
+            _store(row, advised)
             session.commit()
     except Conflict as exc:
         _fail(session_factory, proposal_id, exc.message)
