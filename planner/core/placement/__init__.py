@@ -14,7 +14,9 @@ moves only within its cluster unless ``policy.placement_scope`` is
 ``"estate"``; only to hosts its datastores are attached to; never onto a type 2
 host (a VM without a host may go there when its high-water mark is low); the
 host a VM is on may always keep it. Then, strictly lexicographic: fewer
-unplaced VMs, fewer hosts with conflicting zones, fewer moves, even load.
+unplaced VMs, fewer hosts with conflicting zones, fewer moves, spread — fewer
+VMs in the wrong place, then fewer VMs sharing a host with them, then even
+load (:mod:`.objective`), so load is never spread onto a mixed host.
 
 How (see docs/architecture.md, "The placement advisor"):
 
@@ -24,13 +26,16 @@ How (see docs/architecture.md, "The placement advisor"):
 2. Per migration domain (:mod:`.domains`), the result is measured
    (:mod:`.objective`) against cheap lower bounds; unless already proven and
    large, the domain goes to CP-SAT (:mod:`.exact`), warm-started from the
-   heuristic, within its share of the time budget. The solver's placement is
-   kept only when better, so the heuristic is the fallback. Each domain reports
+   heuristic, level by level, within its share of the time budget (what a
+   domain leaves goes to the next). The solver's placement is kept only when
+   better, so the heuristic is the fallback. Each domain reports
    its method, ``optimal`` or ``best found``, its result and bound.
 3. :mod:`.explain` says what the advice buys: each move's reason and the
    finding it resolves, why a VM has no host, why a host still mixes zones,
    which hosts serve each zone, and the findings that disappear, appear or
    change risk, counted by the caller's ``judge``.
+4. :mod:`.whatif` judges moves a person chooses (some of a proposal's, or one
+   of their own) against the same hard constraints, and what one move changes.
 
 Deterministic: hosts and VMs in document order, the solver with one worker, a
 fixed seed and a limit in deterministic time.
