@@ -224,7 +224,9 @@ class Advisor:
     def find_mixed(self, v: int, exclude: int | None = None) -> int | None:
         """A host that already mixes zones and can take VM ``v`` (no new mixed host)."""
         ld = self.ledger
-        return ld.best_anywhere(v, sorted(ld.mixed), exclude)
+        hosts = ld.candidates(v)
+        mixed = sorted(ld.mixed) if len(ld.mixed) < len(hosts) else [i for i in hosts if i in ld.mixed]
+        return ld.best_anywhere(v, mixed, exclude)
 
     def place_all(self) -> list[int]:
         """Place the homeless VMs and move misfits to hosts without a conflict.
@@ -258,7 +260,7 @@ class Advisor:
             if i is None:
                 i = self.find_mixed(v)
             if i is None:
-                i = ld.best_anywhere(v, range(len(ld.hosts)))
+                i = ld.best_anywhere(v, ld.candidates(v))
             if i is None:
                 left.append(v)
                 continue

@@ -90,6 +90,9 @@ class Ledger:
                     reach = hosts if reach is None else reach & hosts
             self.stores.append(reach)
         self.scope: list[int | None] = [None if o is None or self.estate_scope else self.domain[o] for o in self.origin]
+        self.domain_hosts: list[list[int]] = [[] for _ in self.domain_names]
+        for i, d in enumerate(self.domain):
+            self.domain_hosts[d].append(i)
         self._start: list[list[int]] = [[] for _ in self.hosts]
         for v, o in enumerate(self.origin):
             if o is not None:
@@ -179,6 +182,19 @@ class Ledger:
             return False
         reach = self.stores[v]
         return reach is None or i in reach
+
+    def candidates(self, v: int) -> list[int]:
+        """The hosts VM ``v`` might be eligible for, in document order, without a scan of
+        every host: those its datastores reach, else its migration domain's, else all —
+        and its own host. :meth:`eligible` still decides each one."""
+        reach, scope, o = self.stores[v], self.scope[v], self.origin[v]
+        if reach is not None:
+            hosts = sorted(reach if o is None else reach | {o})
+        elif scope is not None:
+            hosts = self.domain_hosts[scope]
+        else:
+            return list(range(len(self.hosts)))
+        return hosts
 
     def reachable(self, v: int, hosts: Iterable[int]) -> list[int]:
         """Those of ``hosts`` VM ``v`` may be on (:meth:`eligible`)."""

@@ -82,7 +82,7 @@ def reach(ledger: Ledger, v: int) -> tuple[list[int], str]:
     With no such host, the words say which rule left none: the VM's migration
     domain, its datastores, or type 2 hypervisors.
     """
-    hosts = [i for i in range(len(ledger.hosts)) if ledger.eligible(v, i)]
+    hosts = [i for i in ledger.candidates(v) if ledger.eligible(v, i)]
     scope = ledger.scope[v]
     where = ""
     if scope is not None and len(ledger.domain_names) > 1:
@@ -90,7 +90,7 @@ def reach(ledger: Ledger, v: int) -> tuple[list[int], str]:
         where = f"in cluster {name}" if name is not None else "among the hosts without a cluster"
     if hosts:
         return hosts, where
-    domain = [i for i in range(len(ledger.hosts)) if scope is None or ledger.domain[i] == scope]
+    domain = list(range(len(ledger.hosts))) if scope is None else ledger.domain_hosts[scope]
     stores = ledger.stores[v]
     attached = [i for i in domain if stores is None or i in stores]
     if not attached:
