@@ -16,7 +16,6 @@ from typing import Any
 
 from flask import current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
 from planner import database
@@ -25,6 +24,7 @@ from planner.jobs import QueueFull
 from planner.services import placement as service
 
 from .auth import current_caller
+from .blueprint import Blueprint
 from .problems import problem
 
 blp = Blueprint(
