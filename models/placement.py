@@ -6,37 +6,33 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, JSONType, UTCDateTime, utcnow
+from .base import Base, JSONType, UTCDateTime
+from .jobs import JOB_STATE_CHECK, JOB_STATES, BackgroundJob
 
-PROPOSAL_STATES = ("queued", "running", "succeeded", "failed")
+PROPOSAL_STATES = JOB_STATES
 
 
-class PlacementProposal(Base):
-    """One proposal: asked for, computed (in the request or as a background job), perhaps accepted."""
+class PlacementProposal(BackgroundJob, Base):
+    """One proposal: asked for, computed (in the request, or as a background job
+    under the leases every job has), perhaps accepted."""
 
     __tablename__ = "placement_proposals"
     __table_args__ = (
-        CheckConstraint("state IN ('queued', 'running', 'succeeded', 'failed')", name="state"),
+        CheckConstraint(JOB_STATE_CHECK, name="state"),
         Index("ix_placement_proposals_plan_id_id", "plan_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
-    state: Mapped[str] = mapped_column(String(10), default="queued")
     #: The inventory version the advice is for; accepting needs the plan still at it.
     inventory_version: Mapped[int] = mapped_column(Integer)
     #: The answers the findings before and after were counted with (their ETag).
     answers_version: Mapped[str | None] = mapped_column(String(80))
     #: The exact solver's budget, in CP-SAT's deterministic seconds.
     time_limit: Mapped[float] = mapped_column(Float)
-    requested_by: Mapped[str | None] = mapped_column(String(200))
-    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    error: Mapped[str | None] = mapped_column(Text)
     #: The advice as a plan keeps it (planner.core.assessment.kept_advice).
     advice: Mapped[dict | None] = mapped_column(JSONType, deferred=True)
     #: Every VM whose host the advice changes: [{"vm", "from", "to"}], "to" null when it is left without one.

@@ -1,4 +1,4 @@
-"""placement proposals
+"""placement proposals: the advisor's advice per inventory version, a background job like the others
 
 Revision ID: 0013
 Revises: 0012
@@ -23,15 +23,9 @@ def upgrade() -> None:
         "placement_proposals",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("plan_id", sa.Integer(), nullable=False),
-        sa.Column("state", sa.String(length=10), nullable=False),
         sa.Column("inventory_version", sa.Integer(), nullable=False),
         sa.Column("answers_version", sa.String(length=80), nullable=True),
         sa.Column("time_limit", sa.Float(), nullable=False),
-        sa.Column("requested_by", sa.String(length=200), nullable=True),
-        sa.Column("requested_at", models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("started_at", models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("finished_at", models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("error", sa.Text(), nullable=True),
         sa.Column("advice", JSON, nullable=True),
         sa.Column("changes", JSON, nullable=True),
         sa.Column("accepted_at", models.base.UTCDateTime(timezone=True), nullable=True),
@@ -39,6 +33,15 @@ def upgrade() -> None:
         sa.Column("accepted_vms", JSON, nullable=True),
         sa.Column("accepted_version", sa.Integer(), nullable=True),
         sa.Column("analysis_run_id", sa.Integer(), nullable=True),
+        sa.Column("state", sa.String(length=10), nullable=False),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("requested_by", sa.String(length=200), nullable=True),
+        sa.Column("requested_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("started_at", models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("lease_until", models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("worker", sa.String(length=200), nullable=True),
         sa.CheckConstraint(
             "state IN ('queued', 'running', 'succeeded', 'failed')", name=op.f("ck_placement_proposals_state")
         ),
@@ -55,9 +58,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("placement_proposals", schema=None) as batch_op:
         batch_op.create_index("ix_placement_proposals_plan_id_id", ["plan_id", "id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_placement_proposals_state"), ["state"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("placement_proposals", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_placement_proposals_state"))
         batch_op.drop_index("ix_placement_proposals_plan_id_id")
     op.drop_table("placement_proposals")

@@ -20,12 +20,11 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from planner import database
 from planner.core.placement.whatif import CONSTRAINTS
-from planner.jobs import QueueFull
+from planner.jobs import hand_over
 from planner.services import placement as service
 
 from .auth import current_caller
 from .blueprint import Blueprint
-from .problems import problem
 
 blp = Blueprint(
     "placement",
@@ -193,26 +192,27 @@ class Placement(MethodView):
     @blp.arguments(ProposalRequestSchema)
     @blp.response(201, ProposalSchema)
     @blp.alt_response(202, schema=ProposalSchema, description="a large plan: the proposal is made in the background")
-    @blp.alt_response(503, description="the job queue is full; try again later", content_type=_PROBLEM)
+    @blp.alt_response(
+        429,
+        description="a large plan: the organization has as many placement jobs queued or running as it may; "
+        "nothing stored",
+        content_type=_PROBLEM,
+    )
+    @blp.alt_response(
+        503, description="the job queue is full or cannot be reached; nothing stored", content_type=_PROBLEM
+    )
     def post(self, body: dict[str, Any], plan_id: int) -> Any:
         """Ask for a placement proposal for the plan's current inventory (201 when made at once, 202 to poll)."""
         db = database.session()
         settings = current_app.config["VIRTPLAN_SETTINGS"]
+        bounds = current_app.extensions["virtplan.runner"].bounds("placement")
         row, queued = service.request_proposal(
-            db, current_caller(), plan_id, body.get("time_limit"), settings.placement_sync_vms
+            db, current_caller(), plan_id, body.get("time_limit"), settings.placement_sync_vms, bounds
         )
-        db.commit()
         if not queued:
-            return proposal_body(row), 201, {"Location": proposal_url(row)}
-        try:
-            current_app.extensions["virtplan.jobs"].submit(
-                service.run_proposal_job, current_app.extensions["virtplan.sessions"], row.id
-            )
-        except QueueFull as exc:
-            service.abandon_proposal(db, row, f"not started: {exc}")
             db.commit()
-            return problem(503, "Service Unavailable", str(exc), headers={"Retry-After": "30"})
-        db.refresh(row)  # an inline queue has finished it already
+            return proposal_body(row), 201, {"Location": proposal_url(row)}
+        hand_over(db, current_app.extensions["virtplan.jobs"], "placement", row)
         return proposal_body(row), 202, {"Location": proposal_url(row)}
 
 

@@ -20,10 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from models import AnalysisJob, ImportJob, Report
+from models import AnalysisJob, ImportJob, PlacementProposal, Report
 from planner import metrics
 from planner.config import Settings
-from planner.services import analysis_jobs, imports, jobs, report_jobs
+from planner.services import analysis_jobs, imports, jobs, placement, report_jobs
 
 if TYPE_CHECKING:
     from . import JobQueue
@@ -78,6 +78,9 @@ class Runner:
             ),
             "analysis": Kind(
                 AnalysisJob, lambda claim: analysis_jobs.execute(sessions, claim, limits), analysis_jobs.BOUNDS
+            ),
+            "placement": Kind(
+                PlacementProposal, lambda claim: placement.execute(sessions, claim, limits), placement.BOUNDS
             ),
         }
         self._models = [kind.model for kind in self.kinds.values()]

@@ -4,9 +4,11 @@ buttons and what-if form).
 
 - :func:`request_proposal` records a proposal for the plan's current
   inventory. A plan of at most ``sync_vms`` VMs is advised at once, in the
-  caller's transaction; a larger one is left ``queued`` for
-  :func:`run_proposal_job` (a background job through :mod:`planner.jobs`,
-  like report and import jobs), and the caller polls :func:`get_proposal`.
+  caller's transaction; a larger one is left ``queued`` for a worker, which
+  runs it with :func:`execute` under the admission bounds, fair claiming,
+  leases and fencing every job has (:mod:`planner.services.jobs`, the kind
+  ``placement`` of :class:`planner.jobs.runner.Runner`), and the caller polls
+  :func:`get_proposal`.
   The advice is :func:`planner.core.assessment.placement_advice` — the one
   call of the advisor, the same the analysis runs make — with the exact
   solver's budget asked for (default: the advisor's full budget), its
@@ -33,10 +35,9 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import AnalysisRun, PlacementProposal, Plan
@@ -47,10 +48,12 @@ from planner.core.inventory import Estate, estate_from_document
 from planner.core.placement import SolverOptions, changes
 from planner.core.placement.whatif import constraint_violations, what_if
 
+from . import jobs
 from .accounts import Caller
 from .analysis import answers_version, run_analysis
 from .answers import current_answers, questionnaire
 from .errors import Conflict, Invalid, NotFound
+from .jobs import Bounds
 from .plans import check_precondition, etag, get_plan, put_inventory
 
 log = logging.getLogger(__name__)
@@ -60,8 +63,8 @@ MAX_TIME_LIMIT = 60.0
 #: Plans of at most this many VMs are advised in the request (the default of ``VIRTPLAN_PLACEMENT_SYNC_VMS``).
 SYNC_VMS = 500
 MAX_ID = 200
-MAX_ERROR = 500
-INTERRUPTED = "interrupted: the server stopped before the proposal was finished; ask for it again"
+#: Proposal jobs one organization, and everyone, may have queued or running.
+BOUNDS = Bounds(per_organization=5, total=50)
 INTERNAL = "the proposal could not be made because of an internal error (details are in the server log)"
 #: Reads of a plan repeated when it changes while being read.
 SNAPSHOT_ATTEMPTS = 3
@@ -85,29 +88,46 @@ def clean_time_limit(value: Any) -> float:
 
 
 def request_proposal(
-    session: Session, caller: Caller, plan_id: int, time_limit: Any = None, sync_vms: int = SYNC_VMS
+    session: Session,
+    caller: Caller,
+    plan_id: int,
+    time_limit: Any = None,
+    sync_vms: int = SYNC_VMS,
+    bounds: Bounds = BOUNDS,
 ) -> tuple[PlacementProposal, bool]:
     """Record a proposal for the plan's current inventory; (proposal, queued).
 
     With at most ``sync_vms`` VMs the advice is made here (``queued`` False,
-    the proposal ``succeeded``); otherwise the caller commits and submits
-    :func:`run_proposal_job` with the proposal's id. The caller commits.
+    the proposal ``succeeded``; the caller commits); otherwise the proposal is
+    a job admitted under ``bounds`` (:class:`TooManyJobs` / :class:`Busy`
+    beyond them), which the caller hands over (:func:`planner.jobs.hand_over`).
     """
     budget = clean_time_limit(time_limit)
     plan = get_plan(session, caller, plan_id)
+    queued = inventory_counts(session, plan).get("vms", 0) > sync_vms
+    if queued:
+        jobs.admit(
+            session,
+            caller.organization_id,
+            PlacementProposal,
+            "placement proposal",
+            bounds.per_organization,
+            bounds.total,
+        )
+    now = utcnow()
     row = PlacementProposal(
         plan_id=plan.id,
-        state="queued",
+        state="queued" if queued else "running",
         inventory_version=plan.inventory_version,
         time_limit=budget,
         requested_by=caller.label[:200] or None,
-        requested_at=utcnow(),
+        requested_at=now,
+        started_at=None if queued else now,
     )
     session.add(row)
     session.flush()
-    if inventory_counts(session, plan).get("vms", 0) > sync_vms:
+    if queued:
         return row, True
-    row.state, row.started_at = "running", utcnow()
     _store(row, _advised(_snapshot(session, plan), budget))
     session.flush()
     return row, False
@@ -159,77 +179,38 @@ def _store(row: PlacementProposal, columns: dict[str, Any]) -> None:
         setattr(row, column, value)
 
 
-def run_proposal_job(session_factory: Callable[[], Session], proposal_id: int) -> None:
-    """Make queued proposal ``proposal_id`` and store it (or why it failed). Never raises.
+def execute(session_factory: Callable[[], Session], claim: jobs.Claim, limits: jobs.JobLimits) -> None:
+    """Make the claimed proposal and store it (or why it failed); only the attempt
+    that still holds the job stores anything. Never raises.
 
-    Three short transactions — claim, read the plan, store the advice — and none
-    open while the advisor works, so the job holds no lock on the database.
+    Two short transactions — read the plan, store the advice — and none open
+    while the advisor works, so the job holds no lock on the database (its
+    lease is renewed meanwhile, :func:`planner.services.jobs.holding`).
     """
-    try:
-        with session_factory() as session:
-            claimed = cast(
-                CursorResult[Any],
-                session.execute(
-                    update(PlacementProposal)
-                    .where(PlacementProposal.id == proposal_id, PlacementProposal.state == "queued")
-                    .values(state="running", started_at=utcnow())
-                ),
-            )
-            if claimed.rowcount != 1:
-                session.rollback()
-                return  # taken by another runner, finished, or its plan deleted
-            session.commit()
-        with session_factory() as session:
-            row = session.get(PlacementProposal, proposal_id)
-            plan = session.get(Plan, row.plan_id) if row is not None else None
-            if row is None or plan is None:
-                return
-            snapshot, time_limit = _snapshot(session, plan), row.time_limit
-            session.commit()
-        advised = _advised(snapshot, time_limit)  # no transaction is open while the advisor works
-        with session_factory() as session:
-            row = session.get(PlacementProposal, proposal_id)
-            if row is None:
-                return  # the plan was deleted meanwhile
-            _store(row, advised)
-            session.commit()
-    except Conflict as exc:
-        _fail(session_factory, proposal_id, exc.message)
-    except Exception:
-        log.exception("placement proposal %s failed", proposal_id)
-        _fail(session_factory, proposal_id, INTERNAL)
-
-
-def _fail(session_factory: Callable[[], Session], proposal_id: int, message: str) -> None:
-    try:
-        with session_factory() as session:
-            session.execute(
-                update(PlacementProposal)
-                .where(PlacementProposal.id == proposal_id)
-                .values(state="failed", error=message[:MAX_ERROR], finished_at=utcnow())
-            )
-            session.commit()
-    except SQLAlchemyError:
-        log.exception("placement proposal %s: cannot record the failure %r", proposal_id, message)
-
-
-def abandon_proposal(session: Session, row: PlacementProposal, message: str) -> None:
-    """Mark a proposal that could not even be queued as failed (the caller commits)."""
-    row.state, row.error, row.finished_at = "failed", message[:MAX_ERROR], utcnow()
-    session.flush()
-
-
-def recover_interrupted(session: Session) -> int:
-    """Mark proposals a stopped process left queued or running as failed (at start; the caller commits)."""
-    result = cast(
-        CursorResult[Any],
-        session.execute(
-            update(PlacementProposal)
-            .where(PlacementProposal.state.in_(("queued", "running")))
-            .values(state="failed", error=INTERRUPTED, finished_at=utcnow())
-        ),
-    )
-    return result.rowcount or 0
+    with jobs.holding(session_factory, claim, limits):
+        try:
+            with session_factory() as session:
+                row = session.get(PlacementProposal, claim.id)
+                plan = session.get(Plan, row.plan_id) if row is not None else None
+                if row is None or plan is None:
+                    return  # the plan was deleted meanwhile
+                snapshot, time_limit = _snapshot(session, plan), row.time_limit
+                session.commit()
+            advised = _advised(snapshot, time_limit)  # no transaction is open while the advisor works
+            with session_factory() as session:
+                if not jobs.renew(session, claim, limits):
+                    log.warning("placement proposal %s: taken over by another worker; nothing is written", claim.id)
+                    return
+                row = session.get(PlacementProposal, claim.id)
+                if row is None:
+                    return
+                _store(row, advised | {"lease_until": None})
+                session.commit()
+        except Conflict as exc:
+            jobs.fail(session_factory, claim, exc.message)
+        except Exception:
+            log.exception("placement proposal %s failed", claim.id)
+            jobs.fail(session_factory, claim, INTERNAL)
 
 
 # --- reading -------------------------------------------------------------------------------------

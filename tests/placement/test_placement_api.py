@@ -290,22 +290,32 @@ def test_the_api_proposes_what_virtplan_place_advises(client, tenant, demo_plan,
     assert {c["vm"]: c["to"] for c in proposal["changes"]} == {m["vm"]: m["to"] for m in advised["moves"]}
 
 
-def test_a_job_runs_once_and_app_start_fails_proposals_left_unfinished(make_app, app, db, tenant, demo_plan):
+def test_a_proposal_job_runs_once_and_a_late_attempt_stores_nothing(make_app, db, tenant, demo_plan):
+    from sqlalchemy import update
+
     from models import PlacementProposal
-    from planner.services import placement
+    from planner.services import jobs, placement
     from planner.services.accounts import Caller
 
     caller = Caller(tenant.org_id, frozenset({"read", "write"}), None, "test")
+    runner = make_app(job_queue="inline").extensions["virtplan.runner"]
     done, queued = placement.request_proposal(db, caller, demo_plan, 0, sync_vms=0)
-    assert queued and done.state == "queued"
-    left, _ = placement.request_proposal(db, caller, demo_plan, 0, sync_vms=0)
     db.commit()
-    sessions = app.extensions["virtplan.sessions"]
-    placement.run_proposal_job(sessions, done.id)
-    placement.run_proposal_job(sessions, done.id)  # redelivered: not queued any more, nothing happens
-    placement.run_proposal_job(sessions, 10**9)  # unknown: nothing happens
-    make_app(job_queue="inline")
+    assert queued and done.state == "queued"
+    assert runner.run("placement", done.id)
+    assert not runner.run("placement", done.id)  # redelivered: not queued any more, nothing happens
+    assert not runner.run("placement", 10**9)  # unknown: nothing happens
+    # A worker whose job was taken over (its lease lapsed, another attempt claimed it) writes nothing.
+    late, _ = placement.request_proposal(db, caller, demo_plan, 0, sync_vms=0)
+    db.commit()
+    claim = jobs.claim(runner.sessions, PlacementProposal, late.id, runner.limits)
+    db.execute(update(PlacementProposal).where(PlacementProposal.id == late.id).values(attempts=claim.attempt + 1))
+    db.commit()
+    placement.execute(runner.sessions, claim, runner.limits)
     db.expire_all()
-    finished, interrupted = db.get(PlacementProposal, done.id), db.get(PlacementProposal, left.id)
-    assert finished.state == "succeeded" and finished.changes and finished.advice["moves"]
-    assert interrupted.state == "failed" and interrupted.error.startswith("interrupted")
+    finished, taken_over = db.get(PlacementProposal, done.id), db.get(PlacementProposal, late.id)
+    assert finished.state == "succeeded" and finished.attempts == 1 and finished.lease_until is None
+    assert finished.changes and finished.advice["moves"]
+    assert taken_over.state == "running" and taken_over.advice is None
+    db.delete(taken_over)  # leave no running job to the other tests' sweeps
+    db.commit()

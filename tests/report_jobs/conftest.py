@@ -20,32 +20,6 @@ def make_app(database_url, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def make_app(database_url, tmp_path_factory):
-    """create_app on the test database with settings overridden; disposed at the end."""
-    from planner.app import create_app
-    from planner.config import Settings
-
-    made = []
-
-    def make(**overrides):
-        settings = Settings.from_env(
-            {},
-            env="testing",
-            database_url=database_url,
-            instance_path=str(tmp_path_factory.mktemp("instance")),
-            **overrides,
-        )
-        app = create_app(settings)
-        made.append(app)
-        return app
-
-    yield make
-    for app in made:
-        app.extensions["virtplan.jobs"].shutdown()
-        app.extensions["virtplan.engine"].dispose()
-
-
-@pytest.fixture(scope="session")
 def inline_app(make_app):
     return make_app(job_queue="inline")
 
