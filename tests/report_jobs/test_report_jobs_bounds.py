@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from stored_state import PROBLEM, stored_state
 
 from models import Report
-from planner.services import report_jobs
+from planner.services import jobs, report_jobs
 from planner.services.accounts import Caller
 
 
@@ -54,10 +54,14 @@ def test_a_full_server_queue_is_503_and_stores_nothing(make_app, make_tenant, ma
     every web process counts the same): one place left, taken by another organization."""
     other, tenant = make_tenant("other"), make_tenant()
     other_plan, plan_id = make_plan(other), make_plan(tenant)
-    with app.extensions["virtplan.sessions"]() as session:
+    make_app(job_queue="inline")  # its start settles the queued jobs earlier tests left behind
+    sessions = app.extensions["virtplan.sessions"]
+    with sessions() as session:
         active = session.scalar(select(func.count()).select_from(Report).where(Report.state.in_(("queued", "running"))))
-        report_jobs.request_report(session, _caller(other), other_plan, "csv")  # queued, not yet run
+        taken = report_jobs.request_report(session, _caller(other), other_plan, "csv")
         session.commit()
+    # Running on a worker elsewhere, its lease live: no app start or sweep here touches it.
+    assert jobs.claim(sessions, Report, taken.id, jobs.JobLimits(3600, 1, 3600)) is not None
     client = make_app(job_queue="inline", report_jobs_total=active + 1).test_client()
     try:
         before = stored_state(client, tenant, plan_id)
