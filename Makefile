@@ -44,11 +44,13 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 ## mutation: mutation testing of the core's analysis, questionnaire and placement within a time budget
-## (docs/mutation-testing.md; MUTATION_MINUTES, default 30; resumes where the last run stopped)
+## (docs/mutation-testing.md; MUTATION_MINUTES, default 30; MUTANTS: name patterns, default the scoring
+## core; MUTANTS='*' for all; a run resumes where the last one stopped)
 MUTATION_MINUTES ?= 30
+MUTANTS ?= planner.core.analysis.scoring.* planner.core.analysis.findings.* planner.core.questionnaire.weakness.x_mitigations*
 mutation: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,mutation]'
-	timeout --signal=INT $$(( $(MUTATION_MINUTES) * 60 )) $(BIN)/mutmut run --max-children 2 || true
+	timeout --signal=INT $$(( $(MUTATION_MINUTES) * 60 )) $(BIN)/mutmut run --max-children 2 $(foreach m,$(MUTANTS),'$(m)') || true
 	$(BIN)/mutmut results
 
 clean:

@@ -22,6 +22,8 @@ from signin_client import PASSWORD, Clock
 # Speed is measured by the benchmarks under bench/, never by tests: no
 # per-example deadline, so a busy 2-core CI machine cannot fail a property.
 hypothesis_settings.register_profile("virtplan", deadline=None)
+# `make mutation` runs the tests once per mutant: fewer examples (--hypothesis-profile=mutation).
+hypothesis_settings.register_profile("mutation", deadline=None, max_examples=10)
 hypothesis_settings.load_profile("virtplan")
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ the method's (docs/scoring.md), written out here, never read back from the code.
 from __future__ import annotations
 
 import pytest
-from analysis_estates import clean_document, find
+from analysis_estates import clean_document, find, score_of
 
 from planner.core.analysis import REGISTRY
 from planner.core.assessment import assess
@@ -206,3 +206,28 @@ def test_no_answer_takes_a_finding_below_the_floor():
         assert after[fp][1] in (likelihood, LOWER[likelihood]), rule
         lowered += after[fp][1] != likelihood
     assert lowered >= 10  # every mitigated rule's findings took their level
+
+
+def test_an_answer_to_a_question_the_inventory_makes_inapplicable_earns_nothing():
+    """Side-channel mitigations are asked only where a host runs VMs of two or more zones. A VM
+    alone on a host dedicated to another zone is ZONE-MIX-HOST all the same, and the answer gives
+    it no credit: the question does not apply to this inventory."""
+    doc = clean_document()
+    find(doc, "hosts", "esx-int")["dedicated_zone"] = "restricted"  # vm-app (internal) is a stranger there
+    estate = load_estate(doc)
+    answers = {"implementation.hosts.side_channel_mitigations": True}
+    # base moderate; vm-app is not internet-facing; internal (2) and restricted (3): gap 1. Its
+    # confidentiality is moderate: moderate x moderate = moderate.
+    expected = [
+        (
+            "moderate",
+            "moderate",
+            "moderate",
+            [
+                "impact moderate: FIPS 199 high-water mark of confidentiality over the one VM at risk "
+                "(vm-app is moderate)"
+            ],
+        )
+    ]
+    for given in ({}, answers):
+        assert [score_of(f) for f in assess(estate, given).findings if f.rule == "ZONE-MIX-HOST"] == expected

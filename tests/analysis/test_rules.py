@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from analysis_estates import clean_document, find, findings_of, hardened_document, objects_of, score_of
 
-from planner.core.analysis import REGISTRY, SPEC_RULE_IDS, SPEC_V1_1_RULE_IDS
+from planner.core.analysis import REGISTRY, SPEC_RULE_IDS, SPEC_V1_1_RULE_IDS, analyze
+from planner.core.inventory import load_estate
 
 
 def h(doc, hid):
@@ -778,3 +779,27 @@ def test_policy_adjacent_allows_neighbours_but_not_a_gap_of_two():
     doc["policy"]["zone_mixing"] = "forbid"
     move(doc, "vm-db", "esx-res")
     assert objects_of(doc, "ZONE-MIX-HOST") == [[("host", "esx-dmz")]]
+
+
+def test_summary_counts_findings_by_risk_zone_host_and_rule():
+    """Four findings on the clean estate, counted by hand: a finding counts once for each zone and
+    host it touches (a host: its VMs' zones and its dedicated zone; a VM: its zone and host; a
+    datastore: the zones and hosts of the VMs with disks on it)."""
+    doc = clean_document()
+    h(doc, "esx-dmz")["management"]["encrypted"] = False  # MGMT-UNENCRYPTED, moderate: dmz; esx-dmz
+    h(doc, "esx-res")["settings"]["time_sync"] = False  # HOST-NO-TIME-SYNC, low: restricted; esx-res
+    v(doc, "vm-app")["settings"]["clipboard_sharing"] = True  # VM-CLIPBOARD-SHARING, low: internal; esx-int
+    v(doc, "vm-app")["disks"].append({"datastore": "ds-dmz"})  # DATASTORE-MULTI-ZONE, low: dmz, internal; both hosts
+    summary = analyze(load_estate(doc)).summary()
+    assert summary == {
+        "by_risk": {"very-high": 0, "high": 0, "moderate": 1, "low": 3, "very-low": 0},
+        "by_zone": {"dmz": 2, "internal": 2, "restricted": 1},
+        "by_host": {"esx-dmz": 2, "esx-int": 2, "esx-res": 1},
+        "by_rule": {
+            "DATASTORE-MULTI-ZONE": 1,
+            "HOST-NO-TIME-SYNC": 1,
+            "MGMT-UNENCRYPTED": 1,
+            "VM-CLIPBOARD-SHARING": 1,
+        },
+    }
+    assert list(summary["by_risk"]) == ["very-high", "high", "moderate", "low", "very-low"]
