@@ -803,3 +803,64 @@ def test_summary_counts_findings_by_risk_zone_host_and_rule():
         },
     }
     assert list(summary["by_risk"]) == ["very-high", "high", "moderate", "low", "very-low"]
+
+
+def test_fingerprints_are_the_documented_digest_and_never_change_with_a_release():
+    """A stored triage survives re-analysis through the fingerprint: sha256 of the canonical JSON
+    (sorted keys, no spaces, UTF-8 as is) of [rule, sorted "kind:id" refs, identity]. The digests
+    below were worked out from that recipe; a changed recipe would orphan every stored triage."""
+    doc = clean_document()
+    spare = {**h(doc, "esx-res"), "id": "esx-zürich", "dedicated_zone": None}
+    spare["management"] = {"network": "net-mgmt", "encrypted": False}
+    doc["hosts"].append(spare)
+    v(doc, "vm-app")["settings"]["clipboard_sharing"] = True
+    by_rule = {f.rule: f.fingerprint for f in findings_of(doc)}
+    # ["MGMT-UNENCRYPTED",["host:esx-zürich"],{}]
+    assert by_rule["MGMT-UNENCRYPTED"] == "6befa0a8371e85fbec6c5c05d57b963ad2004ae35ea4167e4cc859c824090a66"
+    # ["VM-CLIPBOARD-SHARING",["vm:vm-app"],{"enabled":["clipboard_sharing"]}]
+    assert by_rule["VM-CLIPBOARD-SHARING"] == "fd7340101f20aa5f6b5804d608af0c05292cc01aa97c7392dea2d31313dc0c4b"
+
+
+@pytest.mark.parametrize("rule,change,expected,scores", FIRES, ids=[f"{r}-{i}" for i, (r, *_) in enumerate(FIRES)])
+def test_a_finding_carries_its_rules_title_references_and_remediation(rule, change, expected, scores):
+    doc = clean_document()
+    change(doc)
+    meta = next(r for r in REGISTRY if r.id == rule)
+    for f in findings_of(doc, rule):
+        assert (f.title, f.remediation, f.references) == (meta.title, meta.remediation, meta.reference_list())
+        assert f.title and f.remediation and f.references
+
+
+def test_findings_of_equal_rank_follow_their_objects_in_text_order():
+    """vm-app before vm-app-2 (a prefix sorts first), both after vm-api: the order of the ids as text."""
+    doc = clean_document()
+    for vid in ("vm-app-2", "vm-api"):
+        doc["vms"].append(
+            {**v(doc, "vm-app"), "id": vid, "settings": {"clipboard_sharing": True, "file_sharing": False}}
+        )
+    v(doc, "vm-app")["settings"]["clipboard_sharing"] = True
+    found = [f.objects[0].id for f in findings_of(doc) if f.rule == "VM-CLIPBOARD-SHARING"]
+    assert found == ["vm-api", "vm-app", "vm-app-2"]
+
+
+def test_very_high_impact_names_the_rules_objective():
+    """ZONE-MIX-HOST threatens confidentiality through the hypervisor: with both VMs of high
+    confidentiality on the mixed host, it reaches every one of them (2 >= 2): very-high."""
+    doc = clean_document()
+    undedicate(doc)
+    v(doc, "vm-web2")["categorization"]["confidentiality"] = "high"
+    move(doc, "vm-db", "esx-dmz")
+    (f,) = findings_of(doc, "ZONE-MIX-HOST")
+    # base moderate; internet-facing vm-web +1; dmz (1) and restricted (3): gap 2, +1 -> very-high.
+    # very-high x very-high = very-high.
+    assert score_of(f) == (
+        "very-high",
+        "very-high",
+        "very-high",
+        [
+            "impact very-high: through the hypervisor the finding reaches every VM whose confidentiality is high "
+            "(2 VMs, such as vm-web2): multiple severe adverse effects",
+            "internet-facing VM vm-web on the host: likelihood +1",
+            "trust gap of 2 between zone dmz (trust 1) and zone restricted (trust 3): likelihood +1",
+        ],
+    )
