@@ -126,10 +126,11 @@ def likelihood_of(
         if m.contradicted:
             factors.append(MITIGATION_WORDING["contradicted"].format(factor=m.factor, question=m.question))
             continue
-        steps = m.steps if m.steps > 0 else -min(-m.steps, MAX_MITIGATION_STEPS - credit)
+        # An answer only lowers (the questionnaire refuses other steps), by what the cap leaves.
+        steps = -min(-m.steps, MAX_MITIGATION_STEPS - credit)
         if steps:
             level = shift(level, steps)
-            credit -= min(steps, 0)
+            credit -= steps
         wording = "credit" if steps == m.steps else ("partly" if steps else "capped")
         factors.append(
             MITIGATION_WORDING[wording].format(
