@@ -151,6 +151,7 @@ def test_the_main_pages_pass_axe_core_and_fit_a_phone(site, browser):
         plan + "/inventory/vms",
         plan + "/inventory/vms/vm-web-01",
         plan + "/inventory/versions?from=0&to=1",
+        plan + "/hardening",
         "/admin/users",
         "/admin/tokens",
     ]
