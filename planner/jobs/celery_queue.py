@@ -84,8 +84,11 @@ class CeleryJobQueue:
         if not settings.broker_url:
             raise ValueError("the celery job queue needs a broker URL (VIRTPLAN_BROKER_URL)")
         self.app = celery_app(settings.broker_url, settings)
+        self._closed = False
 
     def submit(self, kind: str, job_id: int) -> None:
+        if self._closed:
+            raise QueueFull("the job queue is shut down")
         try:
             self.app.send_task(
                 TASK,
@@ -99,6 +102,8 @@ class CeleryJobQueue:
             raise QueueFull(f"the job queue cannot be reached ({exc.__class__.__name__})") from None
 
     def waiting(self) -> int:
+        if self._closed:
+            raise QueueFull("the job queue is shut down")
         try:
             with self.app.connection_for_read() as connection:
                 return int(connection.default_channel.client.llen(QUEUE))
@@ -106,7 +111,10 @@ class CeleryJobQueue:
             raise QueueFull(f"the job queue cannot be reached ({exc.__class__.__name__})") from None
 
     def shutdown(self) -> None:
-        self.app.pool.force_close_all()
+        """Refuse wake-ups from now on. The broker connections stay to the process's end:
+        kombu keeps one pool per broker URL for the whole process, which another queue
+        on the same broker (an app made later) goes on using."""
+        self._closed = True
 
 
 # --- the worker side -----------------------------------------------------------------------------

@@ -79,6 +79,21 @@ def test_make_queue(jobs_app, sessions):
         ThreadJobQueue(runner, workers=0)
 
 
+def test_a_celery_queue_shut_down_takes_nothing_and_leaves_the_broker_to_the_others():
+    from planner.jobs.celery_queue import CeleryJobQueue
+
+    settings = Settings.from_env({}, env="testing", broker_url="redis://127.0.0.1:1/0")
+    first, second = CeleryJobQueue(settings), CeleryJobQueue(settings)
+    first.shutdown()
+    with pytest.raises(QueueFull, match="shut down"):
+        first.submit("report", 1)
+    with pytest.raises(QueueFull, match="shut down"):
+        first.waiting()
+    # The other queue on that broker still tries it (nothing listens on port 1: unreachable, not closed).
+    with pytest.raises(QueueFull, match="cannot be reached"):
+        second.waiting()
+
+
 def test_a_request_the_queue_cannot_take_is_503_and_stores_nothing(make_jobs_app, make_org, sessions):
     app = make_jobs_app(job_queue="thread", job_workers=1)
     app.extensions["virtplan.jobs"].shutdown()  # as when the broker cannot be reached
