@@ -9,14 +9,14 @@ workers on PostgreSQL and Redis, driven by locust (headless, bounded, 127.0.0.1)
 1. A throwaway PostgreSQL database, migrated; four organizations, each with a
    token and a signed-in consultant, share ``--plans`` plans of ``--vms`` VMs
    (synthetic, with design faults), each analysed once.
-2. For each count of web workers (``--web``): ``virtplan serve --workers N``
+2. For each count of Celery workers (``--celery``): ``--jobs`` PDF reports
+   asked for at once, no web load; printed: jobs per minute until all finished.
+3. For each count of web workers (``--web``): ``virtplan serve --workers N``
    with two Celery workers, and locust for ``--duration`` seconds: ``--users``
    consultants without pause (GET findings, GET web inventory pages, PATCH an
    answer; bench/locustfile.py) and one requester asking for a CSV report every
    6 s. Printed: requests/s, error rate, p50/p95/p99 per kind, the web
    workers' CPU seconds, the reports finished meanwhile.
-3. For each count of Celery workers (``--celery``): ``--jobs`` PDF reports
-   asked for at once, no web load; printed: jobs per minute until all finished.
 
 Figures, with ``nproc`` and what else ran on the machine, go in bench/README.md.
 """
@@ -248,18 +248,20 @@ def main(argv: list[str] | None = None) -> int:
         redis.start()
         stack.callback(redis.stop)
         env = process_environment(database_url, redis.url, folder, VIRTPLAN_ENV="development")
+        # The jobs first, while every plan's analysis run is current (the web load changes
+        # answers, after which a report job analyses its plan again): each count of workers
+        # renders the same reports of the same plans.
+        print("\n| Celery workers | PDF jobs | failed | seconds | jobs per minute |\n|---|---|---|---|---|")
+        for celery in args.celery:
+            r = jobs_run(env, folder, database_url, world, celery, args.jobs)
+            row = f"| {celery} | {r['jobs']} | {r['failed']} | {r['seconds']:.0f} | {r['per_minute']:.1f} |"
+            print(row, flush=True)
         results = []
         with workers(env, folder, 2):
             for web in args.web:
                 results.append(web_run(env, folder, database_url, world_file, web, args))
                 print(f"  {web} web worker(s) done, load average {os.getloadavg()[0]:.1f}", flush=True)
         print_web(results)
-        print("\n| Celery workers | PDF jobs | failed | seconds | jobs per minute |\n|---|---|---|---|---|")
-        for celery in args.celery:
-            r = jobs_run(env, folder, database_url, world, celery, args.jobs)
-            print(
-                f"| {celery} | {r['jobs']} | {r['failed']} | {r['seconds']:.0f} | {r['per_minute']:.1f} |", flush=True
-            )
         print(f"load average {os.getloadavg()[0]:.1f} at the end")
     return 0
 

@@ -35,6 +35,8 @@ import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol
 
+from planner.config import JOB_QUEUES
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
@@ -42,7 +44,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-QUEUES = ("thread", "inline", "celery")
 MAX_WORKERS = 4
 
 
@@ -169,4 +170,4 @@ def make_queue(kind: str, runner: Runner, workers: int = 2) -> JobQueue:
         from .celery_queue import CeleryJobQueue  # Celery is imported only where it is used
 
         return CeleryJobQueue(runner.settings)
-    raise ValueError(f"unknown job queue {kind!r}; choose one of {', '.join(QUEUES)}")
+    raise ValueError(f"unknown job queue {kind!r}; choose one of {', '.join(JOB_QUEUES)}")
