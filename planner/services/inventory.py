@@ -76,6 +76,10 @@ class Column:
     #: An abbreviation for the table's heading ("C" for confidentiality).
     short: str | None = None
 
+    #: This column's value in one typed object of the document (None: not stated); made
+    #: once from ``path``, as tables call it for every object.
+    value: Callable[[Any], Any] = field(init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
         parent, _, leaf = (self.path or self.key).rpartition(".")
         if parent:  # a field of a nested object that may be absent (None)
@@ -83,9 +87,6 @@ class Column:
             object.__setattr__(self, "value", lambda obj: None if (h := holder(obj)) is None else own(h))
         else:
             object.__setattr__(self, "value", attrgetter(leaf))
-
-    #: This column's value in one typed object of the document (None: not stated).
-    value: Callable[[Any], Any] = field(init=False, repr=False, compare=False)
 
 
 _IDENT = (Column("id", "ID"), Column("name", "Name"))
