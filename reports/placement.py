@@ -80,8 +80,11 @@ def _by_risk(findings: Sequence[Mapping[str, Any]]) -> str:
     return _listing([f"{n:,} {_level(level)}-risk" for level, n in counts.items() if n])
 
 
-def _groups(
-    findings: Sequence[Mapping[str, Any]], estate: Any, refs: Mapping[FindingKey, str], limit: int = OBJECTS_LIMIT
+def finding_groups(
+    findings: Sequence[Mapping[str, Any]],
+    estate: Any,
+    refs: Mapping[FindingKey, str] | None = None,
+    limit: int = OBJECTS_LIMIT,
 ) -> list[dict[str, Any]]:
     """Findings grouped by rule and risk (and the risk before, for a change), in the advice's order
     (its analysis's: worst first); each group with its objects in words and its register numbers."""
@@ -102,7 +105,7 @@ def _groups(
         )
         group["findings"] += 1
         group["where"].append(", ".join(object_label(ObjectRef(o["kind"], o["id"]), estate) for o in f["objects"]))
-        ref = refs.get(finding_key(f["rule"], f["objects"]))
+        ref = (refs or {}).get(finding_key(f["rule"], f["objects"]))
         if ref is not None:
             group["refs"].append(ref)
     out = []
@@ -251,12 +254,18 @@ def _summary(told: Mapping[str, Any], removed: Sequence[Mapping], added: Sequenc
     return out
 
 
-def told(advice: Mapping[str, Any], estate: Any = None, refs: Mapping[FindingKey, str] | None = None) -> dict:
+def told(
+    advice: Mapping[str, Any],
+    estate: Any = None,
+    refs: Mapping[FindingKey, str] | None = None,
+    moves_limit: int = MOVES_LIMIT,
+) -> dict:
     """The advice as a reader is told it (see the module docstring).
 
     ``estate`` is the inventory the advice was made for (names of objects,
     zones and clusters; dedicated hosts); ``refs`` maps a finding's
-    :func:`finding_key` to its number in the risk register.
+    :func:`finding_key` to its number in the risk register; ``moves_limit``
+    how many changes are listed one by one.
     """
     refs = refs or {}
     before = (advice.get("findings_before") or {}).get("by_risk") or {}
@@ -277,9 +286,9 @@ def told(advice: Mapping[str, Any], estate: Any = None, refs: Mapping[FindingKey
         "counts": [
             {"level": level, "before": before.get(level, 0), "after": after.get(level, 0)} for level in reversed(LEVELS)
         ],
-        "removed": _groups(removed_flat, estate, refs),
-        "added": _groups(added_flat, estate, refs),
-        "changed": _groups(advice.get("findings_changed") or [], estate, refs),
+        "removed": finding_groups(removed_flat, estate, refs),
+        "added": finding_groups(added_flat, estate, refs),
+        "changed": finding_groups(advice.get("findings_changed") or [], estate, refs),
         "domain_levels": [label for _key, label in DOMAIN_LEVELS],
         "domain_counts": {"total": len(domains), "optimal": sum(1 for d in domains if d["optimal"])},
         "serving": _serving(advice, estate),
@@ -287,7 +296,7 @@ def told(advice: Mapping[str, Any], estate: Any = None, refs: Mapping[FindingKey
         "conflicts_count": len(conflicts),
         "pinned_count": len(pinned),
     }
-    out["moves"], out["moves_more"] = _cut(moves, MOVES_LIMIT)
+    out["moves"], out["moves_more"] = _cut(moves, moves_limit)
     out["domains"], out["domains_more"] = _cut(domains, DOMAINS_LIMIT)
     out["unplaced"], out["unplaced_more"] = _cut(unplaced, ROWS_LIMIT)
     out["conflicts"], out["conflicts_more"] = _cut(conflicts, ROWS_LIMIT)

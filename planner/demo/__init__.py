@@ -3,8 +3,9 @@ company's consolidation project (DMZ, internal services, a restricted
 payments zone, management and storage networks), with the design faults a
 review would find. What a newcomer sees first; keep it showing every
 capability as it lands: the inventory, the answered lifecycle questionnaire,
-the analysis with some findings triaged, placement advice (on the plan's page
-and in the report) and a generated PDF security plan."""
+the analysis with some findings triaged, placement advice (a proposal to
+review and accept on the plan's placement tab, and the report's chapter) and a
+generated PDF security plan."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from models import ApiToken, Organization, Plan, Report, User
 from models.base import utcnow
-from planner.services import accounts, analysis, answers, evidence, imports, plans, report_jobs
+from planner.services import accounts, analysis, answers, evidence, imports, placement, plans, report_jobs
 from planner.services.accounts import Caller
+from planner.services.errors import NotFound
 
 #: Triage a consultant would record on the demo's findings: (rule, object, status, justification).
 TRIAGE = (
@@ -137,6 +139,7 @@ def load_demo(session: Session) -> DemoAccess:
         found, _total = analysis.list_findings(session, caller, plan.id, rule=rule, object=obj)
         for finding in found:
             analysis.set_status(session, caller, plan.id, finding.id, status, justification)
+    _propose(session, caller, plan.id)
     imported = session.scalar(
         select(Plan).where(Plan.organization_id == org.id, Plan.name == IMPORTED_PLAN_NAME)
     ) or plans.create_plan(session, caller, IMPORTED_PLAN_NAME, IMPORTED_PLAN_DESCRIPTION)
@@ -155,6 +158,17 @@ def load_demo(session: Session) -> DemoAccess:
     _row, token = accounts.create_token(session, org, "write", DEMO_TOKEN, created_by=user)
     session.flush()
     return DemoAccess(org.name, plan.id, USERNAME, password, token)
+
+
+def _propose(session: Session, caller: Caller, plan_id: int) -> None:
+    """A placement proposal for the plan's inventory as it stands (made at once: the demo is small),
+    unless the latest one is for it already."""
+    try:
+        latest = placement.latest_proposal(session, caller, plan_id)
+    except NotFound:
+        latest = None
+    if latest is None or latest.accepted_at is not None or not placement.is_current(session, latest):
+        placement.request_proposal(session, caller, plan_id)
 
 
 def render_demo_report(session_factory, plan_id: int, organization_id: int) -> int:

@@ -11,6 +11,7 @@ feature's views live in one module and its templates under
 - ``inventory``: upload, import, tables, one object's edit, versions;
 - ``topology``: the plan's diagram and host × zone matrix, linking to findings;
 - ``findings``, ``reports``: analysing and triaging, report jobs;
+- ``placement``: placement proposals, accepting their changes, what-if moves;
 - ``hardening``: the evidence attached (baselines, STIG checklists) and each host's status;
 - ``admin``: the organization's users and API tokens (admins only).
 
@@ -32,13 +33,36 @@ from types import ModuleType
 
 from flask import Flask
 
-from . import admin, findings, guards, hardening, inventory, plans, questionnaire, reports, signin, site, topology
+from . import (
+    admin,
+    findings,
+    guards,
+    hardening,
+    inventory,
+    placement,
+    plans,
+    questionnaire,
+    reports,
+    signin,
+    site,
+    topology,
+)
 from .errors import error_page
 
 __all__ = ["DOMAINS", "error_page", "init_app"]
 
 #: The domain modules, nested in ``web``, in the order of the plan tabs.
-DOMAINS: tuple[ModuleType, ...] = (plans, questionnaire, inventory, topology, findings, hardening, reports, admin)
+DOMAINS: tuple[ModuleType, ...] = (
+    plans,
+    questionnaire,
+    inventory,
+    topology,
+    findings,
+    placement,
+    hardening,
+    reports,
+    admin,
+)
 for _module in DOMAINS:
     site.bp.register_blueprint(_module.bp)  # once, at import: an app registers ``web`` with them all
 
