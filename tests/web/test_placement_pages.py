@@ -362,3 +362,30 @@ def test_the_demo_plan_shows_a_proposal(app, db):
     text = _text(client.get(f"/plans/{demo.plan_id}/placement"))
     assert "Proposal #" in text and "What the advice buys" in text and "Proven optimal" in text
     assert "Accept all" in text
+
+
+def test_a_plan_too_large_for_lists_asks_for_typed_ids(consultant, app, tenant):
+    from synthetic import generate, shape
+
+    from planner.web.placement import WHAT_IF_CHOICES
+
+    vms = WHAT_IF_CHOICES + 1
+    doc = generate(vms, *shape(vms))
+    session = app.extensions["virtplan.sessions"]()
+    plan = plans.create_plan(session, _writer(tenant), "Large")
+    plans.put_inventory(session, _writer(tenant), plan.id, doc)
+    session.commit()
+    pid = plan.id
+    session.close()
+    page = consultant.get(f"/plans/{pid}/placement").get_data(as_text=True)
+    assert (
+        re.search(r'<input id="vm" maxlength="200" name="vm" required type="text"', page)
+        and '<select id="vm"' not in page
+    )
+    token = csrf(consultant, f"/plans/{pid}/placement")
+    resp = consultant.post(
+        f"/plans/{pid}/placement/what-if", data={"vm": "no-such-vm", "host": doc["hosts"][0]["id"], "csrf_token": token}
+    )
+    assert resp.status_code == 422
+    assert f"expected the id of one of the plan&#39;s {vms:,} VMs" in resp.get_data(as_text=True)
+    assert 'value="no-such-vm"' in resp.get_data(as_text=True)  # what was typed is kept
