@@ -35,7 +35,7 @@ from planner.services import assessment as assessment_service
 from planner.services import placement as placement_service
 from planner.services import plans as plan_service
 from planner.services.errors import Conflict, Invalid, NotFound, StaleWrite
-from reports.contents import LEVEL_LABELS, register_refs
+from reports.contents import LEVEL_LABELS, plural, register_refs
 from reports.placement import finding_groups, finding_key, told
 
 from .forms import Form
@@ -195,9 +195,9 @@ def accept(plan_id: int, proposal_id: int):
                 db.commit()
                 counts = done.finding_changes
                 flash(
-                    f"Accepted {_plural(len(done.applied), 'change')} of proposal #{proposal_id}: the inventory is now "
+                    f"Accepted {plural(len(done.applied), 'change')} of proposal #{proposal_id}: the inventory is now "
                     f"v{done.proposal.accepted_version}, analysed again (run {done.run.id}): "
-                    f"{_plural(counts.get('resolved', 0), 'finding')} resolved, {counts.get('new', 0):,} new."
+                    f"{plural(counts.get('resolved', 0), 'finding')} resolved, {counts.get('new', 0):,} new."
                 )
                 return redirect(url_for(".proposal", plan_id=plan_id, proposal_id=proposal_id))
     status = refused["status"] if refused else 422
@@ -248,10 +248,6 @@ def _shown_id(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 12 else None
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word if n == 1 else word + 's'}"
-
-
 def _page(
     plan_id: int,
     proposal_id: int | None,
@@ -276,7 +272,8 @@ def _page(
             row = placement_service.latest_proposal(db, g.caller, plan_id)
         except NotFound:
             row = None
-    advice = told(row.advice, estate, refs, CHANGES_ON_PAGE) if row is not None and row.state == "succeeded" else None
+    stored = row.advice if row is not None and row.state == "succeeded" else None
+    advice = told(stored, estate, refs, CHANGES_ON_PAGE) if stored is not None else None
     current = row is not None and placement_service.is_current(db, row)
     if accept_form is None:
         accept_form = AcceptForm(formdata=None, data={"version": plan_service.etag(plan)})
