@@ -3,7 +3,8 @@
 removes), a what-if move before anything is saved, accepting one ticked
 change, a second tab's acceptance of the now accepted proposal refused with
 the ticks kept, asking for a new proposal; axe-core finds no serious
-accessibility violation; a viewer finds no control but the what-if.
+accessibility violation; a viewer finds no control but the what-if, and
+the page fits a phone's width.
 
 Screenshots of each step go to ``$VIRTPLAN_TEST_SCREENSHOTS`` when it names a
 folder (to look at them; nothing is compared)."""
@@ -119,9 +120,10 @@ def test_a_consultant_reviews_tries_and_accepts_the_advice(demo_site, browser):
     context.close()
 
 
-def test_a_viewer_finds_only_the_what_if(demo_site, browser):
+def test_a_viewer_finds_only_the_what_if_and_the_page_fits_a_phone(demo_site, browser):
     base, facts = demo_site
-    page = browser.new_page()
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    page = context.new_page()
     sign_in(page, base, "reader", PASSWORD)
     page.goto(f"{base}/plans/{facts['plan']}/placement")
     expect(page.locator("main").get_by_role("heading", name="What the advice buys")).to_be_visible()
@@ -129,4 +131,15 @@ def test_a_viewer_finds_only_the_what_if(demo_site, browser):
     assert page.get_by_role("button", name="Compute a proposal").count() == 0
     forms = page.locator("main form[method=post]")
     assert forms.count() == 1 and forms.first.get_attribute("id") == "what-if"
-    page.close()
+    page.get_by_label("VM", exact=True).select_option("vm-web-03")
+    page.get_by_label("Move it to host", exact=True).select_option("esx-dmz-01")
+    page.get_by_role("button", name="Show what would change").click()
+    expect(page.locator(".what-if-result")).to_contain_text("Moving vm-web-03 from esx-prod-02 to esx-dmz-01")
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    wide = page.evaluate(
+        "[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > 391)"
+        ".slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + (e.id || '') + ' ' + e.textContent.slice(0, 40))"
+    )
+    assert overflow <= 0, wide  # wide tables stack on a phone
+    _shot(page, "phone")
+    context.close()
