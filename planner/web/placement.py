@@ -190,7 +190,11 @@ def accept(plan_id: int, proposal_id: int):
                 db.rollback()
                 refused = _stale(db, plan_id, proposal_id)
             except Conflict as exc:
-                refused = {"status": 409, "title": "This proposal can no longer be accepted", "message": exc.message}
+                refused = {
+                    "status": 409,
+                    "title": "This proposal can no longer be accepted",
+                    "message": f"Nothing was applied: {exc.message}.",
+                }
             else:
                 db.commit()
                 counts = done.finding_changes
