@@ -389,3 +389,17 @@ def test_a_plan_too_large_for_lists_asks_for_typed_ids(consultant, app, tenant):
     assert resp.status_code == 422
     assert f"expected the id of one of the plan&#39;s {vms:,} VMs" in resp.get_data(as_text=True)
     assert 'value="no-such-vm"' in resp.get_data(as_text=True)  # what was typed is kept
+
+
+def test_a_proposal_not_yet_made_cannot_be_accepted(consultant, analysed_plan, app, tenant, db):
+    session = app.extensions["virtplan.sessions"]()
+    row, _queued = placement.request_proposal(session, _writer(tenant), analysed_plan, sync_vms=1)
+    session.commit()
+    proposal_id = row.id
+    session.close()
+    version = db.scalar(select(Plan).where(Plan.id == analysed_plan))
+    token = csrf(consultant, f"/plans/{analysed_plan}/placement")
+    data = {"scope": "all", "version": plans.etag(version), "csrf_token": token}
+    resp = consultant.post(f"/plans/{analysed_plan}/placement/{proposal_id}/accept", data=data)
+    assert resp.status_code == 409
+    assert f"Nothing was applied: placement proposal {proposal_id} is queued" in _text(resp)
