@@ -76,6 +76,20 @@ def db(app):
     session.close()
 
 
+@pytest.fixture()
+def writer_db(app):
+    """A session that writes as a POST's does: on SQLite each transaction takes
+    the write lock when it begins (BEGIN IMMEDIATE). For tests that call the
+    services directly and write after reading in one transaction: through a
+    deferred session that write fails at once ("database is locked") when a
+    background job of another test committed in between. Never call the API
+    while it holds a transaction."""
+    session = app.extensions["virtplan.sessions"]()
+    yield session
+    session.rollback()
+    session.close()
+
+
 _counter = itertools.count()
 
 

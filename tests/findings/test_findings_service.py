@@ -25,6 +25,12 @@ WEAK_RULE = "Q-INITIATION-SCOPE-NEEDS-DOCUMENTED"
 
 
 @pytest.fixture()
+def db(writer_db):
+    """These tests call the services as a POST does, never the API."""
+    return writer_db
+
+
+@pytest.fixture()
 def caller(tenant):
     return Caller(tenant.org_id, frozenset({"read", "write"}), None, "consultant@example")
 
