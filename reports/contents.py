@@ -35,6 +35,7 @@ from planner.core.questionnaire.identification import (
     ORGANIZATION,
     SYSTEM_OWNER,
 )
+from planner.core.text import plural
 
 from . import evidence as evidence_text
 from .diagram import draw
@@ -609,10 +610,6 @@ def _placement(advice: Any, estate: Any, register: list[Entry]) -> dict:
 
     refs = {finding_key(e.finding.rule, e.finding.objects): e.ref for e in register}
     return told(advice, estate, refs)
-
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
 def _decisions(c: Contents) -> list[str]:

@@ -17,8 +17,10 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from planner.core.text import plural
+
 from . import diagram, method
-from .contents import LEVEL_LABELS, Contents, plural
+from .contents import LEVEL_LABELS, Contents
 
 #: Background and text colour of each SP 800-30 level: badges, the Table I-2
 #: cells and the heat map (declared once; the CSS rules are made from it).

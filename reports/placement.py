@@ -20,8 +20,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from planner.core.analysis.findings import LEVELS, ObjectRef
+from planner.core.text import plural
 
-from .contents import LEVEL_LABELS, object_label, plural  # contents imports this module when it needs it
+from .contents import LEVEL_LABELS, object_label  # contents imports this module when it needs it
 
 #: Changes (moves and first placements) listed one per row.
 MOVES_LIMIT = 200

@@ -12,6 +12,7 @@ import click
 from models import ROLES
 from models.database import make_engine, make_session_factory
 from planner.config import Settings
+from planner.core.text import plural
 from planner.services import accounts
 from planner.services.errors import ServiceError
 
@@ -81,10 +82,13 @@ def user_set_password(username: str) -> None:
 @user.command("disable")
 @click.argument("username")
 def user_disable(username: str) -> None:
-    """Stop USERNAME signing in; every session they have signed in ends at once."""
+    """Stop USERNAME signing in; their sessions end and the API tokens they issued are revoked at once."""
     with use_case() as s:
-        accounts.set_disabled(s, username, True)
-    click.echo(f"user {username!r} disabled; their sessions have ended", err=True)
+        _user, revoked = accounts.set_disabled(s, username, True)
+    click.echo(
+        f"user {username!r} disabled; their sessions have ended and {plural(revoked, 'API token')} they issued revoked",
+        err=True,
+    )
 
 
 @user.command("enable")

@@ -93,3 +93,8 @@ class Text(validate.Validator):
 
 
 __all__ = ["Text", "text_problem", "valid_text"]
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``n`` and the noun that agrees with it: "1 finding", "2,140 findings", "3 VMs"."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"

@@ -161,17 +161,32 @@ def _store_password(session: Session, user: User, password: str, now: dt.datetim
     session.flush()
 
 
-def set_disabled(session: Session, username: str, disabled: bool, now: dt.datetime | None = None) -> User:
-    """Disable a user (they cannot sign in; their sessions end) or enable them again."""
+def set_disabled(session: Session, username: str, disabled: bool, now: dt.datetime | None = None) -> tuple[User, int]:
+    """Disable a user (:func:`disable`) or enable them again; returns the user and
+    the number of API tokens revoked."""
     user = user_named(session, username)
-    now = now or utcnow()
-    if disabled:
-        user.disabled_at = user.disabled_at or now
-        end_sessions(session, user.id, now)
-    else:
-        user.disabled_at = None
+    revoked = disable(session, user, now or utcnow()) if disabled else enable(session, user)
+    return user, revoked
+
+
+def disable(session: Session, user: User, now: dt.datetime) -> int:
+    """Stop ``user`` at once: they cannot sign in, every session of theirs ends,
+    and every API token they issued is revoked (a person who leaves may keep a
+    copy of it); returns the number of tokens revoked. Enabling the user again
+    restores no token: an administrator issues new ones."""
+    user.disabled_at = user.disabled_at or now
+    end_sessions(session, user.id, now)
+    query = update(ApiToken).where(ApiToken.created_by_id == user.id, ApiToken.revoked_at.is_(None))
+    revoked = cast(CursorResult[Any], session.execute(query.values(revoked_at=now))).rowcount or 0
     session.flush()
-    return user
+    return revoked
+
+
+def enable(session: Session, user: User) -> int:
+    """Let a disabled ``user`` sign in again (the tokens revoked stay revoked); returns 0, no token revoked."""
+    user.disabled_at = None
+    session.flush()
+    return 0
 
 
 def user_named(session: Session, username: str) -> User:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from models import ROLES, SCOPES, ApiToken, Membership, Organization, User, UserSession
 from models.base import utcnow
 
-from .accounts import Caller, create_token, create_user, end_sessions
+from .accounts import Caller, create_token, create_user, disable, enable
 from .errors import Conflict, Forbidden, Invalid, NotFound
 
 MAX_TOKEN_NAME = 200
@@ -138,9 +138,11 @@ def change_role(session: Session, caller: Caller, user_id: int, role: Any) -> Me
 
 def set_member_disabled(
     session: Session, caller: Caller, user_id: int, disabled: bool, now: dt.datetime | None = None
-) -> Member:
-    """Disable a member (they cannot sign in; their sessions end at once) or enable them again.
-    A user who also belongs to another organization is not this organization's to disable."""
+) -> tuple[Member, int]:
+    """Disable a member (:func:`planner.services.accounts.disable`: no sign-in, their
+    sessions end and the API tokens they issued are revoked) or enable them again;
+    returns the member and the number of tokens revoked. A user who also belongs
+    to another organization is not this organization's to disable."""
     _admin(caller)
     membership = _membership(session, caller, user_id)
     user = membership.user
@@ -152,16 +154,10 @@ def set_member_disabled(
     )
     if elsewhere:
         raise Conflict("this user belongs to another organization too; its administrators share the account")
-    now = now or utcnow()
-    if disabled:
-        if membership.role == "admin" and user.disabled_at is None and _enabled_admins(session, caller) <= 1:
-            raise Conflict("the organization needs an enabled administrator")
-        user.disabled_at = user.disabled_at or now
-        end_sessions(session, user.id, now)
-    else:
-        user.disabled_at = None
-    session.flush()
-    return Member(user, membership.role)
+    if disabled and membership.role == "admin" and user.disabled_at is None and _enabled_admins(session, caller) <= 1:
+        raise Conflict("the organization needs an enabled administrator")
+    revoked = disable(session, user, now or utcnow()) if disabled else enable(session, user)
+    return Member(user, membership.role), revoked
 
 
 # --- API tokens -----------------------------------------------------------------------------

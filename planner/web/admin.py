@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from models import ROLES, SCOPES
 from planner import browser_session, database
+from planner.core.text import plural
 from planner.services import organization as service
 from planner.services.errors import Invalid
 
@@ -112,12 +113,13 @@ def enable(user_id: int):
 
 def _set_disabled(user_id: int, disabled: bool):
     db = database.session()
-    member = service.set_member_disabled(db, g.caller, user_id, disabled, browser_session.now())
+    member, revoked = service.set_member_disabled(db, g.caller, user_id, disabled, browser_session.now())
     db.commit()
     flash(
-        f"{member.user.username} is disabled: signed out everywhere and cannot sign in."
+        f"{member.user.username} is disabled: signed out everywhere, cannot sign in, "
+        f"and {plural(revoked, 'API token')} they issued revoked."
         if disabled
-        else f"{member.user.username} may sign in again."
+        else f"{member.user.username} may sign in again (tokens revoked when they were disabled stay revoked)."
     )
     return redirect(url_for("web.admin.users"))
 

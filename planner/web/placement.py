@@ -30,12 +30,13 @@ from wtforms import HiddenField, SelectChoice, SelectField, SelectMultipleField,
 from wtforms.validators import InputRequired, Length
 
 from planner import database
+from planner.core.text import plural
 from planner.jobs import hand_over
 from planner.services import assessment as assessment_service
 from planner.services import placement as placement_service
 from planner.services import plans as plan_service
 from planner.services.errors import Conflict, Invalid, NotFound, StaleWrite
-from reports.contents import LEVEL_LABELS, plural, register_refs
+from reports.contents import LEVEL_LABELS, register_refs
 from reports.placement import finding_groups, finding_key, told
 
 from .forms import Form

@@ -30,7 +30,7 @@ def test_an_administrator_resets_a_password_and_disables_a_user(app, database_ur
     assert sign_in(client, account.username, "reset by the admin team").status_code == 302
 
     disabled = virtplan(database_url, "user", "disable", account.username)
-    assert disabled.returncode == 0 and "sessions have ended" in disabled.stderr
+    assert disabled.returncode == 0 and "sessions have ended and 0 API tokens they issued revoked" in disabled.stderr
     assert not signed_in(client)
     assert sign_in(client, account.username, "reset by the admin team").status_code == 401
     assert virtplan(database_url, "user", "enable", account.username).returncode == 0

@@ -10,7 +10,7 @@ import re
 from signin_client import COOKIE, PASSWORD, cookie_of, csrf, sign_in, signed_in
 from sqlalchemy import select
 
-from models import User, UserSession
+from models import Organization, User, UserSession
 from planner.services import accounts
 
 
@@ -104,19 +104,30 @@ def test_a_refused_password_change_says_why_and_changes_nothing(app, db, account
     assert signed_in(client)
 
 
-def test_disabling_a_user_ends_their_sessions_and_stops_sign_in(app, account):
+def test_disabling_a_user_ends_their_sessions_stops_sign_in_and_revokes_their_tokens(app, account, tenant):
     client = app.test_client()
     sign_in(client, account.username)
     session = app.extensions["virtplan.sessions"]()
-    accounts.set_disabled(session, account.username, True)
+    org, user = session.get(Organization, account.org_id), session.get(User, account.user_id)
+    _row, theirs = accounts.create_token(session, org, "write", "their script", user)
     session.commit()
-    assert not signed_in(client)
+
+    def token_works(secret: str) -> bool:
+        return app.test_client().get("/api/v1/plans", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+
+    assert token_works(theirs) and token_works(tenant.write_token)
+    _user, revoked = accounts.set_disabled(session, account.username, True)
+    session.commit()
+    assert revoked == 1 and not signed_in(client)
     refused = sign_in(app.test_client(), account.username)
     assert refused.status_code == 401 and b"Unknown username or wrong password." in refused.data
-    accounts.set_disabled(session, account.username, False)
+    # Their token stops at once; the organization's other tokens keep working.
+    assert not token_works(theirs) and token_works(tenant.write_token)
+    assert accounts.set_disabled(session, account.username, False)[1] == 0
     session.commit()
     session.close()
     assert sign_in(app.test_client(), account.username).status_code == 302
+    assert not token_works(theirs)  # enabling the user again restores no token
 
 
 def test_idle_sessions_expire(make_app, clock, account):

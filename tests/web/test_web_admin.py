@@ -49,6 +49,8 @@ def test_an_admin_adds_a_user_changes_the_role_and_disables_them(app, db, make_a
     db.rollback()
     assert db.get(models.User, user.id).memberships[0].role == "architect"
     assert client.post(f"/admin/users/{user.id}/disable", data={"csrf_token": token(client)}).status_code == 302
+    told = text_of(client.get("/admin/users").get_data(as_text=True))
+    assert f"{name} is disabled: signed out everywhere, cannot sign in, and 0 API tokens they issued revoked." in told
     assert not signed_in(theirs)
     assert sign_in(theirs, name, password).status_code == 401
     assert client.post(f"/admin/users/{user.id}/enable", data={"csrf_token": token(client)}).status_code == 302
