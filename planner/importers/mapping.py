@@ -47,8 +47,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
+from planner.core.documents import DocumentError, read_yaml
 from planner.core.inventory import schema as contract
 
 from .diagnostics import Located, SourceError, Warnings
@@ -125,26 +124,15 @@ class _Checker:
 
 def load_mapping(name: str, text: str | bytes) -> Mapping:
     """Parse and validate a mapping file; :class:`SourceError` lists every problem."""
-    size = len(text.encode() if isinstance(text, str) else text)
-    if size > MAX_MAPPING_BYTES:
-        raise SourceError([Located(name, f"the mapping is {size:,} bytes; at most {MAX_MAPPING_BYTES:,} are accepted")])
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise SourceError([Located(name, "not UTF-8 text: a mapping is a YAML text file")]) from None
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent):
-                mark = event.start_mark
-                where = f" (line {mark.line + 1})" if mark is not None else ""
-                raise SourceError([Located(name, f"YAML aliases (*name) are not allowed in a mapping{where}")])
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise SourceError([Located(name, f"not valid YAML{where}: {problem}")]) from None
+        data = read_yaml(text, MAX_MAPPING_BYTES)
+    except DocumentError as exc:
+        raise SourceError([Located(name, str(exc))]) from None
     return mapping_from_data(name, data)
 
 

@@ -85,6 +85,22 @@ def test_validate_rejects_unreadable_files(runner, tmp_path):
     assert result.exit_code == 2 and "cannot read" in result.stderr
 
 
+def test_validate_refuses_yaml_aliases_and_oversized_files(runner, tmp_path):
+    """A few lines of anchors and aliases expand to billions of nodes; no answers file needs them."""
+    laughs = tmp_path / "laughs.yaml"
+    laughs.write_text(
+        'questionnaire: virtplan.answers/v1\na: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
+        + "".join(f"{n}: &{n} [{', '.join(['*' + p] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi", strict=True)),
+        encoding="utf-8",
+    )
+    result = runner.invoke(main, ["questionnaire", "validate", str(laughs)])
+    assert result.exit_code == 2 and "YAML aliases (*name) are not allowed at line 3 column 8" in result.stderr
+    big = tmp_path / "big.yaml"
+    big.write_text("# padding\n" * 900_000, encoding="utf-8")
+    result = runner.invoke(main, ["questionnaire", "validate", str(big)])
+    assert result.exit_code == 2 and "the document is 9,000,000 bytes; at most 8,388,608 are accepted" in result.stderr
+
+
 def test_validate_carries_answers_from_another_version(runner, tmp_path):
     old = tmp_path / "old.yaml"
     old.write_text(

@@ -33,9 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from planner.core.documents import DocumentError, document_text
+from planner.core.documents import DocumentError, document_text, read_yaml
 from planner.core.inventory.validate import Problem
 from planner.core.json_input import JsonInputError, parse_json
 from planner.core.text import text_problem
@@ -47,6 +45,9 @@ DOCUMENT_KEYS = ("questionnaire", "version", "plan", "answers")
 ANSWER_KEYS = ("value", "comment", "evidence", "answered_by", "answered_at")
 INFORMATIONAL_KEYS = ("text", "type", "choices", "help")
 MAX_TEXT = 20_000
+#: The largest answers file read as YAML: the demo's answers are 10 KB, every question
+#: answered with a long comment well under 1 MiB; PyYAML reads a few MiB a second.
+MAX_ANSWERS_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,15 +178,11 @@ def read_answers(path: str | Path) -> AnswersDocument:
     path = Path(path)
     raw = path.read_bytes()
     try:
-        data = parse_json(raw) if path.suffix.lower() == ".json" else yaml.safe_load(document_text(raw))
+        data = parse_json(raw) if path.suffix.lower() == ".json" else read_yaml(document_text(raw), MAX_ANSWERS_BYTES)
     except JsonInputError as exc:
         raise AnswersError(exc.problems) from None
     except DocumentError as exc:
         raise AnswersError([Problem("", str(exc))]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
-        raise AnswersError([Problem("", f"not valid YAML{where}: {getattr(exc, 'problem', exc)}")]) from None
     return parse_answers_document(data)
 
 
