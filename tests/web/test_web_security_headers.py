@@ -37,6 +37,14 @@ def test_the_policy_allows_only_this_sites_files(client):
     assert "'unsafe-inline'" not in client.get("/login").headers["Content-Security-Policy"]
 
 
+def test_every_page_names_an_icon_of_this_site(client):
+    """Browsers ask for /favicon.ico (a 404 in every log) unless the page names its icon."""
+    html = client.get("/login").get_data(as_text=True)
+    href = re.search(r'<link rel="icon" type="image/svg\+xml" href="(/[^"]+)"', html).group(1)
+    icon = client.get(href)
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data
+
+
 def test_the_usual_headers_are_on_every_answer(client, browser_client, tenant):
     for resp in (
         client.get("/login"),
