@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from web_site import CHROMIUM, PASSWORD, WCAG, served, sign_in, site_app
+from web_site import CHROMIUM, PASSWORD, demo_site, serious_violations, sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -31,33 +31,15 @@ def _shot(page, name: str) -> None:
         page.screenshot(path=str(Path(SHOTS) / f"placement-{name}.png"), full_page=True)
 
 
-def _serious(page) -> list:
-    from axe_playwright_python.sync_playwright import Axe
-
-    result = Axe().run(page, options={"runOnly": WCAG})
-    return [v["id"] for v in result.response["violations"] if v["impact"] in ("serious", "critical")]
-
-
 @pytest.fixture(scope="module")
-def demo_site(tmp_path_factory):
+def demo(tmp_path_factory):
     """The demo plan (with its proposal) on a port of its own, and a viewer of its organization."""
-    from models import Organization, Plan
-    from planner.demo import load_demo
-    from planner.services import accounts
-
-    app = site_app(tmp_path_factory.mktemp("placement"))
-    session = app.extensions["virtplan.sessions"]()
-    demo = load_demo(session)
-    org = session.get(Organization, session.get(Plan, demo.plan_id).organization_id)
-    accounts.create_user(session, "reader", PASSWORD, org, "viewer")
-    session.commit()
-    session.close()
-    with served(app, threads=4) as base:
-        yield base, {"plan": demo.plan_id, "password": demo.password}
+    with demo_site(tmp_path_factory.mktemp("placement")) as site:
+        yield site
 
 
-def test_a_consultant_reviews_tries_and_accepts_the_advice(demo_site, browser):
-    base, facts = demo_site
+def test_a_consultant_reviews_tries_and_accepts_the_advice(demo, browser):
+    base, facts = demo
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     sign_in(page, base, "demo", facts["password"])
@@ -69,7 +51,7 @@ def test_a_consultant_reviews_tries_and_accepts_the_advice(demo_site, browser):
     changes = page.locator("table.changes tbody tr")
     assert changes.count() == 5
     assert "anti-affinity group pay" in changes.filter(has_text="vm-pay-01").inner_text()
-    assert _serious(page) == []
+    assert serious_violations(page) == []
     _shot(page, "proposal")
 
     # A second tab keeps the proposal as it is now, to accept it later.
@@ -85,7 +67,7 @@ def test_a_consultant_reviews_tries_and_accepts_the_advice(demo_site, browser):
     expect(result).to_contain_text("The move breaks no hard constraint.")
     assert "ZONE-MIX-HOST" in result.locator("table").first.inner_text()
     assert page.get_by_label("VM", exact=True).input_value() == "vm-hr-db"  # the choice is kept
-    assert _serious(page) == []
+    assert serious_violations(page) == []
     _shot(page, "what-if")
     # Onto the hosted lab workstation: the hard constraints it breaks, before anything is saved.
     page.get_by_label("Move it to host", exact=True).select_option("lab-ws-01")
@@ -110,7 +92,7 @@ def test_a_consultant_reviews_tries_and_accepts_the_advice(demo_site, browser):
     expect(alert).to_be_focused()
     ticked = other.locator("table.changes input[type=checkbox]:checked")
     assert sorted(ticked.evaluate_all("boxes => boxes.map(b => b.value)")) == ["vm-app-04", "vm-hr-db"]
-    assert _serious(other) == []
+    assert serious_violations(other) == []
     _shot(other, "refused")
 
     # A new proposal for the inventory as it stands.
@@ -120,8 +102,8 @@ def test_a_consultant_reviews_tries_and_accepts_the_advice(demo_site, browser):
     context.close()
 
 
-def test_a_viewer_finds_only_the_what_if_and_the_page_fits_a_phone(demo_site, browser):
-    base, facts = demo_site
+def test_a_viewer_finds_only_the_what_if_and_the_page_fits_a_phone(demo, browser):
+    base, facts = demo
     context = browser.new_context(viewport={"width": 390, "height": 800})
     page = context.new_page()
     sign_in(page, base, "reader", PASSWORD)

@@ -15,7 +15,7 @@ import re
 import pypdf
 import pytest
 from playwright.sync_api import expect
-from web_site import CHROMIUM, PASSWORD, WCAG, served, sign_in, site_app
+from web_site import CHROMIUM, PASSWORD, demo_site, serious_violations, sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -26,19 +26,8 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def review(tmp_path_factory):
     """The demo plan served on a port of its own, with a viewer of the demo organization: (base URL, facts)."""
-    from models import Organization, Plan
-    from planner.demo import load_demo
-    from planner.services import accounts
-
-    app = site_app(tmp_path_factory.mktemp("review"))
-    session = app.extensions["virtplan.sessions"]()
-    demo = load_demo(session)
-    org = session.get(Organization, session.get(Plan, demo.plan_id).organization_id)
-    accounts.create_user(session, "reader", PASSWORD, org, "viewer")
-    session.commit()
-    session.close()
-    with served(app, threads=4) as base:
-        yield base, {"plan": demo.plan_id, "password": demo.password}
+    with demo_site(tmp_path_factory.mktemp("review")) as site:
+        yield site
 
 
 def _rows(page):
@@ -134,7 +123,6 @@ def test_a_viewer_finds_no_control_to_use(review, browser):
 
 
 def test_the_review_pages_have_no_serious_accessibility_violation(review, browser):
-    from axe_playwright_python.sync_playwright import Axe
 
     base, facts = review
     plan = f"{base}/plans/{facts['plan']}"
@@ -149,16 +137,12 @@ def test_the_review_pages_have_no_serious_accessibility_violation(review, browse
         finding.removeprefix(f"/plans/{facts['plan']}"),
         "/reports",
     ]
-    axe = Axe()
     for path in pages:
         page.goto(plan + path)
-        result = axe.run(page, options={"runOnly": WCAG})
-        serious = [v for v in result.response["violations"] if v["impact"] in ("serious", "critical")]
-        assert serious == [], (path, result.generate_report())
+        assert serious_violations(page) == [], path
     # A refused form too: the problems and their summary.
     page.goto(plan + finding.removeprefix(f"/plans/{facts['plan']}"))
     page.get_by_label("Status", exact=True).select_option("accepted")
     page.get_by_role("button", name="Save the triage").click()
-    result = axe.run(page, options={"runOnly": WCAG})
-    assert [v for v in result.response["violations"] if v["impact"] in ("serious", "critical")] == []
+    assert serious_violations(page) == []
     page.close()

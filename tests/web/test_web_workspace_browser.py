@@ -13,7 +13,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from web_site import CHROMIUM, WCAG, sign_in
+from web_site import CHROMIUM, serious_violations, sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -136,7 +136,6 @@ def test_an_architect_builds_a_plan_and_a_viewer_changes_nothing(site, browser, 
 def test_the_main_pages_pass_axe_core_and_fit_a_phone(site, browser):
     """axe-core's WCAG 2.2 A/AA rules on each main page at desktop width; at a
     phone's width (390 px) no page scrolls sideways (wide tables stack)."""
-    from axe_playwright_python.sync_playwright import Axe
 
     base, ids = site
     plan = f"/plans/{ids['demo']}"
@@ -155,7 +154,6 @@ def test_the_main_pages_pass_axe_core_and_fit_a_phone(site, browser):
         "/admin/users",
         "/admin/tokens",
     ]
-    axe = Axe()
     found = {}
     for width in (1280, 390):
         ctx = browser.new_context(viewport={"width": width, "height": 900})
@@ -163,11 +161,8 @@ def test_the_main_pages_pass_axe_core_and_fit_a_phone(site, browser):
         sign_in(page, base, "demo", ids["demo_password"])
         for path in pages:
             assert page.goto(base + path).status == 200, path
-            if width > 1000:
-                violations = axe.run(page, options={"runOnly": WCAG}).response["violations"]
-                serious = [v for v in violations if v["impact"] in ("serious", "critical")]
-                if serious:
-                    found[path] = [(v["id"], [n["target"] for n in v["nodes"][:3]]) for v in serious]
+            if width > 1000 and (serious := serious_violations(page)):
+                found[path] = serious
             overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert overflow <= 0, (path, width, overflow)
         ctx.close()

@@ -35,6 +35,35 @@ def site_app(folder, **settings):
     return create_app(Settings.from_env({}, env="testing", database_url=url, instance_path=str(folder), **settings))
 
 
+def serious_violations(page) -> list[tuple[str, list]]:
+    """axe-core's serious and critical violations of :data:`WCAG` on the page: (rule id, the first three elements)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page, options={"runOnly": WCAG}).response["violations"]
+    return [
+        (v["id"], [n["target"] for n in v["nodes"][:3]]) for v in violations if v["impact"] in ("serious", "critical")
+    ]
+
+
+@contextmanager
+def demo_site(folder):
+    """The demo plan served on a port of its own (:func:`site_app` in ``folder``), with a
+    viewer "reader" of its organization: (base URL, {"plan": its id, "password": demo's})."""
+    from models import Organization, Plan
+    from planner.demo import load_demo
+    from planner.services import accounts
+
+    app = site_app(folder)
+    session = app.extensions["virtplan.sessions"]()
+    demo = load_demo(session)
+    org = session.get(Organization, session.get(Plan, demo.plan_id).organization_id)
+    accounts.create_user(session, "reader", PASSWORD, org, "viewer")
+    session.commit()
+    session.close()
+    with served(app, threads=4) as base:
+        yield base, {"plan": demo.plan_id, "password": demo.password}
+
+
 @contextmanager
 def served(app, threads: int = 2):
     """``app`` served by waitress in a thread on a free loopback port: its base URL."""
