@@ -47,6 +47,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
+
 from planner.core.documents import DocumentError, read_yaml
 from planner.core.inventory import schema as contract
 
@@ -133,7 +135,49 @@ def load_mapping(name: str, text: str | bytes) -> Mapping:
         data = read_yaml(text, MAX_MAPPING_BYTES)
     except DocumentError as exc:
         raise SourceError([Located(name, str(exc))]) from None
-    return mapping_from_data(name, data)
+    try:
+        return mapping_from_data(name, data)
+    except SourceError as exc:
+        lines = _lines(text)
+        raise SourceError([_with_line(p, name, lines) for p in exc.problems]) from None
+
+
+def _lines(text: str) -> dict[str, int]:
+    """The line (from 1) where each path of a YAML text (``vms.rules[2].match``) begins: a
+    mapping's entry at its key, a list's item at the item."""
+    lines: dict[str, int] = {}
+
+    def walk(node: yaml.Node, path: str) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    child = f"{path}.{key.value}" if path else str(key.value)
+                    lines[child] = key.start_mark.line + 1
+                    walk(value, child)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                lines[f"{path}[{i}]"] = item.start_mark.line + 1
+                walk(item, f"{path}[{i}]")
+
+    root = yaml.compose(text, Loader=yaml.SafeLoader)  # read once already: it parses
+    if root is not None:
+        walk(root, "")
+    return lines
+
+
+_LAST_STEP = re.compile(r"(?:\.[^.\[]*|\[\d+\])$")
+
+
+def _with_line(problem: Located, name: str, lines: dict[str, int]) -> Located:
+    """``problem`` with the line of its path, or of the nearest enclosing one
+    that the file has (a missing key is told at its parent)."""
+    path = problem.where.removeprefix(f"{name}: ") if problem.where != name else ""
+    while path and path not in lines:
+        shorter = _LAST_STEP.sub("", path)
+        path = "" if shorter == path else shorter
+    if not path:
+        return problem
+    return Located(problem.where, f"{problem.message} (line {lines[path]})", problem.kind)
 
 
 def mapping_from_data(name: str, data: Any) -> Mapping:

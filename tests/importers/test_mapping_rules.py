@@ -43,26 +43,27 @@ hosts:
 extra: 1
 """
     )
+    # Each with the line its path begins on (a missing key: its parent's line).
     expected = [
-        "map.yaml: extra: unknown key",
-        "map.yaml: mapping: expected 'virtplan.mapping/v1'",
-        "map.yaml: zones[0].trust_level: expected an integer 0 to 4",
-        "map.yaml: zones[1].id: duplicate zone id 'dmz'",
-        "map.yaml: zones[1].purpose: expected one of",
-        "map.yaml: zones[2].id: expected an id",
-        "map.yaml: vms.rules[0].match.netwrok: unknown condition",
-        "map.yaml: vms.rules[1].match.vlan[0]: expected a VLAN id 1 to 4094",
-        "map.yaml: vms.rules[1].match.vlan[1]: expected a VLAN id",
-        "map.yaml: vms.rules[1].match.name: not a valid regular expression",
-        "map.yaml: vms.rules[1].zone: no zone 'nowhere' in zones",
-        "map.yaml: vms.rules[1].categorization.confidentiality: expected one of low, moderate, high, n/a",
-        "map.yaml: vms.rules[1].categorization.availability: expected one of",
-        "map.yaml: vms.rules[2]: the rule decides nothing",
-        "map.yaml: vms.default.colour: unknown key",
-        "map.yaml: hosts.rules[0].cpu_cores: expected an integer ≥ 1",
+        ("map.yaml: extra: unknown key", 19),
+        ("map.yaml: mapping: expected 'virtplan.mapping/v1'", 2),
+        ("map.yaml: zones[0].trust_level: expected an integer 0 to 4", 4),
+        ("map.yaml: zones[1].id: duplicate zone id 'dmz'", 5),
+        ("map.yaml: zones[1].purpose: expected one of", 5),
+        ("map.yaml: zones[2].id: expected an id", 6),
+        ("map.yaml: vms.rules[0].match.netwrok: unknown condition", 9),
+        ("map.yaml: vms.rules[1].match.vlan[0]: expected a VLAN id 1 to 4094", 11),
+        ("map.yaml: vms.rules[1].match.vlan[1]: expected a VLAN id", 11),
+        ("map.yaml: vms.rules[1].match.name: not a valid regular expression", 11),
+        ("map.yaml: vms.rules[1].zone: no zone 'nowhere' in zones", 12),
+        ("map.yaml: vms.rules[1].categorization.confidentiality: expected one of low, moderate, high, n/a", 13),
+        ("map.yaml: vms.rules[1].categorization.availability: expected one of", 13),
+        ("map.yaml: vms.rules[2]: the rule decides nothing", 14),
+        ("map.yaml: vms.default.colour: unknown key", 15),
+        ("map.yaml: hosts.rules[0].cpu_cores: expected an integer ≥ 1", 18),
     ]
-    for want in expected:
-        assert any(p.startswith(want) for p in found), (want, found)
+    for want, line in expected:
+        assert any(p.startswith(want) and p.endswith(f" (line {line})") for p in found), (want, line, found)
 
 
 def test_yaml_errors_aliases_and_size():
