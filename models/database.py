@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -61,6 +63,23 @@ def make_session_factory(engine: Engine, *, writer: bool = True) -> sessionmaker
     """Sessions for use cases; ``writer=False`` for those that only read (on
     SQLite they then do not queue behind writers)."""
     return sessionmaker(engine.execution_options(**{WRITER: writer}), expire_on_commit=False)
+
+
+@contextmanager
+def reading(session: Session) -> Iterator[None]:
+    """The reads a use case makes before it writes, kept out of the write lock: in a
+    session with no transaction yet they run in a transaction of their own that takes
+    none (on SQLite a deferred BEGIN instead of a writer's BEGIN IMMEDIATE), ended with
+    the block, so the writes after it begin a writer's transaction (and see what other
+    connections committed meanwhile). In a transaction already begun they are part of it."""
+    if session.in_transaction():
+        yield
+        return
+    session.connection(execution_options={WRITER: False})
+    try:
+        yield
+    finally:
+        session.rollback()  # it only read
 
 
 def create_scratch_database(server_url: str, prefix: str = "vp_scratch") -> str:

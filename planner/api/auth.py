@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import g, request
 
+from models.database import reading
 from planner import browser_session, database
 from planner.services.accounts import Caller, caller_for_token, touch_token
 
@@ -33,12 +34,12 @@ def authenticate():
         if scheme.lower() != "bearer" or not secret.strip():
             return _unauthorized("use 'Authorization: Bearer <token>'")
         db = database.session()
-        caller = caller_for_token(db, secret.strip())
+        with reading(db):  # a read of its own: the view's use case begins its transaction as it needs
+            caller = caller_for_token(db, secret.strip())
         if caller is None:
             return _unauthorized("the token is unknown, revoked or expired")
         if caller.token_id is not None:
-            db.commit()  # end the read, so the touch is a write of its own
-            touch_token(db, caller.token_id)
+            touch_token(db, caller.token_id)  # a write of its own
             db.commit()
     elif request.endpoint in DOC_ENDPOINTS and (signed_in := browser_session.current()) is not None:
         caller = signed_in.caller

@@ -10,9 +10,10 @@ the stored findings match what fires now, keyed by fingerprint:
   the triage it had;
 - one that no longer fires is marked resolved (event "resolved"), never deleted.
 
-All of it happens in the caller's transaction with bulk statements (a handful
-of queries whatever the number of findings), under a lock on the plan row so
-two runs of one plan cannot interleave. Everything is scoped to the caller's
+The findings are synced in the caller's transaction with bulk statements (a
+handful of queries whatever the number of findings), under a lock on the plan
+row so two runs of one plan cannot interleave; the assessment before it takes
+no lock (see :func:`run_analysis`). Everything is scoped to the caller's
 organization through :func:`planner.services.plans.get_plan`: another
 organization's plan or finding is :class:`NotFound`.
 
@@ -21,6 +22,7 @@ The demo and the API call these functions; they know nothing of HTTP.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -31,12 +33,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import TRIAGE_STATUSES, AnalysisRun, Finding, FindingEvent, FindingObject, FindingScope, Plan
 from models.base import utcnow
+from models.database import reading
 from models.inventory_store import read_estate
 from planner.core.allocation import bulk_allocation
 from planner.core.analysis import LEVELS, finding_order
 from planner.core.analysis import Finding as CoreFinding
 from planner.core.analysis.findings import OBJECT_KINDS
-from planner.core.assessment import Scope, assessment
+from planner.core.assessment import Assessment, Scope, assessment
 from planner.core.text import text_problem, valid_text
 
 from .accounts import Caller
@@ -129,26 +132,86 @@ def answers_version(session: Session, plan: Plan) -> str:
     return answers_etag(session, plan, questionnaire()).strip('"')
 
 
+#: Assessments of a plan made without holding its lock before one is made holding it,
+#: when the plan's inventory or answers keep changing while it is assessed.
+UNLOCKED_ATTEMPTS = 2
+
+
+@dataclass(frozen=True)
+class _Assessed:
+    """An assessment of a plan and the versions of the inputs it assessed: inventory
+    version, questionnaire version the answers were given against, answers version."""
+
+    versions: tuple[int, str | None, str]
+    result: Assessment
+
+
+def _assess(session: Session, plan: Plan) -> _Assessed:
+    """Assess ``plan`` (already scoped by the caller) as stored now: its findings, and the
+    placement advice counted with the same answers. Takes no lock; the versions are read
+    before the inputs, so a change committed while they are read shows as a change."""
+    session.refresh(plan)  # as stored now, whatever an earlier transaction left in the session
+    versions = _versions(session, plan)
+    estate = read_estate(session, plan)
+    answers = current_answers(session, plan) or None
+    with bulk_allocation():  # a large estate's findings: see planner.core.allocation
+        result = assessment(estate, answers, questionnaire(), plan_id=str(plan.id))
+    return _Assessed(versions, result)
+
+
+def _versions(session: Session, plan: Plan) -> tuple[int, str | None, str]:
+    return (plan.inventory_version, plan.questionnaire_version, answers_version(session, plan))
+
+
 def run_analysis(session: Session, caller: Caller, plan_id: int) -> tuple[AnalysisRun, dict[str, int]]:
     """Assess the plan as stored — findings, then the placement advice counted
     with the same answers (:func:`planner.core.assessment.assessment`) — keep
     both with a new run and sync the findings; returns (run, changes).
 
+    The assessment (seconds of CPU on a large plan) is made without the plan's
+    lock, so answer and inventory writes do not wait for it: the inputs are read
+    with their versions and assessed, then the plan is locked only to store the
+    run and sync the findings. If the inventory or the answers changed meanwhile,
+    the plan is assessed again as it is now: a run is always of the plan as it
+    stands when the run is stored, so the findings never go back to an older
+    state (a run that finishes after a newer one would otherwise undo it). After
+    :data:`UNLOCKED_ATTEMPTS` such changes the plan is assessed holding the lock,
+    which nothing overtakes. In a session with no transaction yet, the reads
+    take no write lock on SQLite either (:func:`models.database.reading`); in a
+    transaction already begun they are part of it (on SQLite a writer's
+    transaction holds the database's one write lock from its start).
+
     ``changes`` counts findings by what happened to them: new, still (firing
     before and now), reopened, resolved. The caller commits.
     """
     started = utcnow()
-    plan = get_plan(session, caller, plan_id, for_update=True)
-    q = questionnaire()
-    estate = read_estate(session, plan)
-    answers = current_answers(session, plan) or None
-    with bulk_allocation():  # a large estate's findings: see planner.core.allocation
-        result = assessment(estate, answers, q, plan_id=str(plan.id))
+    for _attempt in range(UNLOCKED_ATTEMPTS):
+        own = not session.in_transaction()
+        with reading(session):
+            assessed = _assess(session, get_plan(session, caller, plan_id))
+        plan = get_plan(session, caller, plan_id, for_update=True)
+        if _versions(session, plan) == assessed.versions:
+            return _record(session, caller, plan, assessed, started)
+        if not own:
+            break  # the lock is held until the caller's transaction ends
+        session.rollback()  # nothing written yet: let the lock go and assess again
+    else:
+        plan = get_plan(session, caller, plan_id, for_update=True)
+    # Changed meanwhile again: assessed holding the lock, which nothing overtakes.
+    return _record(session, caller, plan, _assess(session, plan), started)
+
+
+def _record(
+    session: Session, caller: Caller, plan: Plan, assessed: _Assessed, started: dt.datetime
+) -> tuple[AnalysisRun, dict[str, int]]:
+    """Store the run of ``assessed`` (of the locked ``plan``'s current inputs) and sync the findings."""
+    result = assessed.result
+    inventory_version, questionnaire_version, answers = assessed.versions
     run = AnalysisRun(
         plan_id=plan.id,
-        inventory_version=plan.inventory_version,
-        questionnaire_version=plan.questionnaire_version,
-        answers_version=answers_version(session, plan),
+        inventory_version=inventory_version,
+        questionnaire_version=questionnaire_version,
+        answers_version=answers,
         started_at=started,
         requested_by=caller.label or None,
         summary={},

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from models import AnalysisJob, AnalysisRun, Plan
 from models.base import utcnow
+from models.database import reading
 from models.inventory_store import inventory_counts
 
 from . import jobs
@@ -45,10 +46,11 @@ def analyse(
 ) -> tuple[AnalysisRun, dict[str, int]] | AnalysisJob:
     """Analyse the plan now (a run and its changes; the caller commits) or, past
     ``sync_vms`` VMs, record a job for a worker (the caller commits and submits it)."""
-    plan = get_plan(session, caller, plan_id)
-    if inventory_counts(session, plan).get("vms", 0) <= sync_vms:
-        return run_analysis(session, caller, plan.id)
-    return request_analysis(session, caller, plan.id, bounds)
+    with reading(session):
+        vms = inventory_counts(session, get_plan(session, caller, plan_id)).get("vms", 0)
+    if vms <= sync_vms:
+        return run_analysis(session, caller, plan_id)
+    return request_analysis(session, caller, plan_id, bounds)
 
 
 def request_analysis(session: Session, caller: Caller, plan_id: int, bounds: Bounds = BOUNDS) -> AnalysisJob:
@@ -77,15 +79,20 @@ def execute(session_factory: Callable[[], Session], claim: jobs.Claim, limits: j
     with jobs.holding(session_factory, claim, limits):
         try:
             with session_factory() as session:
+                with reading(session):
+                    job = session.get(AnalysisJob, claim.id)
+                    plan = session.get(Plan, job.plan_id) if job is not None else None
+                    if job is None or plan is None:
+                        return  # the plan was deleted meanwhile
+                    plan_id, organization_id, by = plan.id, plan.organization_id, job.requested_by or ""
+                caller = Caller(organization_id, frozenset({"read", "write"}), None, by)
+                # The plan is assessed without a lock; then, in the transaction that stores the
+                # run, the lease is renewed (the job row locked until it ends) or nothing is.
+                run, changes = run_analysis(session, caller, plan_id)
                 if not jobs.renew(session, claim, limits):
                     log.warning("analysis %s: taken over by another worker; nothing is written", claim.id)
+                    session.rollback()
                     return
-                job = session.get(AnalysisJob, claim.id)
-                plan = session.get(Plan, job.plan_id) if job is not None else None
-                if job is None or plan is None:
-                    return  # the plan was deleted meanwhile
-                caller = Caller(plan.organization_id, frozenset({"read", "write"}), None, job.requested_by or "")
-                run, changes = run_analysis(session, caller, plan.id)
                 job.state, job.error, job.lease_until, job.finished_at = "succeeded", None, None, utcnow()
                 job.run_id, job.changes = run.id, changes
                 session.commit()

@@ -85,6 +85,7 @@ def current_plan_assessment(session: Session, caller: Caller, plan_id: int) -> P
         result = read_assessment(session, plan)
         if result.current:
             return result
+        session.commit()  # end the reads: the analysis assesses the plan without a lock
         run_analysis(session, caller, plan_id)
         session.commit()
     raise Conflict("the plan kept changing while it was being analysed; try again")

@@ -71,8 +71,8 @@ def list_plans(session: Session, caller: Caller, offset: int, limit: int) -> tup
 
 def get_plan(session: Session, caller: Caller, plan_id: int, *, for_update: bool = False) -> Plan:
     query = select(Plan).where(Plan.id == plan_id, Plan.organization_id == caller.organization_id)
-    if for_update:
-        query = query.with_for_update()
+    if for_update:  # the row as it is once locked, whatever the session read of it before
+        query = query.with_for_update().execution_options(populate_existing=True)
     plan = session.scalar(query)
     if plan is None:
         raise NotFound(f"no plan {plan_id}")
