@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from models import AnalysisJob, ImportJob, PlacementProposal, Report
+from models.database import reading
 from planner import metrics
 from planner.config import Settings
 from planner.services import analysis_jobs, imports, jobs, placement, report_jobs
@@ -114,7 +115,7 @@ class Runner:
         self.kinds[name].execute(claim)
         elapsed = time.perf_counter() - started
         try:
-            with self.sessions() as session:
+            with self.sessions() as session, reading(session):
                 state = session.scalar(select(claim.model.state).where(claim.model.id == claim.id)) or "deleted"
         except SQLAlchemyError:
             state = "unknown"
@@ -124,20 +125,27 @@ class Runner:
 
     def depth(self) -> dict[str, dict[str, int]]:
         """Jobs queued and running now, by kind."""
-        with self.sessions() as session:
+        with self.sessions() as session, reading(session):
             return {name: jobs.count_by_state(session, kind.model) for name, kind in self.kinds.items()}
 
     def sweep(self, queue: JobQueue) -> Swept:
         """Queue again (or fail) the running jobs whose worker's lease ran out, then
         submit the queued jobs the queue holds no wake-up for (oldest first)."""
+        requeued = failed = 0
         with self.sessions() as session:
-            requeued, failed = jobs.requeue_lapsed(session, self._models, self.limits)
-            session.commit()
-            queued = sorted(
-                (job_id, name)
-                for name, kind in self.kinds.items()
-                for job_id in session.scalars(select(kind.model.id).where(kind.model.state == "queued"))
-            )
+            # An idle worker writes nothing: on SQLite a worker stopped (or stalled) while it
+            # held the database's one write lock would keep every other writer waiting.
+            with reading(session):
+                lapsed = jobs.any_lapsed(session, self._models)
+            if lapsed:
+                requeued, failed = jobs.requeue_lapsed(session, self._models, self.limits)
+                session.commit()
+            with reading(session):
+                queued = sorted(
+                    (job_id, name)
+                    for name, kind in self.kinds.items()
+                    for job_id in session.scalars(select(kind.model.id).where(kind.model.state == "queued"))
+                )
         if requeued or failed:
             log.warning("sweep: %d jobs whose worker stopped queued again, %d failed for good", requeued, failed)
         missing = max(0, len(queued) - queue.waiting())

@@ -309,6 +309,18 @@ def release(session_factory: Callable[[], Session], claim: Claim) -> None:
 # --- the sweep -----------------------------------------------------------------------------------
 
 
+def _lapsed(model: type[Any], now: dt.datetime) -> ColumnElement[bool]:
+    """A running job whose lease ran out (or was never set)."""
+    return (model.state == "running") & or_(model.lease_until.is_(None), model.lease_until < now)
+
+
+def any_lapsed(session: Session, models: Sequence[type[Any]]) -> bool:
+    """Whether a running job's lease ran out: a read, so that a sweep with nothing to
+    take up writes nothing (on SQLite it then never takes the database's write lock)."""
+    now = utcnow()
+    return any(session.scalar(select(model.id).where(_lapsed(model, now)).limit(1)) is not None for model in models)
+
+
 def requeue_lapsed(session: Session, models: Sequence[type[Any]], limits: JobLimits) -> tuple[int, int]:
     """Running jobs whose lease ran out: queued again, or failed past the time limit or
     the attempts allowed. Returns (queued again, failed); the caller commits. A job
@@ -319,7 +331,7 @@ def requeue_lapsed(session: Session, models: Sequence[type[Any]], limits: JobLim
     for model in models:
         lapsed = session.execute(
             select(model.id, model.attempts, model.started_at)
-            .where(model.state == "running", or_(model.lease_until.is_(None), model.lease_until < now))
+            .where(_lapsed(model, now))
             .with_for_update(skip_locked=True)
         ).all()
         for job_id, attempts, started_at in lapsed:

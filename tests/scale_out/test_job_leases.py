@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 
 from sqlalchemy import select, update
 
 from models import Report
 from models.base import utcnow
+from models.database import WRITER
 from planner.jobs import InlineJobQueue
 from planner.jobs.runner import Runner
 from planner.services import jobs, report_jobs
@@ -141,3 +143,32 @@ def test_the_sweep_takes_up_what_a_stopped_process_left(sessions, make_org, jobs
         rows = session.execute(select(Report.id, Report.state, Report.attempts).order_by(Report.id)).all()
     assert [tuple(r) for r in rows] == [(waiting, "succeeded", 1), (orphan, "succeeded", 2)]
     assert runner.depth()["report"] == {"queued": 0, "running": 0}
+
+
+def test_an_idle_sweep_writes_nothing(sessions, make_org, jobs_app):
+    """A worker sweeps every third of a lease. With nothing to take up it only reads, so
+    a worker stopped or stalled mid-sweep (SIGSTOP, a paused VM) never keeps other
+    processes from writing: the sweep completes while another transaction keeps every
+    job table from being written (on SQLite: holds the database's one write lock)."""
+    org = make_org()
+    runner = Runner(jobs_app.config["VIRTPLAN_SETTINGS"], sessions)
+    finished = _request(sessions, org)
+    runner.run("report", finished)
+    engine = jobs_app.extensions["virtplan.engine"]
+    with engine.execution_options(**{WRITER: True}).connect() as blocker:
+        blocker.begin()  # on SQLite a writer's BEGIN IMMEDIATE: the write lock
+        if engine.dialect.name == "postgresql":
+            tables = ", ".join(kind.model.__tablename__ for kind in runner.kinds.values())
+            blocker.exec_driver_sql(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
+        swept = []
+        sweeper = threading.Thread(target=lambda: swept.append(runner.sweep(InlineJobQueue(runner))))
+        try:
+            sweeper.start()
+            sweeper.join(120)  # a bound on a hang, not a measurement: it never waits for the lock
+            assert not sweeper.is_alive(), "the idle sweep waited for the write lock"
+            assert runner.depth()["report"] == {"queued": 0, "running": 0}
+        finally:
+            blocker.rollback()
+            sweeper.join()
+    assert [(s.requeued, s.failed, s.woken) for s in swept] == [(0, 0, 0)]
+    assert _row(sessions, finished).state == "succeeded"
