@@ -67,13 +67,14 @@ def make_session_factory(engine: Engine, *, writer: bool = True) -> sessionmaker
 
 @contextmanager
 def reading(session: Session) -> Iterator[None]:
-    """The reads a use case makes before it writes, kept out of the write lock: in a
+    """The reads a use case makes before it writes, kept out of SQLite's write lock: in a
     session with no transaction yet they run in a transaction of their own that takes
-    none (on SQLite a deferred BEGIN instead of a writer's BEGIN IMMEDIATE), ended with
-    the block, so the writes after it begin a writer's transaction (and see what other
-    connections committed meanwhile). In a transaction already begun they are part of it."""
-    if session.in_transaction():
-        yield
+    none (a deferred BEGIN instead of a writer's BEGIN IMMEDIATE), ended with the block,
+    so the writes after it begin a writer's transaction (and see what other connections
+    committed meanwhile). In a transaction already begun, or on PostgreSQL, they are
+    simply part of the session's transaction."""
+    if session.in_transaction() or session.get_bind().dialect.name != "sqlite":
+        yield  # (PostgreSQL's reads take no lock a writer waits for: nothing to keep them out of)
         return
     session.connection(execution_options={WRITER: False})
     try:
