@@ -255,20 +255,22 @@ class Gunicorn:
 
 
 @contextmanager
-def gunicorn(environment: dict[str, str], folder: Path, workers: int = 2):
-    """``virtplan serve --workers N`` on a free port, ended after: gunicorn with an
-    access log for 2 or more, waitress (the default server) for 1."""
+def gunicorn(environment: dict[str, str], folder: Path, workers: int = 2, access_log: bool = True):
+    """``virtplan serve --workers N`` on a free port, ended after: gunicorn (with an
+    access log unless ``access_log`` is False) for 2 or more, waitress (the default
+    server) for 1."""
     port = free_port()
-    access_log, log = folder / "access.log", folder / "server.log"
-    access_log.touch()
+    log = folder / "server.log"
+    access_log_file = folder / "access.log"
+    access_log_file.touch()
     command = [sys.executable, "-m", "planner", "serve", "--workers", str(workers), "--port", str(port)]
-    if workers > 1:
-        command += ["--access-log", str(access_log)]
+    if workers > 1 and access_log:
+        command += ["--access-log", str(access_log_file)]
     with log.open("wb") as out:
         process = subprocess.Popen(
             command, cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
-    server = Gunicorn(process, port, access_log)
+    server = Gunicorn(process, port, access_log_file)
 
     def ready() -> bool:
         if process.poll() is not None:

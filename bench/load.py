@@ -12,11 +12,14 @@ workers on PostgreSQL and Redis, driven by locust (headless, bounded, 127.0.0.1)
 2. For each count of Celery workers (``--celery``): ``--jobs`` PDF reports
    asked for at once, no web load; printed: jobs per minute until all finished.
 3. For each count of web workers (``--web``): ``virtplan serve --workers N``
-   with two Celery workers, and locust for ``--duration`` seconds: ``--users``
-   consultants without pause (GET findings, GET web inventory pages, PATCH an
-   answer; bench/locustfile.py) and one requester asking for a CSV report every
-   6 s. Printed: requests/s, error rate, p50/p95/p99 per kind, the web
-   workers' CPU seconds, the reports finished meanwhile.
+   with two (idle) Celery workers, and locust for ``--duration`` seconds:
+   ``--users`` consultants without pause (GET findings, GET web inventory pages,
+   PATCH an answer; bench/locustfile.py). Then for each of ``--mixed-web`` the
+   issue's whole mix: the same and one requester asking for a CSV report every
+   ``--report-every`` s. Printed: requests/s, error rate, p50/p95/p99 per kind,
+   the CPU per request of the web workers, of the PostgreSQL processes serving
+   them and of locust, the Celery workers' CPU, the reports finished meanwhile,
+   the load average.
 
 Figures, with ``nproc`` and what else ran on the machine, go in bench/README.md.
 """
@@ -28,6 +31,7 @@ import csv
 import datetime as dt
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -126,37 +130,79 @@ def active_reports(database_url: str) -> int:
         engine.dispose()
 
 
-def run_locust(port: int, world_file: Path, users: int, duration: int, out: Path) -> dict[str, dict]:
-    """locust headless against 127.0.0.1:port; its statistics per request name."""
+#: The other connections to the database a query is made on, by their server process.
+_BACKENDS = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+
+
+def database_backends(database_url: str) -> set[int]:
+    """The PostgreSQL server processes serving connections to this database now."""
+    from sqlalchemy import text
+
+    from models.database import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return set(conn.scalars(text(_BACKENDS)))
+    finally:
+        engine.dispose()
+
+
+def run_locust(port: int, world_file: Path, users: int, duration: int, report_every: float, out: Path):
+    """locust headless against 127.0.0.1:port: its statistics per request name, and
+    the CPU seconds locust itself used (user + system, its whole process tree)."""
     prefix = out / f"locust-{port}"
     command = [
         sys.executable, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless",
-        "-u", str(users + 1), "-r", str(users + 1), "-t", f"{duration}s", "--stop-timeout", "10",
+        "-u", str(users + (report_every > 0)), "-r", str(users + 1), "-t", f"{duration}s", "--stop-timeout", "10",
         "--host", f"http://127.0.0.1:{port}", "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING",
     ]  # fmt: skip
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with (out / f"locust-{port}.log").open("wb") as log:  # its own summary; the table below says it all
         subprocess.run(
             command,
-            env={**os.environ, "VIRTPLAN_LOAD_WORLD": str(world_file)},
+            env={**os.environ, "VIRTPLAN_LOAD_WORLD": str(world_file), "VIRTPLAN_LOAD_REPORT_EVERY": str(report_every)},
             stdout=log,
             stderr=subprocess.STDOUT,
             check=False,
             timeout=duration + 120,
         )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     with open(f"{prefix}_stats.csv", newline="") as stats:
-        return {row["Name"]: row for row in csv.DictReader(stats)}
+        return {row["Name"]: row for row in csv.DictReader(stats)}, cpu
 
 
-def web_run(env: dict, folder: Path, database_url: str, world_file: Path, web: int, args) -> dict:
-    with gunicorn(env, folder, workers=web) as server:
+def web_run(env, folder, database_url, world_file, web: int, args, report_every: float, celery) -> dict:
+    """One locust run against ``web`` web workers; the CPU each part of the machine
+    used meanwhile: the web workers, the PostgreSQL processes serving them, locust,
+    the Celery workers (``celery``: their Worker objects)."""
+    known = database_backends(database_url)  # the Celery workers' connections, made earlier
+    with gunicorn(env, folder, workers=web, access_log=False) as server:
         pids = {server.process.pid, *descendants(server.process.pid)}
-        cpu_before = cpu_seconds(pids)
+        celery_pids = set().union(*(w.family() for w in celery))
+        cpu_before, celery_before = cpu_seconds(pids), cpu_seconds(celery_pids)
+        load_before = os.getloadavg()[0]
         since = dt.datetime.now(dt.UTC)
-        stats = run_locust(server.port, world_file, args.users, args.duration, folder)
+        stats, locust_cpu = run_locust(server.port, world_file, args.users, args.duration, report_every, folder)
         cpu = cpu_seconds(pids) - cpu_before
+        celery_cpu = cpu_seconds(celery_pids) - celery_before
+        database_cpu = cpu_seconds(database_backends(database_url) - known)  # made for this run's web workers
+        load_after = os.getloadavg()[0]
     wait_until(lambda: active_reports(database_url) == 0, 600, "the report queue to drain")
     reports, failed = finished_reports(database_url, since, "csv")
-    return {"web": web, "stats": stats, "cpu": cpu, "reports": reports, "reports_failed": failed}
+    return {
+        "web": web,
+        "stats": stats,
+        "cpu": cpu,
+        "database_cpu": database_cpu,
+        "locust_cpu": locust_cpu,
+        "celery_cpu": celery_cpu,
+        "reports": reports,
+        "reports_failed": failed,
+        "load": (load_before, load_after),
+        "duration": args.duration,
+    }
 
 
 def jobs_run(env: dict, folder: Path, database_url: str, world: dict, celery: int, jobs: int) -> dict:
@@ -193,8 +239,9 @@ def jobs_run(env: dict, folder: Path, database_url: str, world: dict, celery: in
 
 def print_web(results: list[dict]) -> None:
     print("\n| web workers | req/s | errors | GET findings p50/p95/p99 | GET inventory page p50/p95/p99 | "
-          "PATCH answer p95 | POST report p95 | CSV reports done | web CPU s per 1,000 requests |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|")
+          "PATCH answer p95 | POST report p95 | CSV reports done | CPU ms per request: web / PostgreSQL / locust "
+          "| Celery workers' CPU | load average |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
 
     def pct(stats: dict, name: str, *columns: str) -> str:
         row = stats.get(name)
@@ -202,13 +249,15 @@ def print_web(results: list[dict]) -> None:
 
     for r in results:
         s, total = r["stats"], r["stats"]["Aggregated"]
-
         count, failures = int(total["Request Count"]), int(total["Failure Count"])
+        per = 1000 / max(count, 1)
         print(
             f"| {r['web']} | {float(total['Requests/s']):.1f} | {failures} of {count} ({failures / max(count, 1):.2%}) "
             f"| {pct(s, 'GET findings', '50%', '95%', '99%')} | {pct(s, 'GET inventory page', '50%', '95%', '99%')} "
             f"| {pct(s, 'PATCH answer', '95%')} | {pct(s, 'POST report', '95%')} | {r['reports']} "
-            f"(failed {r['reports_failed']}) | {r['cpu'] * 1000 / max(count, 1):.1f} |"
+            f"(failed {r['reports_failed']}) | {r['cpu'] * per:.1f} / {r['database_cpu'] * per:.1f} / "
+            f"{r['locust_cpu'] * per:.1f} | {r['celery_cpu'] / r['duration']:.2f} cores "
+            f"| {r['load'][0]:.1f} → {r['load'][1]:.1f} |"
         )
     base = float(results[0]["stats"]["Aggregated"]["Requests/s"])
     for r in results[1:]:
@@ -225,6 +274,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--web", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--celery", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--jobs", type=int, default=6, help="PDF reports per Celery-worker count")
+    parser.add_argument(
+        "--mixed-web",
+        type=int,
+        nargs="*",
+        default=[4],
+        help="web-worker counts also run with the issue's whole mix: a CSV report asked for every --report-every s",
+    )
+    parser.add_argument("--report-every", type=float, default=6.0)
     args = parser.parse_args(argv)
     server_url = os.environ.get("VIRTPLAN_BENCH_POSTGRES_URL")
     if not server_url or REDIS_SERVER is None:
@@ -256,12 +313,25 @@ def main(argv: list[str] | None = None) -> int:
             r = jobs_run(env, folder, database_url, world, celery, args.jobs)
             row = f"| {celery} | {r['jobs']} | {r['failed']} | {r['seconds']:.0f} | {r['per_minute']:.1f} |"
             print(row, flush=True)
-        results = []
-        with workers(env, folder, 2):
-            for web in args.web:
-                results.append(web_run(env, folder, database_url, world_file, web, args))
-                print(f"  {web} web worker(s) done, load average {os.getloadavg()[0]:.1f}", flush=True)
-        print_web(results)
+        # The web load alone (the Celery workers idle), then the issue's whole mix, whose
+        # report requests make the Celery workers analyse plans whose answers changed
+        # (seconds of CPU each) on the same two cores as the web workers.
+        with workers(env, folder, 2) as celery:
+            for title, counts, every in (
+                ("web load alone (consultants; no report requests)", args.web, 0.0),
+                (
+                    f"the issue's whole mix (and a CSV report asked for every {args.report_every:g} s)",
+                    args.mixed_web,
+                    args.report_every,
+                ),
+            ):
+                results = []
+                for web in counts:
+                    results.append(web_run(env, folder, database_url, world_file, web, args, every, celery))
+                    print(f"  {web} web worker(s) done, load average {os.getloadavg()[0]:.1f}", flush=True)
+                if results:
+                    print(f"\n{title}:")
+                    print_web(results)
         print(f"load average {os.getloadavg()[0]:.1f} at the end")
     return 0
 
