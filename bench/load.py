@@ -169,6 +169,8 @@ def run_locust(port: int, world_file: Path, users: int, duration: int, report_ev
         )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if not Path(f"{prefix}_stats.csv").exists():
+        raise RuntimeError("locust wrote no statistics:\n" + (out / f"locust-{port}.log").read_text()[-3000:])
     with open(f"{prefix}_stats.csv", newline="") as stats:
         return {row["Name"]: row for row in csv.DictReader(stats)}, cpu
 
@@ -272,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=8)
     parser.add_argument("--duration", type=int, default=45, help="seconds of load per web-worker count")
     parser.add_argument("--web", type=int, nargs="+", default=[1, 2, 4])
-    parser.add_argument("--celery", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--celery", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--jobs", type=int, default=6, help="PDF reports per Celery-worker count")
     parser.add_argument(
         "--mixed-web",
