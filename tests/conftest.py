@@ -16,14 +16,18 @@ from pathlib import Path
 
 import pytest
 from backends import BACKENDS, drop_postgres_database, fresh_postgres_database, migrated_database
+from hypothesis import Phase
 from hypothesis import settings as hypothesis_settings
 from signin_client import PASSWORD, Clock
 
 # Speed is measured by the benchmarks under bench/, never by tests: no
 # per-example deadline, so a busy 2-core CI machine cannot fail a property.
 hypothesis_settings.register_profile("virtplan", deadline=None)
-# `make mutation` runs the tests once per mutant: fewer examples (--hypothesis-profile=mutation).
-hypothesis_settings.register_profile("mutation", deadline=None, max_examples=10)
+# `make mutation` runs the tests once per mutant (--hypothesis-profile=mutation): fewer examples,
+# and a failing example is reported as found, not shrunk (shrinking takes minutes per mutant).
+hypothesis_settings.register_profile(
+    "mutation", deadline=None, max_examples=10, phases=(Phase.explicit, Phase.reuse, Phase.generate)
+)
 hypothesis_settings.load_profile("virtplan")
 
 ROOT = Path(__file__).resolve().parents[1]

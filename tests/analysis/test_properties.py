@@ -248,3 +248,25 @@ def test_removing_a_cause_removes_exactly_that_finding(doc, data):
     cure(next(o for o in doc[collection] if o["id"] == finding.objects[0].id))
     after = _fingerprints(doc)
     assert set(after) == set(before) - {fp}
+
+
+def _verdicts(doc):
+    """What a finding says about the estate, whatever order the inventory lists its objects in:
+    the rule, the objects at fault and the scores."""
+    return sorted(
+        (f.rule, sorted((o.kind, o.id) for o in f.objects), f.likelihood, f.impact, f.risk)
+        for f in analyze(load_estate(doc)).findings
+    )
+
+
+@SETTINGS
+@given(documents())
+def test_the_order_the_inventory_lists_objects_in_changes_no_finding(doc):
+    """An estate is the same estate whatever order its CMDB lists it in: every rule looks at
+    every object (a rule that stopped at the first object without a problem would report only
+    the problems listed before it)."""
+    reversed_doc = copy.deepcopy(doc)
+    for value in reversed_doc.values():
+        if isinstance(value, list):
+            value.reverse()
+    assert _verdicts(reversed_doc) == _verdicts(doc)

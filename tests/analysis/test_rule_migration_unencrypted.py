@@ -64,3 +64,21 @@ def test_silent_when_the_facts_are_absent_or_safe():
     migration(doc, "esx-int").pop("encrypted")  # encryption unknown, dedicated network
     migration(doc, "esx-res").update(network=None, encrypted=True)  # network unknown, encrypted
     assert findings_of(doc, RULE) == []
+
+
+def test_the_finding_cites_each_source_of_the_rule_in_order():
+    """The one rule citing all four kinds of source: SP 800-125, 800-125A, 800-125B and the vendor
+    baselines, each as the catalogue prints it, then the SP 800-53 controls (analysis-v1.md's
+    example: "SP 800-125 §5.1", "SC-32")."""
+    doc = hardened_document()
+    migration(doc, "esx-res")["encrypted"] = False
+    assert only(doc, RULE).references == [
+        "SP 800-125 §5.2 (cryptography for communications)",
+        "SP 800-125A Rev. 1, HY-BF4 (VM lifecycle management)",
+        "SP 800-125B: network segmentation",
+        "VMware VCF 9.1 Security Configuration Guide esx-9.vmk-vmotion, vm-9.vmotion-encrypted",
+        "DISA STIG VCFE-9X-000152, VCFV-9X-000208",
+        "SC-8",
+        "SC-8(1)",
+        "AC-4(21)",
+    ]

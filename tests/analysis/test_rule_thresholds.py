@@ -90,6 +90,29 @@ def test_a_host_with_no_memory_is_exceeded_by_any_placed_vm():
     assert f.evidence == {"memory_gib_placed": 16, "memory_gib": 0, "ratio": None, "ceiling": 1.0}
 
 
+@pytest.mark.parametrize(
+    "placed, fires",
+    [
+        (0.5, True),  # sizes are numbers >= 0 (inventory-v1.md): half a GiB on 0 GiB exceeds every ceiling
+        (1, True),
+        (0, False),  # a VM declaring no memory on a host declaring none: 0 of 0, nothing exceeded
+    ],
+)
+def test_on_a_host_with_no_memory_any_placed_memory_at_all_is_too_much(placed, fires):
+    doc = clean_document()
+    host(doc, "esx-res")["memory_gib"] = 0
+    vm(doc, "vm-db")["memory_gib"] = placed
+    assert objects_of(doc, "HOST-MEMORY-OVERCOMMIT") == ([[("host", "esx-res")]] if fires else [])
+
+
+def test_memory_overcommit_evidence_states_the_ratio_to_two_decimals():
+    doc = clean_document()
+    doc["policy"]["max_memory_overcommit"] = 1.5
+    host(doc, "esx-dmz")["memory_gib"] = 21.3  # 32 GiB placed: 32 / 21.3 = 1.50234...
+    f = only(doc, "HOST-MEMORY-OVERCOMMIT")
+    assert f.evidence == {"memory_gib_placed": 32, "memory_gib": 21.3, "ratio": 1.5, "ceiling": 1.5}
+
+
 # ---------------------------------------------------------- vCPUs of one VM against its host cores
 
 

@@ -166,31 +166,6 @@ class Rule:
         out = [f"{_PREFIX[k]}{ref}" for k in _REFERENCE_KEYS[:-1] for ref in self.references[k]]
         return out + list(self.references["sp800_53"])
 
-    def metadata(self) -> dict[str, Any]:
-        """Everything a report's rule catalogue prints."""
-        return {
-            "id": self.id,
-            "title": self.title,
-            "kind": self.kind,
-            "description": self.description,
-            "detection": self.detection,
-            "likelihood": {
-                "base": self.base_likelihood,
-                "factors": list(self.likelihood_factors),
-                "rationale": self.likelihood_rationale,
-            },
-            "impact": {
-                "objective": self.objective,
-                "default": self.default_impact,
-                "rationale": self.impact_rationale,
-                "reach": self.reach,
-            },
-            "false_positives": self.false_positives,
-            "remediation": self.remediation,
-            "references": {k: list(v) for k, v in self.references.items()},
-            "control_basis": dict(self.control_basis),
-        }
-
 
 def _text(value: str) -> str:
     return " ".join(str(value).split())
