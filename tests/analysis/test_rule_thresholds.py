@@ -161,6 +161,37 @@ def test_trust_gap_names_the_least_and_most_trusted_zones_whatever_their_order()
     ]
 
 
+@pytest.mark.parametrize(
+    "dedicated, trust",
+    [
+        ("restricted", 3),  # dmz 1 to restricted 3: a gap of 2
+        ("internal", 2),  # dmz 1 to internal 2: a gap of 1, no factor
+    ],
+)
+def test_a_hosts_dedicated_zone_is_one_of_the_zones_whose_trust_gap_counts(dedicated, trust):
+    """ZONE-MIX-HOST (base moderate; factors internet exposure, then trust gap): esx-dmz, dedicated
+    to another zone, carries only dmz VMs. The zones involved are the VMs' and the host's own."""
+    doc = clean_document()
+    host(doc, "esx-dmz")["dedicated_zone"] = dedicated
+    f = only(doc, "ZONE-MIX-HOST")
+    assert f.evidence == {
+        "zones": ["dmz"],
+        "dedicated_zone": dedicated,
+        "vms_by_zone": {"dmz": ["vm-web", "vm-web2"]},
+        "vms_outside_dedicated_zone": ["vm-web", "vm-web2"],
+    }
+    # Impact: confidentiality of vm-web (moderate) and vm-web2 (low): moderate; one high VM in the
+    # estate (vm-db), so not very high. Likelihood: moderate, +1 for vm-web (internet-facing), +1
+    # for a gap of 2 or more. Table I-2: very-high x moderate = moderate, high x moderate = moderate.
+    impact = "impact moderate: FIPS 199 high-water mark of confidentiality over the 2 VMs at risk (vm-web is moderate)"
+    exposure = "internet-facing VM vm-web on the host: likelihood +1"
+    if trust - 1 >= 2:
+        gap = f"trust gap of 2 between zone dmz (trust 1) and zone {dedicated} (trust {trust}): likelihood +1"
+        assert score_of(f) == ("very-high", "moderate", "moderate", [impact, exposure, gap])
+    else:
+        assert score_of(f) == ("high", "moderate", "moderate", [impact, exposure])
+
+
 # ---------------------------------------------------------- zone mixing: forbid, or adjacent (more than 1 apart)
 
 

@@ -767,6 +767,20 @@ def test_unfiltered_path_names_the_appliances_between():
     ]
 
 
+def test_every_conflicting_pair_of_a_segment_is_reported_whatever_comes_first():
+    """pg-dmz, pg-transit (both dmz) and pg-res (restricted) joined by a router and a gateway:
+    the two pairs across dmz and restricted are reported, also when the pair that does not
+    conflict (pg-dmz with pg-transit) is listed before them."""
+    doc = clean_document()
+    doc["networks"].insert(3, {"id": "pg-transit", "kind": "vlan", "zone": "dmz"})  # right after pg-dmz
+    doc["appliances"] += [
+        {"id": "rt-a", "kind": "router", "networks": ["pg-dmz", "pg-transit"]},
+        {"id": "gw-b", "kind": "gateway", "networks": ["pg-transit", "pg-res"]},
+    ]
+    pairs = sorted(sorted(o.id for o in f.objects) for f in findings_of(doc, "UNFILTERED-ZONE-PATH"))
+    assert pairs == [["pg-dmz", "pg-res"], ["pg-res", "pg-transit"]]
+
+
 def test_policy_adjacent_allows_neighbours_but_not_a_gap_of_two():
     doc = clean_document()
     undedicate(doc)
