@@ -47,6 +47,9 @@ class InventoryVersion(Base):
     document: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     #: SHA-256 (hex) of the canonical JSON before compression.
     digest: Mapped[str] = mapped_column(String(64))
+    #: SHA-256 (hex) of the request body a whole-document PUT made this version from (None when
+    #: made otherwise): the same bytes sent again are this version, unchanged, without reading them.
+    body_digest: Mapped[str | None] = mapped_column(String(64))
     #: Length of the canonical JSON in bytes.
     size: Mapped[int] = mapped_column(Integer)
     #: The document without its collections (schema, as_of, source, policy).

@@ -90,14 +90,38 @@ def inventory_digest(session: Session, plan: Plan) -> str:
     return stored or _digest(_empty_json())
 
 
+def body_digest(body: bytes) -> str:
+    """The digest a request body is remembered by (:func:`made_from`)."""
+    return _digest(body)
+
+
+def made_from(session: Session, plan: Plan, digest: str) -> bool:
+    """Is the plan's current inventory version exactly the document whose bytes hash to
+    ``digest`` — its canonical JSON, or the request body a whole-document PUT made it from?
+
+    Those bytes were read, checked and normalized into this version already: sent
+    again, they are the same inventory, and nothing need be read to know it."""
+    if not plan.inventory_version:
+        return digest == _digest(_empty_json())
+    row = session.execute(select(InventoryVersion.digest, InventoryVersion.body_digest).where(*_at(plan))).one_or_none()
+    return row is not None and digest in (row.digest, row.body_digest)
+
+
 def replace_inventory(
-    session: Session, plan: Plan, doc: InventoryDocument, *, by: str | None = None, how: str | None = None
+    session: Session,
+    plan: Plan,
+    doc: InventoryDocument,
+    *,
+    by: str | None = None,
+    how: str | None = None,
+    body: str | None = None,
 ) -> bool:
     """Make the plan's inventory equal ``doc`` (validated and normalized).
 
     Returns whether anything changed; when it did, ``doc`` is the plan's next
     inventory version, recorded as made ``by`` someone and ``how`` (shown in
-    the versions list). Flushes, never commits.
+    the versions list), and from the request body whose :func:`body_digest` is
+    ``body`` (a whole-document PUT). Flushes, never commits.
     """
     data = canonical_json(doc)
     digest = _digest(data)
@@ -113,6 +137,7 @@ def replace_inventory(
             recorded_at=recorded_at,
             recorded_by=by[:_NOTE] if by else None,
             how=how[:_NOTE] if how else None,
+            body_digest=body,
             **values,
         )
     )

@@ -63,24 +63,31 @@ def _written(plan, changed: bool) -> Response:
     return resp
 
 
-def _write(use_case, plan_id: int, limits, *, document: bool) -> Response:
-    """Read the JSON body within the contract's ``limits``, run the write use
-    case (PUT or PATCH) under the request's If-Match, commit, and answer with
-    the new version.
+def _write(plan_id: int, *, document: bool) -> Response:
+    """Run the write use case (PUT of a whole ``document``, or PATCH) on the JSON body
+    under the request's If-Match, commit, and answer with the new version.
 
-    A whole ``document`` that is plainly valid is taken as the core reads it
-    straight from the bytes (:func:`planner.core.inventory.plainly_valid`, in C);
-    any other body is parsed by the strict reader and checked by the use case,
-    which words every problem."""
+    A whole document that is plainly valid is taken as the core reads it straight
+    from the bytes (:func:`planner.core.inventory.plainly_valid`, in C); any other
+    body is parsed by the strict reader within the contract's limits and checked by
+    the use case, which words every problem. The bytes of the plan's current version
+    sent again are not read at all (:func:`service.put_inventory_body`)."""
+    db, if_match = database.session(), request.headers.get("If-Match")
     try:
         raw = json_bytes()
-        body = (plainly_valid(raw) if document else None) or parse_json_body(raw, limits)
+        if document:
+            plan, changed = service.put_inventory_body(db, current_caller(), plan_id, raw, _read_document, if_match)
+        else:
+            patch = parse_json_body(raw, inventory_limits.PATCH)
+            plan, changed = service.patch_inventory(db, current_caller(), plan_id, patch, if_match)
     except BodyError as exc:
         return exc.response
-    db = database.session()
-    plan, changed = use_case(db, current_caller(), plan_id, body, request.headers.get("If-Match"))
     db.commit()
     return _written(plan, changed)
+
+
+def _read_document(raw: bytes):
+    return plainly_valid(raw) or parse_json_body(raw, inventory_limits.DOCUMENT)
 
 
 @blp.route("/<int:plan_id>/inventory")
@@ -104,10 +111,10 @@ class Inventory(MethodView):
     @blp.response(200, InventoryWriteSchema)
     def put(self, plan_id):
         """Replace the whole inventory. Idempotent: sending the same document again changes nothing."""
-        return _write(service.put_inventory, plan_id, inventory_limits.DOCUMENT, document=True)
+        return _write(plan_id, document=True)
 
     @blp.doc(requestBody=_PATCH_BODY, parameters=[_IF_MATCH])
     @blp.response(200, InventoryWriteSchema)
     def patch(self, plan_id):
         """Create or replace the objects sent; delete those listed under `delete`."""
-        return _write(service.patch_inventory, plan_id, inventory_limits.PATCH, document=False)
+        return _write(plan_id, document=False)

@@ -6,6 +6,7 @@ exist (:class:`NotFound`), so a caller cannot even learn that it exists.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,8 +15,10 @@ from sqlalchemy.orm import Session
 from models import Answer, AnswerEvent, Plan
 from models.base import utcnow
 from models.inventory_store import (
+    body_digest,
     inventory_counts,
     inventory_header,
+    made_from,
     read_document,
     read_inventory,
     read_inventory_json,
@@ -142,10 +145,13 @@ def put_inventory(
     document: Any,
     if_match: str | None = None,
     how: str = "whole document replaced",
+    *,
+    body: str | None = None,
 ) -> tuple[Plan, bool]:
     """Replace the plan's inventory with ``document`` (a parsed document, or one the core
     has read already, an :class:`InventoryDocument`); returns (plan, changed).
-    ``how`` is what the version list says of the change."""
+    ``how`` is what the version list says of the change; ``body`` the digest of the
+    request body ``document`` was read from (:func:`put_inventory_body`)."""
     try:
         normalized = (
             document if isinstance(document, InventoryDocument) else document_from_dict(validate_document(document))
@@ -154,7 +160,41 @@ def put_inventory(
         raise Invalid("the inventory document is invalid", [p.to_dict() for p in exc.problems]) from None
     plan = get_plan(session, caller, plan_id, for_update=True)
     check_precondition(plan, if_match)
-    return plan, replace_inventory(session, plan, normalized, by=caller.label or None, how=how)
+    return plan, replace_inventory(session, plan, normalized, by=caller.label or None, how=how, body=body)
+
+
+def put_inventory_body(
+    session: Session,
+    caller: Caller,
+    plan_id: int,
+    data: bytes,
+    read: Callable[[bytes], Any],
+    if_match: str | None = None,
+    how: str = "whole document replaced",
+) -> tuple[Plan, bool]:
+    """:func:`put_inventory` of the document a request body's bytes ``data`` hold, as
+    ``read`` reads them (it raises what the caller answers for an unreadable body).
+
+    The very bytes the plan's current version was made from (or its canonical JSON)
+    are that version: they are answered unchanged, If-Match honoured, without being
+    read again — a client re-sending its unchanged export pays a digest, not a
+    validation."""
+    digest = body_digest(data)
+    plan = _current_version_from(session, caller, plan_id, digest)
+    if plan is not None:
+        check_precondition(plan, if_match)
+        return plan, False
+    return put_inventory(session, caller, plan_id, read(data), if_match, how, body=digest)
+
+
+def _current_version_from(session: Session, caller: Caller, plan_id: int, digest: str) -> Plan | None:
+    """The plan, locked, when its current inventory version was made from the bytes hashing
+    to ``digest``; else None (also for a plan the caller cannot see: the body is read first)."""
+    plan = session.scalar(select(Plan).where(Plan.id == plan_id, Plan.organization_id == caller.organization_id))
+    if plan is None or not made_from(session, plan, digest):
+        return None
+    plan = get_plan(session, caller, plan_id, for_update=True)
+    return plan if made_from(session, plan, digest) else None  # unless a write landed in between
 
 
 def patch_inventory(

@@ -75,6 +75,35 @@ def test_put_is_idempotent(client, tenant, plan_id, demo_doc):
     assert get(client, tenant, plan_id).get_json() == validate_document(demo_doc)
 
 
+def test_the_bytes_of_the_current_version_sent_again_change_nothing(client, tenant, make_tenant, plan_id, demo_doc):
+    body = json.dumps(demo_doc, indent=1)
+
+    def send(**headers):
+        return client.put(inv(plan_id), data=body, content_type="application/json", headers=tenant.headers(**headers))
+
+    first = send()
+    assert first.get_json()["changed"] is True
+    # The very bytes again: the same answer as any unchanged document, If-Match honoured.
+    for again in (send(), send(**{"If-Match": first.headers["ETag"]})):
+        assert again.status_code == 200 and again.headers["ETag"] == first.headers["ETag"]
+        assert again.get_json() == dict(first.get_json(), changed=False)
+    assert send(**{"If-Match": '"inventory-0-v9"'}).status_code == 412
+    # Another organization sending them gets the plan's 404, not its answer.
+    stranger = make_tenant()
+    resp = client.put(inv(plan_id), data=body, content_type="application/json", headers=stranger.headers())
+    assert resp.status_code == 404
+    # Once the inventory has moved on, the same bytes are a change again: a new version holding them.
+    edited = client.patch(inv(plan_id), json={"delete": {"vms": ["vm-reporting"]}}, headers=tenant.headers())
+    assert edited.get_json()["inventory_version"] == 2
+    third = send(**{"If-Match": edited.headers["ETag"]}).get_json()
+    assert third["changed"] is True and third["inventory_version"] == 3
+    assert get(client, tenant, plan_id).get_json() == validate_document(demo_doc)
+    # The canonical JSON a GET sends is the current version's bytes too.
+    canonical = get(client, tenant, plan_id).data
+    resp = client.put(inv(plan_id), data=canonical, content_type="application/json", headers=tenant.headers())
+    assert resp.get_json()["changed"] is False and resp.get_json()["inventory_version"] == 3
+
+
 def test_patch_upserts_and_deletes(client, tenant, plan_id, demo_doc):
     put(client, tenant, plan_id, demo_doc)
     new_vm = {
