@@ -16,17 +16,15 @@ def test_small_plans_get_the_exact_solver_within_the_analysis_budget():
 
 
 def test_large_plans_get_the_heuristic_alone_and_say_so():
-    hosts = [host(f"h{i}", cores=64, memory=1024) for i in range(60)]
+    # Every host over its memory ceiling, and the estate too: VMs are left without a host where
+    # each alone would fit, so no cheap bound proves how few must be.
+    hosts = [host(f"h{i}", cores=64, memory=96) for i in range(60)]
     vms = [vm(f"v{n}", f"h{n % 60}", zone="ab"[n % 60 % 2], memory=2) for n in range(ANALYSIS_EXACT_VMS + 1)]
-    vms[0]["zone"] = "c"  # no host may serve zone c: clearing h0 moves its other VMs, above the bound
     e = estate(hosts, vms)
     assert analysis_solver(e).time_limit == 0
     first = assessment(e).placement
     assert {d["method"] for d in first["domains"]} == {"heuristic"}
     assert "more than 5,000 VMs advises with the heuristic alone" in " ".join(d["note"] for d in first["domains"])
-    assert (
-        first["moves"]
-        and first["conflicts"] == []
-        and first["domains"][0]["proven"] == ["unplaced", "conflicting_hosts"]
-    )
+    assert first["unplaced"] and first["conflicts"] == []
+    assert first["domains"][0]["proven"] == []
     assert assessment(e).placement == first

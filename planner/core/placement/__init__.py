@@ -24,7 +24,9 @@ How (see docs/architecture.md, "The placement advisor"):
    can: settle (keep what may stay), place largest first, repair mixed hosts
    one at a time, send VMs home that can go back without a conflict.
 2. Per migration domain (:mod:`.domains`), the result is measured
-   (:mod:`.objective`) against cheap lower bounds; unless already proven and
+   (:mod:`.objective`) against cheap lower bounds, the moves level against the
+   zones each host can serve (:mod:`.colours`, which may also place VMs by
+   those zones when that takes fewer moves); unless already proven and
    large, the domain goes to CP-SAT (:mod:`.exact`), warm-started from the
    heuristic, level by level, within its share of the time budget (what a
    domain leaves goes to the next). The solver's placement is kept only when

@@ -17,11 +17,12 @@ fallback. Each domain reports its method, status, result and bound.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import exact
+from . import colours
 from .ledger import Ledger
 from .objective import LEVELS, Bounds, Score, Sizes, lower_bounds, score
 
@@ -108,8 +109,9 @@ def domains(ledger: Ledger) -> list[Domain]:
                 first = min(rb, first)
 
     home: list[int | None] = []
+    seen_before: dict[tuple[Any, ...], list[int]] = {}
     for v in range(len(ledger.vms)):
-        reach = _domains_of(ledger, v)
+        reach = _domains_of(ledger, v, seen_before)
         if reach:
             join(reach)
         home.append(reach[0] if reach else None)
@@ -132,12 +134,22 @@ def domains(ledger: Ledger) -> list[Domain]:
     return out
 
 
-def _domains_of(ledger: Ledger, v: int) -> list[int]:
-    """The migration domains VM ``v`` could end up in (its own first, if it has a host)."""
+def _domains_of(ledger: Ledger, v: int, seen_before: dict[tuple[Any, ...], list[int]]) -> list[int]:
+    """The migration domains VM ``v`` could end up in (its own first, if it has a host).
+
+    They follow from its host, the hosts its datastores reach and whether it may go to a type 2
+    host (:meth:`.ledger.Ledger.eligible`): VMs alike in those share the answer (``seen_before``)."""
     o, scope = ledger.origin[v], ledger.scope[v]
     if scope is not None:
         return [scope]
     reach = ledger.stores[v]
+    key = (o, reach, ledger.low[v])
+    if key not in seen_before:
+        seen_before[key] = _reachable_domains(ledger, v, o, reach)
+    return seen_before[key]
+
+
+def _reachable_domains(ledger: Ledger, v: int, o: int | None, reach: frozenset[int] | None) -> list[int]:
     hosts = range(len(ledger.hosts)) if reach is None else sorted(reach)
     out = [] if o is None else [ledger.domain[o]]
     seen = set(out)
@@ -172,11 +184,18 @@ def optimise(ledger: Ledger, adopt: Callable[[dict[int, int | None]], None], opt
         d.result = score(ledger, sizes, d.hosts, d.vms)
         lb = lower_bounds(ledger, sizes, d.hosts, d.vms)
         d.bound = _bounds(lb, d.result)
-        pairs = _pairs(ledger, d)
         if not d.hosts:
             continue
+        reached = "the heuristic reached the lower bounds of unplaced VMs, conflicting hosts and moves"
+        if d.bound["moves"] is not None and d.result.moves > lb.moves:
+            lb, realised = _by_colours(ledger, sizes, d, lb, adopt)
+            d.bound = _bounds(lb, d.result)
+            if realised:
+                reached = reached.replace("the heuristic", "the placement of the zones each host can serve")
+            reached += " (the moves bound: the zones each host can serve, without the exact solver)"
+        pairs = _pairs(ledger, d)
         if len(d.proven) >= 3 and (pairs > options.polish_pairs or options.time_limit <= 0):
-            d.note = "the heuristic reached the lower bounds of unplaced VMs, conflicting hosts and moves"
+            d.note = reached
             continue
         if options.time_limit <= 0:
             d.note = options.why_heuristic
@@ -190,6 +209,28 @@ def optimise(ledger: Ledger, adopt: Callable[[dict[int, int | None]], None], opt
         left -= pairs
         budget -= _solve(ledger, sizes, d, lb, adopt, share, options)  # what a domain leaves goes to the next
     return parts
+
+
+def _by_colours(
+    ledger: Ledger, sizes: Sizes, d: Domain, lb: Bounds, adopt: Callable[[dict[int, int | None]], None]
+) -> tuple[Bounds, bool]:
+    """The moves bound of :mod:`.colours` (the first two levels are at their bounds), and
+    whether its colours' placement, better than the heuristic's, is now in the ledger."""
+    found = colours.moves_bound(ledger, sizes, d.hosts, d.vms, lb)
+    lb = dataclasses.replace(lb, moves=max(lb.moves, found.moves))
+    if d.result is None or d.result.moves <= lb.moves or not found.serves:
+        return lb, False
+    placement = colours.realise(ledger, sizes, d.hosts, d.vms, found.serves)
+    if placement is None:
+        return lb, False
+    before = {v: ledger.where[v] for v in placement}
+    adopt(placement)
+    realised = score(ledger, sizes, d.hosts, d.vms)
+    if realised < d.result:
+        d.result = realised
+        return lb, True
+    adopt(before)
+    return lb, False
 
 
 def _bounds(b: Bounds, found: Score) -> dict[str, int | None]:
@@ -212,6 +253,8 @@ def _solve(
     options: SolverOptions,
 ) -> float:
     """Solve domain ``d`` with CP-SAT and keep its placement if better; the deterministic time it took."""
+    from . import exact  # OR-Tools, imported only when a domain needs it
+
     movable = [v for v in d.vms if not (ledger.pinned[v] and ledger.origin[v] is not None)]
     before = {v: ledger.where[v] for v in movable}
     found = exact.solve(

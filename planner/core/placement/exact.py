@@ -196,6 +196,7 @@ def solve(
         used += spent
         budget = max(budget - spent, 0.01)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            proven = False  # this stage found nothing in its share: its level is not proven
             break
         hint_of = {v: next((i for i in options_of[v] if solver.boolean_value(x[v, i])), None) for v in movable}
         found = hint_of

@@ -23,8 +23,9 @@ whenever room exists near the top of the heap.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from itertools import count
+from typing import Any
 
 from planner.core.analysis.context import AnalysisContext, fips_level
 from planner.core.inventory.estate import Estate
@@ -112,6 +113,16 @@ class Ledger:
         self.n_high = [0] * nh
         self.residents: list[dict[int, None]] = [{} for _ in range(nh)]
         self.version = [0] * nh
+        #: Each host's class and freeness as last filed (every change files the host again).
+        self.filed: list[HostClass] = [EMPTY] * nh
+        self.free = [0.0] * nh
+        #: Heaps by (set of hosts some VMs' datastores reach, class), for sets of at most
+        #: FEW_HOSTS hosts: such a VM looks only at hosts it may use, without a scan.
+        self.reach_heaps: dict[tuple[frozenset[int], HostClass], list[HeapEntry]] = {}
+        self._reaches: list[list[frozenset[int]]] = [[] for _ in range(nh)]
+        for reach in dict.fromkeys(r for r in self.stores if r is not None and len(r) <= FEW_HOSTS):
+            for i in reach:
+                self._reaches[i].append(reach)
         #: Heaps by (domain, class), and by (ANY, class) over every domain.
         self.heaps: dict[tuple[int, HostClass], list[HeapEntry]] = {}
         self._journal: list[tuple[str, int, int, bool]] = []
@@ -245,9 +256,13 @@ class Ledger:
     # -- changes -----------------------------------------------------------------
     def _file(self, i: int) -> None:
         self.version[i] += 1
-        entry, key = (-self.freeness(i), i, self.version[i]), self.key(i)
+        key = self.filed[i] = self.key(i)
+        free = self.free[i] = self.freeness(i)
+        entry = (-free, i, self.version[i])
         heapq.heappush(self.heaps.setdefault((self.domain[i], key), []), entry)
         heapq.heappush(self.heaps.setdefault((ANY, key), []), entry)
+        for reach in self._reaches[i]:
+            heapq.heappush(self.reach_heaps.setdefault((reach, key), []), entry)
 
     def place(self, v: int, i: int, misfit: bool) -> None:
         self.where[v] = i
@@ -330,15 +345,14 @@ class Ledger:
         :data:`EXPOSURE_LOOKAHEAD` fitting hosts), then most free capacity,
         then document order.
         """
-        reach = self.stores[v]
+        reach, own = self.stores[v], self.scope[v]
+        heaps: Mapping[tuple[Any, HostClass], list[HeapEntry]] = self.heaps
+        scope: Hashable = ANY if own is None else own
         if reach is not None and len(reach) <= FEW_HOSTS:
-            wanted = set(keys)
-            return self.best_anywhere(v, [i for i in sorted(reach) if self.key(i) in wanted], exclude)
-        own = self.scope[v]
-        scope = ANY if own is None else own
+            heaps, scope = self.reach_heaps, reach
         best = None
         for k in keys:
-            heap = self.heaps.get((scope, k))
+            heap = heaps.get((scope, k))
             if not heap:
                 continue
             held, seen = [], 0
@@ -363,10 +377,11 @@ class Ledger:
     def best_anywhere(self, v: int, hosts: Iterable[int], exclude: int | None = None) -> int | None:
         """The best of ``hosts`` (a plain scan) VM ``v`` may join, ranked as in :meth:`best_in`."""
         best = None
+        mixed, free = self.mixed, self.free
         for i in hosts:
-            if i == exclude or not self.allowed(v, i) or not self.fits(v, i):
+            if i == exclude or not self.fits(v, i) or not self.allowed(v, i):
                 continue
-            rank = (i in self.mixed, self.exposes(v, i), -self.freeness(i), i)
+            rank = (i in mixed, self.exposes(v, i), -free[i], i)
             if best is None or rank < best:
                 best = rank
         return None if best is None else best[3]

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from .ledger import Ledger
@@ -144,13 +144,6 @@ def forced_conflicts(ledger: Ledger, hosts: Sequence[int]) -> set[int]:
     }
 
 
-def _colours(ledger: Ledger, zones: set[str]) -> list[set[str] | None]:
-    """The zone sets a clean host may serve that matter for these zones (None: any zone)."""
-    if not zones:
-        return [None]
-    return list(colour_groups(ledger, zones))
-
-
 def _most_kept(ledger: Ledger, sizes: Sizes, i: int, pinned: list[int], movable: list[int]) -> int:
     """At most how many of ``movable`` can stay on host ``i`` beside its pinned VMs, at the ceilings.
 
@@ -180,6 +173,32 @@ def _most_kept(ledger: Ledger, sizes: Sizes, i: int, pinned: list[int], movable:
     return most
 
 
+class HostStart:
+    """What host ``i`` carries in the inventory: its pinned VMs (they stay), the others
+    (they may move), those of the others its dedicated zone admits, the pinned VMs' zones."""
+
+    __slots__ = ("admitted", "i", "movable", "pinned", "pinned_zones")
+
+    def __init__(self, ledger: Ledger, i: int):
+        start = ledger.residents_at_start(i)
+        self.i = i
+        self.pinned = [v for v in start if ledger.pinned[v]]
+        self.movable = [v for v in start if not ledger.pinned[v]]
+        d = ledger.dedicated[i]
+        self.admitted = self.movable if d is None else [v for v in self.movable if ledger.zone[v] == d]
+        self.pinned_zones = {z for v in self.pinned if (z := ledger.zone[v]) is not None}
+
+    def leaving(self, ledger: Ledger, sizes: Sizes, serves: Collection[str] | None) -> int | None:
+        """At least how many of its movable VMs leave when the host ``serves`` only these zones
+        (None: any zone, a host that mixes them anyway); None when its pinned VMs forbid that."""
+        if serves is None:
+            return len(self.movable) - _most_kept(ledger, sizes, self.i, self.pinned, self.admitted)
+        if not self.pinned_zones <= set(serves):
+            return None
+        keep = [v for v in self.admitted if (z := ledger.zone[v]) is None or z in serves]
+        return len(self.movable) - _most_kept(ledger, sizes, self.i, self.pinned, keep)
+
+
 @dataclass(frozen=True, slots=True)
 class Bounds:
     """What no placement of a domain can beat; ``moves`` only where it is valid (see :func:`lower_bounds`)."""
@@ -187,6 +206,10 @@ class Bounds:
     unplaced: int
     conflicting_hosts: int
     moves: int
+    #: The conflicting hosts counted: mixed in every placement that leaves unplaced only ``homeless``.
+    forced: frozenset[int] = frozenset()
+    #: The VMs no host can hold: unplaced in every placement.
+    homeless: frozenset[int] = frozenset()
 
 
 def lower_bounds(ledger: Ledger, sizes: Sizes, hosts: Sequence[int], vms: Sequence[int]) -> Bounds:
@@ -194,52 +217,64 @@ def lower_bounds(ledger: Ledger, sizes: Sizes, hosts: Sequence[int], vms: Sequen
 
     - unplaced: VMs for which no host they may be on is large enough, open to
       their zone and free of a pinned member of their anti-affinity group;
-    - conflicting hosts: hosts that pinned VMs alone make conflicting;
+    - conflicting hosts: hosts that pinned VMs alone make conflicting, and hosts
+      whose VMs that no other host can hold conflict (they are there in every
+      placement that leaves no more VMs unplaced than the first bound). Valid for
+      placements at the first bound, i.e. once that level is proven;
     - moves: per host, the VMs that cannot all stay — a host that does not
       conflict serves one zone (or one trust window) only, keeps one VM per
       anti-affinity group and fits its ceilings. Valid for placements whose
       conflicting hosts are exactly the forced ones, i.e. once the second level
-      is proven at its bound.
+      is proven at its bound (:mod:`.colours` strengthens it).
     """
-    forced = forced_conflicts(ledger, hosts)
-    pinned_load = _PinnedLoad(ledger, sizes)
-    unplaced = 0
+    pinned_load = PinnedLoad(ledger, sizes)
+    homeless: set[int] = set()
     for v in vms:
         if ledger.pinned[v] and ledger.origin[v] is not None:
             continue
         o = ledger.origin[v]
         first = [o] if o is not None else []  # most VMs could stay where they are: look there first
-        candidates = itertools.chain(first, (i for i in hosts if i != o and ledger.eligible(v, i)))
-        if not any(_could_hold(ledger, sizes, pinned_load, v, i) for i in candidates):
-            unplaced += 1
+        candidates = itertools.chain(first, (i for i in ledger.candidates(v) if i != o and ledger.eligible(v, i)))
+        if not any(could_hold(ledger, sizes, pinned_load, v, i) for i in candidates):
+            homeless.add(v)
+    forced = forced_conflicts(ledger, hosts)
+    for i in hosts:
+        mixed = i not in forced and host_conflicts(ledger, i, ledger.residents_at_start(i))
+        if mixed and host_conflicts(ledger, i, _held_only_by(ledger, sizes, pinned_load, i)):
+            forced.add(i)
     moves = 0
     for i in hosts:
-        start = ledger.residents_at_start(i)
-        pinned = [v for v in start if ledger.pinned[v]]
-        movable = [v for v in start if not ledger.pinned[v]]
-        if not movable:
+        start = HostStart(ledger, i)
+        if not start.movable:
             continue
-        d = ledger.dedicated[i]
-        if d is not None:
-            movable_ok = [v for v in movable if ledger.zone[v] == d]
-        else:
-            movable_ok = movable
         if i in forced:
-            kept = _most_kept(ledger, sizes, i, pinned, movable_ok)
+            leaving = start.leaving(ledger, sizes, None)
         else:
-            pinned_zones = {z for v in pinned if (z := ledger.zone[v]) is not None}
-            zones = {z for v in movable_ok if (z := ledger.zone[v]) is not None} | pinned_zones
-            kept = 0
-            for colour in _colours(ledger, zones):
-                if colour is not None and not pinned_zones <= colour:
-                    continue
-                keep = [v for v in movable_ok if colour is None or ledger.zone[v] is None or ledger.zone[v] in colour]
-                kept = max(kept, _most_kept(ledger, sizes, i, pinned, keep))
-        moves += len(movable) - kept
-    return Bounds(unplaced, len(forced), moves)
+            zones = {z for v in start.admitted if (z := ledger.zone[v]) is not None} | start.pinned_zones
+            colours: list[set[str] | None] = [*colour_groups(ledger, zones)] or [None]
+            leaving = min((n for c in colours if (n := start.leaving(ledger, sizes, c)) is not None), default=0)
+        moves += leaving or 0
+    return Bounds(len(homeless), len(forced), moves, frozenset(forced), frozenset(homeless))
 
 
-class _PinnedLoad:
+def _held_only_by(ledger: Ledger, sizes: Sizes, pinned_load: PinnedLoad, i: int) -> list[int]:
+    """The VMs on host ``i`` in the inventory that stay there in every placement leaving
+    unplaced only the VMs no host can hold: the pinned ones, and those only ``i`` can hold."""
+    out = []
+    for v in ledger.residents_at_start(i):
+        if ledger.pinned[v] or (
+            could_hold(ledger, sizes, pinned_load, v, i)
+            and not any(
+                could_hold(ledger, sizes, pinned_load, v, j)
+                for j in ledger.candidates(v)
+                if j != i and ledger.eligible(v, j)
+            )
+        ):
+            out.append(v)
+    return out
+
+
+class PinnedLoad:
     """What the pinned VMs of each host take (vCPUs, memory, anti-affinity groups), read once per host."""
 
     def __init__(self, ledger: Ledger, sizes: Sizes):
@@ -255,7 +290,7 @@ class _PinnedLoad:
         return self.seen[i]
 
 
-def _could_hold(ledger: Ledger, sizes: Sizes, pinned_load: _PinnedLoad, v: int, i: int) -> bool:
+def could_hold(ledger: Ledger, sizes: Sizes, pinned_load: PinnedLoad, v: int, i: int) -> bool:
     """Could host ``i`` hold VM ``v`` (not pinned on a host) if nothing movable were on it?"""
     d = ledger.dedicated[i]
     if d is not None and ledger.zone[v] != d:
