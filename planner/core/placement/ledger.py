@@ -123,8 +123,16 @@ class Ledger:
         for reach in dict.fromkeys(r for r in self.stores if r is not None and len(r) <= FEW_HOSTS):
             for i in reach:
                 self._reaches[i].append(reach)
-        #: Heaps by (domain, class), and by (ANY, class) over every domain.
+        #: Heaps by (domain, class), and by (ANY, class) over every domain: kept for the
+        #: scopes of VMs whose datastores reach more hosts (or are not said) only.
         self.heaps: dict[tuple[int, HostClass], list[HeapEntry]] = {}
+        self._wide = {
+            ANY if self.scope[v] is None else self.scope[v]
+            for v in range(nv)
+            if (reach := self.stores[v]) is None or len(reach) > FEW_HOSTS
+        }
+        #: Every host class ever filed.
+        self.classes: set[HostClass] = set()
         self._journal: list[tuple[str, int, int, bool]] = []
         self._journal_on = False
         self._tick = count()
@@ -247,7 +255,7 @@ class Ledger:
         """The classes of hosts VM ``v`` can join as a fit (empty hosts apart)."""
         z = self.zone[v]
         if z is None:
-            return sorted({k for _d, k in self.heaps if k[0] in ("z", "r")})
+            return sorted(k for k in self.classes if k[0] in ("z", "r"))
         if self.forbid:
             return [("z", z), ("d", z)]
         t = self.trust[z]
@@ -259,8 +267,11 @@ class Ledger:
         key = self.filed[i] = self.key(i)
         free = self.free[i] = self.freeness(i)
         entry = (-free, i, self.version[i])
-        heapq.heappush(self.heaps.setdefault((self.domain[i], key), []), entry)
-        heapq.heappush(self.heaps.setdefault((ANY, key), []), entry)
+        self.classes.add(key)
+        if self.domain[i] in self._wide:
+            heapq.heappush(self.heaps.setdefault((self.domain[i], key), []), entry)
+        if ANY in self._wide:
+            heapq.heappush(self.heaps.setdefault((ANY, key), []), entry)
         for reach in self._reaches[i]:
             heapq.heappush(self.reach_heaps.setdefault((reach, key), []), entry)
 
@@ -342,21 +353,24 @@ class Ledger:
         Best: not mixed already (a VM joining a mixed host adds to its strays
         or to the VMs sharing it with them — spread, the objective's fourth
         level), then adds no exposed co-residency (among the first
-        :data:`EXPOSURE_LOOKAHEAD` fitting hosts), then most free capacity,
+        :data:`EXPOSURE_LOOKAHEAD` fitting hosts, or all of them for a VM whose
+        datastores reach :data:`FEW_HOSTS` at most), then most free capacity,
         then document order.
         """
         reach, own = self.stores[v], self.scope[v]
         heaps: Mapping[tuple[Any, HostClass], list[HeapEntry]] = self.heaps
         scope: Hashable = ANY if own is None else own
+        lookahead = EXPOSURE_LOOKAHEAD
         if reach is not None and len(reach) <= FEW_HOSTS:
-            heaps, scope = self.reach_heaps, reach
+            # Few hosts: every one of them is worth a look, as a scan of them would look.
+            heaps, scope, lookahead = self.reach_heaps, reach, FEW_HOSTS
         best = None
         for k in keys:
             heap = heaps.get((scope, k))
             if not heap:
                 continue
             held, seen = [], 0
-            while heap and seen < EXPOSURE_LOOKAHEAD:
+            while heap and seen < lookahead:
                 entry = heapq.heappop(heap)
                 neg, i, ver = entry
                 if ver != self.version[i]:
