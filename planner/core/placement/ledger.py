@@ -69,7 +69,8 @@ class Ledger:
         self.group = [v.anti_affinity_group for v in self.vms]
         self.pinned = [v.pinned for v in self.vms]
         self.exposed = [v.internet_facing for v in self.vms]
-        self.high = [fips_level(v, "any") == "high" for v in self.vms]
+        levels = [fips_level(v, "any") for v in self.vms]
+        self.high = [level == "high" for level in levels]
         self.origin = [None if v.host is None else self.host_index[v.host] for v in self.vms]
 
         # Where each VM may go (analysis-v1, "Placement, v1.1 additions"): its
@@ -80,7 +81,7 @@ class Ledger:
         self.domain = [domains.setdefault(h.cluster, len(domains)) for h in self.hosts]
         self.domain_names: list[str | None] = list(domains)
         self.type2 = [h.hypervisor is not None and h.hypervisor.type == 2 for h in self.hosts]
-        self.low = [fips_level(v, "any") == "low" for v in self.vms]
+        self.low = [level == "low" for level in levels]
         attached = {d.id: frozenset(self.host_index[h] for h in d.hosts) for d in estate.datastores.values() if d.hosts}
         self.stores: list[frozenset[int] | None] = []
         for vm in self.vms:
