@@ -23,9 +23,8 @@ whenever room exists near the top of the heap.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Iterable
 from itertools import count
-from typing import Any
 
 from planner.core.analysis.context import AnalysisContext, fips_level
 from planner.core.inventory.estate import Estate
@@ -117,13 +116,8 @@ class Ledger:
         #: Each host's class and freeness as last filed (every change files the host again).
         self.filed: list[HostClass] = [EMPTY] * nh
         self.free = [0.0] * nh
-        #: Heaps by (set of hosts some VMs' datastores reach, class), for sets of at most
-        #: FEW_HOSTS hosts: such a VM looks only at hosts it may use, without a scan.
-        self.reach_heaps: dict[tuple[frozenset[int], HostClass], list[HeapEntry]] = {}
-        self._reaches: list[list[frozenset[int]]] = [[] for _ in range(nh)]
-        for reach in dict.fromkeys(r for r in self.stores if r is not None and len(r) <= FEW_HOSTS):
-            for i in reach:
-                self._reaches[i].append(reach)
+        #: Each set of hosts VMs' datastores reach, in document order (sorted once per set).
+        self._in_order: dict[frozenset[int], list[int]] = {}
         #: Heaps by (domain, class), and by (ANY, class) over every domain: kept for the
         #: scopes of VMs whose datastores reach more hosts (or are not said) only.
         self.heaps: dict[tuple[int, HostClass], list[HeapEntry]] = {}
@@ -273,8 +267,6 @@ class Ledger:
             heapq.heappush(self.heaps.setdefault((self.domain[i], key), []), entry)
         if ANY in self._wide:
             heapq.heappush(self.heaps.setdefault((ANY, key), []), entry)
-        for reach in self._reaches[i]:
-            heapq.heappush(self.reach_heaps.setdefault((reach, key), []), entry)
 
     def place(self, v: int, i: int, misfit: bool) -> None:
         self.where[v] = i
@@ -354,24 +346,26 @@ class Ledger:
         Best: not mixed already (a VM joining a mixed host adds to its strays
         or to the VMs sharing it with them — spread, the objective's fourth
         level), then adds no exposed co-residency (among the first
-        :data:`EXPOSURE_LOOKAHEAD` fitting hosts, or all of them for a VM whose
-        datastores reach :data:`FEW_HOSTS` at most), then most free capacity,
-        then document order.
+        :data:`EXPOSURE_LOOKAHEAD` fitting hosts; all of them for a VM whose
+        datastores reach :data:`FEW_HOSTS` at most, looked at one by one), then
+        most free capacity, then document order.
         """
-        reach, own = self.stores[v], self.scope[v]
-        heaps: Mapping[tuple[Any, HostClass], list[HeapEntry]] = self.heaps
-        scope: Hashable = ANY if own is None else own
-        lookahead = EXPOSURE_LOOKAHEAD
+        reach = self.stores[v]
         if reach is not None and len(reach) <= FEW_HOSTS:
-            # Few hosts: every one of them is worth a look, as a scan of them would look.
-            heaps, scope, lookahead = self.reach_heaps, reach, FEW_HOSTS
+            hosts = self._in_order.get(reach)
+            if hosts is None:
+                hosts = self._in_order[reach] = sorted(reach)
+            wanted, filed = set(keys), self.filed
+            return self.best_anywhere(v, [i for i in hosts if filed[i] in wanted], exclude)
+        own = self.scope[v]
+        scope = ANY if own is None else own
         best = None
         for k in keys:
-            heap = heaps.get((scope, k))
+            heap = self.heaps.get((scope, k))
             if not heap:
                 continue
             held, seen = [], 0
-            while heap and seen < lookahead:
+            while heap and seen < EXPOSURE_LOOKAHEAD:
                 entry = heapq.heappop(heap)
                 neg, i, ver = entry
                 if ver != self.version[i]:
