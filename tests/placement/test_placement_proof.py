@@ -48,6 +48,18 @@ def test_vms_only_their_host_can_hold_make_it_mix_and_that_is_proven():
     assert domain.proven[:3] == FIRST_THREE and [c["host"] for c in r.conflicts] == ["h1"]
 
 
+def test_a_vm_every_possible_host_of_which_it_would_mix_proves_one_mixed_host():
+    # b1 may only be on h1 or h2, and each holds a zone-a VM that no other host can hold.
+    hosts = [host("h1"), host("h2")]
+    vms = [vm("a1", "h1", stores=("ds1",)), vm("a2", "h2", stores=("ds2",)), vm("b1", "h1", zone="b", stores=("ds12",))]
+    e = estate(hosts, vms, zones={"a": 1, "b": 3}, datastores={"ds1": ["h1"], "ds2": ["h2"], "ds12": ["h1", "h2"]})
+    (domain,) = advise(e, findings=False, options=HEURISTIC).domains
+    assert (domain.result.conflicting_hosts, domain.bound["conflicting_hosts"]) == (1, 1)
+    assert domain.proven[:3] == FIRST_THREE and domain.result.moves == 0
+    exact = advise(e, findings=False, options=EXACT).domains[0]
+    assert exact.optimal and (exact.result.conflicting_hosts, exact.result.moves) == (1, 0)
+
+
 @st.composite
 def settled(draw):
     """Estates as they are found: each host mostly of one zone, a few VMs of another zone among

@@ -1,7 +1,7 @@
 """The moves level without the placement model: which zones each host serves.
 
 Once a domain's first two levels are at their lower bounds (:func:`.objective.lower_bounds`:
-only the VMs no host can hold unplaced, only the forced hosts mixed), every other host of an
+only the VMs no host can hold unplaced, only hosts among ``may_mix`` mixed), every other host of an
 optimal placement serves one *colour* — a zone under policy ``forbid``, a trust window under
 ``adjacent`` — and keeps at most the VMs that colour admits (one per anti-affinity group, within
 its ceilings: :meth:`.objective.HostStart.leaving`). A VM that leaves because of its zone, or
@@ -51,7 +51,7 @@ def moves_bound(ledger: Ledger, sizes: Sizes, hosts: Sequence[int], vms: Sequenc
     for i in hosts:
         start = HostStart(ledger, i)
         d = ledger.dedicated[i]
-        if i in lb.forced:
+        if i in lb.may_mix:
             choices: list[Colour] = [None]
         elif d is not None:
             choices = [frozenset({d})]
@@ -71,12 +71,12 @@ def moves_bound(ledger: Ledger, sizes: Sizes, hosts: Sequence[int], vms: Sequenc
         z, o = ledger.zone[v], ledger.origin[v]
         if z is None or v in lb.homeless or (ledger.pinned[v] and o is not None):
             continue
-        if o is not None and (o in lb.forced or surely_served(o, z)):
+        if o is not None and (o in lb.may_mix or surely_served(o, z)):
             continue  # stays for its zone wherever the host's cost is least
         holders = [
             i for i in ledger.candidates(v) if ledger.eligible(v, i) and could_hold(ledger, sizes, pinned_load, v, i)
         ]
-        if any(i in lb.forced or (i != o and surely_served(i, z)) for i in holders):
+        if any(i in lb.may_mix or (i != o and surely_served(i, z)) for i in holders):
             continue
         needs.add((z, frozenset(holders)))
     serves = {i: _cheapest_colour(options[i], cheapest[i]) for i in hosts}

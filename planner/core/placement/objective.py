@@ -206,8 +206,10 @@ class Bounds:
     unplaced: int
     conflicting_hosts: int
     moves: int
-    #: The conflicting hosts counted: mixed in every placement that leaves unplaced only ``homeless``.
-    forced: frozenset[int] = frozenset()
+    #: The hosts that may mix zones in a placement at the first two bounds (the others do not):
+    #: those mixed in every placement that leaves unplaced only ``homeless``, and for each VM
+    #: counted that every host able to hold it would mix, those hosts.
+    may_mix: frozenset[int] = frozenset()
     #: The VMs no host can hold: unplaced in every placement.
     homeless: frozenset[int] = frozenset()
 
@@ -217,15 +219,17 @@ def lower_bounds(ledger: Ledger, sizes: Sizes, hosts: Sequence[int], vms: Sequen
 
     - unplaced: VMs for which no host they may be on is large enough, open to
       their zone and free of a pinned member of their anti-affinity group;
-    - conflicting hosts: hosts that pinned VMs alone make conflicting, and hosts
+    - conflicting hosts: hosts that pinned VMs alone make conflicting, hosts
       whose VMs that no other host can hold conflict (they are there in every
-      placement that leaves no more VMs unplaced than the first bound). Valid for
-      placements at the first bound, i.e. once that level is proven;
+      placement that leaves no more VMs unplaced than the first bound), and one
+      more per VM whose every possible host conflicts with such VMs (counted
+      where no two share a host). Valid for placements at the first bound, i.e.
+      once that level is proven;
     - moves: per host, the VMs that cannot all stay — a host that does not
       conflict serves one zone (or one trust window) only, keeps one VM per
-      anti-affinity group and fits its ceilings. Valid for placements whose
-      conflicting hosts are exactly the forced ones, i.e. once the second level
-      is proven at its bound (:mod:`.colours` strengthens it).
+      anti-affinity group and fits its ceilings. Valid for placements at the
+      second bound, whose conflicting hosts are all among ``may_mix``, i.e. once
+      that level is proven (:mod:`.colours` strengthens it).
     """
     pinned_load = PinnedLoad(ledger, sizes)
     homeless: set[int] = set()
@@ -238,23 +242,47 @@ def lower_bounds(ledger: Ledger, sizes: Sizes, hosts: Sequence[int], vms: Sequen
         if not any(could_hold(ledger, sizes, pinned_load, v, i) for i in candidates):
             homeless.add(v)
     forced = forced_conflicts(ledger, hosts)
-    for i in hosts:
-        mixed = i not in forced and host_conflicts(ledger, i, ledger.residents_at_start(i))
-        if mixed and host_conflicts(ledger, i, _held_only_by(ledger, sizes, pinned_load, i)):
-            forced.add(i)
+    held: dict[int, list[int]] = {}
+
+    def held_on(i: int) -> list[int]:
+        if i not in held:
+            held[i] = _held_only_by(ledger, sizes, pinned_load, i)
+        return held[i]
+
+    mixed = [i for i in hosts if i not in forced and host_conflicts(ledger, i, ledger.residents_at_start(i))]
+    forced.update(i for i in mixed if host_conflicts(ledger, i, held_on(i)))
+    # A VM every host that could hold it would mix (with VMs that stay there for good) makes
+    # one of them mixed: one more for each such VM whose hosts no other counted one shares.
+    may_mix, one_of = set(forced), 0
+    for i in mixed:
+        for v in ledger.residents_at_start(i):
+            if i in may_mix:
+                break
+            if ledger.zone[v] is None or v in homeless or ledger.pinned[v]:
+                continue
+            holders = [
+                j
+                for j in ledger.candidates(v)
+                if ledger.eligible(v, j) and could_hold(ledger, sizes, pinned_load, v, j)
+            ]
+            if any(j in may_mix for j in holders):
+                continue
+            if holders and all(v not in held_on(j) and host_conflicts(ledger, j, [*held_on(j), v]) for j in holders):
+                one_of += 1
+                may_mix.update(holders)
     moves = 0
     for i in hosts:
         start = HostStart(ledger, i)
         if not start.movable:
             continue
-        if i in forced:
+        if i in may_mix:
             leaving = start.leaving(ledger, sizes, None)
         else:
             zones = {z for v in start.admitted if (z := ledger.zone[v]) is not None} | start.pinned_zones
             colours: list[set[str] | None] = [*colour_groups(ledger, zones)] or [None]
             leaving = min((n for c in colours if (n := start.leaving(ledger, sizes, c)) is not None), default=0)
         moves += leaving or 0
-    return Bounds(len(homeless), len(forced), moves, frozenset(forced), frozenset(homeless))
+    return Bounds(len(homeless), len(forced) + one_of, moves, frozenset(may_mix), frozenset(homeless))
 
 
 def _held_only_by(ledger: Ledger, sizes: Sizes, pinned_load: PinnedLoad, i: int) -> list[int]:
