@@ -9,6 +9,7 @@ import pytest
 from analysis_estates import clean_document, find, findings_of, hardened_document, objects_of, score_of
 
 from planner.core.analysis import REGISTRY, SPEC_RULE_IDS, SPEC_V1_1_RULE_IDS, analyze
+from planner.core.analysis.findings import Finding, ObjectRef, finding_order
 from planner.core.inventory import load_estate
 
 
@@ -854,6 +855,22 @@ def test_findings_of_equal_rank_follow_their_objects_in_text_order():
     v(doc, "vm-app")["settings"]["clipboard_sharing"] = True
     found = [f.objects[0].id for f in findings_of(doc) if f.rule == "VM-CLIPBOARD-SHARING"]
     assert found == ["vm-api", "vm-app", "vm-app-2"]
+
+
+def test_of_equal_rank_a_rule_id_or_object_list_that_is_a_prefix_of_another_sorts_first():
+    """As tuples compare (finding_order's promise): the questionnaire's Q-OPERATIONS-RESILIENCE-BACKUP
+    before Q-OPERATIONS-RESILIENCE-BACKUP-ISOLATION, and of one rule, one object before the same
+    object followed by another."""
+    plan, host = ObjectRef("plan", "p"), ObjectRef("host", "h")
+
+    def finding(rule, objects):
+        return Finding(rule, "t", objects, "moderate", "moderate", "moderate", fingerprint="f")
+
+    longer = finding("Q-OPERATIONS-RESILIENCE-BACKUP-ISOLATION", [plan])
+    shorter = finding("Q-OPERATIONS-RESILIENCE-BACKUP", [plan])
+    assert sorted([longer, shorter], key=finding_order) == [shorter, longer]
+    two, one = finding("R", [host, plan]), finding("R", [host])
+    assert sorted([two, one], key=finding_order) == [one, two]
 
 
 def test_very_high_impact_names_the_rules_objective():
