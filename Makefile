@@ -46,14 +46,16 @@ bench: $(STAMP)
 ## mutation: mutation testing of the core's analysis, questionnaire and placement within a time budget
 ## (docs/mutation-testing.md; MUTATION_MINUTES, default 30; MUTANTS: name patterns, default the scoring
 ## core; MUTANTS='*' for all; MUTATION_TESTS: the test folders a mutant may run, default all three of
-## [tool.mutmut]'s, e.g. tests/analysis for the rules; a run resumes where the last one stopped)
+## [tool.mutmut]'s, e.g. tests/analysis for the rules; MUTATION_DESELECT: test files or ids left out
+## besides; a run resumes where the last one stopped)
 MUTATION_MINUTES ?= 30
 MUTANTS ?= planner.core.analysis.scoring.* planner.core.analysis.findings.* planner.core.questionnaire.weakness.x_mitigations*
 MUTATION_FOLDERS := tests/analysis tests/questionnaire tests/placement
 MUTATION_TESTS ?= $(MUTATION_FOLDERS)
+MUTATION_DESELECT ?=
 mutation: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,mutation]'
-	PYTEST_ADDOPTS='$(foreach d,$(filter-out $(MUTATION_TESTS),$(MUTATION_FOLDERS)),--deselect=$(d))' \
+	PYTEST_ADDOPTS='$(foreach d,$(filter-out $(MUTATION_TESTS),$(MUTATION_FOLDERS)) $(MUTATION_DESELECT),--deselect=$(d))' \
 	  timeout --signal=INT $$(( $(MUTATION_MINUTES) * 60 )) $(BIN)/mutmut run --max-children 2 $(foreach m,$(MUTANTS),'$(m)') || true
 	$(BIN)/mutmut results | grep -v ": not checked$$" || true
 
