@@ -894,3 +894,63 @@ def test_very_high_impact_names_the_rules_objective():
             "trust gap of 2 between zone dmz (trust 1) and zone restricted (trust 3): likelihood +1",
         ],
     )
+
+
+# ---------------------------------------------------------- from the rules' surviving mutants
+
+
+def test_a_vm_backing_a_firewall_may_bridge_zones_a_router_vm_may_not():
+    """VM-BRIDGES-ZONES: vm-app with NICs on pg-int (internal) and pg-dmz (dmz) bridges the
+    zones, unless it backs a filtering appliance (analysis-v1.md: a VM that backs no filtering
+    appliance)."""
+    doc = clean_document()
+    v(doc, "vm-app")["nics"].append({"network": "pg-dmz"})
+    doc["appliances"].append({"id": "vm-appliance", "kind": "router", "networks": ["pg-dmz", "pg-int"], "vm": "vm-app"})
+    assert objects_of(doc, "VM-BRIDGES-ZONES") == [[("vm", "vm-app")]]
+    doc["appliances"][-1]["kind"] = "firewall"
+    assert objects_of(doc, "VM-BRIDGES-ZONES") == []
+
+
+def test_page_sharing_is_judged_on_every_host_whatever_the_hosts_before_it():
+    """esx-dmz shares pages among VMs of one zone, esx-int does not share, esx-res shares them
+    between internal and restricted VMs: only esx-res fires."""
+    doc = hardened_document()
+    h(doc, "esx-dmz")["settings"]["inter_vm_page_sharing"] = True
+    h(doc, "esx-res")["settings"]["inter_vm_page_sharing"] = True
+    move(doc, "vm-app", "esx-res")
+    (f,) = findings_of(doc, "PAGE-SHARING-MIXED-ZONES")
+    assert [(o.kind, o.id) for o in f.objects] == [("host", "esx-res")]
+    assert f.evidence == {
+        "zones": ["internal", "restricted"],
+        "vms_by_zone": {"internal": ["vm-app"], "restricted": ["vm-db"]},
+    }
+
+
+def test_a_guest_whose_only_nic_is_on_a_storage_network_is_on_an_infrastructure_network():
+    doc = hardened_document()
+    v(doc, "vm-app")["nics"] = [{"network": "net-nfs"}]
+    assert objects_of(doc, "GUEST-ON-INFRA-NETWORK") == [[("vm", "vm-app")]]
+
+
+def test_gap_and_setting_findings_name_exactly_the_facts_at_fault():
+    doc = clean_document()
+    v(doc, "vm-app")["settings"] = {"clipboard_sharing": False}  # file sharing not stated
+    v(doc, "vm-web2")["settings"]["file_sharing"] = True
+    v(doc, "vm-db").pop("categorization")
+    h(doc, "esx-int")["hypervisor"].pop("patched_on")
+    h(doc, "esx-int")["hypervisor"].pop("version")  # esxi has a minimum version in the policy
+    h(doc, "esx-res").pop("hypervisor")
+    facts = {(f.rule, f.objects[0].id): f.evidence for f in findings_of(doc)}
+    assert facts[("VM-SETTINGS-UNKNOWN", "vm-app")] == {"unknown": ["file_sharing"]}
+    assert facts[("VM-CLIPBOARD-SHARING", "vm-web2")] == {"enabled": ["file_sharing"]}
+    assert facts[("VM-UNCLASSIFIED", "vm-db")] == {"missing": ["categorization"]}
+    assert facts[("HYPERVISOR-PATCH-UNKNOWN", "esx-int")] == {"unknown": ["patched_on", "version"]}
+    assert facts[("HYPERVISOR-PATCH-UNKNOWN", "esx-res")] == {"unknown": ["hypervisor"]}
+
+
+def test_cpu_overcommit_ratio_is_given_to_two_decimals():
+    doc = clean_document()
+    h(doc, "esx-dmz")["cpu_cores"] = 3
+    v(doc, "vm-web")["vcpus"] = 9  # with vm-web2's 4: 13 / 3 = 4.333...
+    (f,) = findings_of(doc, "HOST-CPU-OVERCOMMIT")
+    assert f.evidence == {"vcpus": 13, "cpu_cores": 3, "ratio": 4.33, "ceiling": 4.0}
