@@ -954,3 +954,32 @@ def test_cpu_overcommit_ratio_is_given_to_two_decimals():
     v(doc, "vm-web")["vcpus"] = 9  # with vm-web2's 4: 13 / 3 = 4.333...
     (f,) = findings_of(doc, "HOST-CPU-OVERCOMMIT")
     assert f.evidence == {"vcpus": 13, "cpu_cores": 3, "ratio": 4.33, "ceiling": 4.0}
+
+
+def test_the_evidence_states_the_facts_that_triggered_the_finding():
+    """Worked from the inventory: as_of 2026-11-01, the default patch age of 90 days (inventory-v1.md),
+    the policy's esxi minimum 8.0.2; 2026-07-01 is 123 days before as_of."""
+    doc = hardened_document()
+    v(doc, "vm-app")["nics"].append({"network": "pg-dmz"})  # VM-BRIDGES-ZONES
+    find(doc, "datastores", "ds-dmz")["hosts"] = ["esx-dmz", "esx-int"]  # DATASTORE-DEDICATED-ZONE-MIX
+    h(doc, "esx-int")["hypervisor"].update(version="8.0.1", patched_on="2026-07-01")  # HYPERVISOR-OUTDATED
+    h(doc, "esx-dmz")["uplinks"] = 1  # HOST-SINGLE-UPLINK
+    facts = {(f.rule, f.objects[0].id): f.evidence for f in findings_of(doc)}
+    assert facts[("VM-BRIDGES-ZONES", "vm-app")] == {
+        "zones": ["dmz", "internal"],
+        "networks_by_zone": {"dmz": ["pg-dmz"], "internal": ["pg-int"]},
+    }
+    assert facts[("DATASTORE-DEDICATED-ZONE-MIX", "ds-dmz")] == {
+        "zones": ["dmz", "internal"],
+        "hosts_by_zone": {"dmz": ["esx-dmz"], "internal": ["esx-int"]},
+    }
+    assert facts[("HYPERVISOR-OUTDATED", "esx-int")] == {
+        "reasons": ["patch-age", "version"],
+        "product": "esxi",
+        "version": "8.0.1",
+        "patched_on": "2026-07-01",
+        "age_days": 123,
+        "max_age_days": 90,
+        "minimum_version": "8.0.2",
+    }
+    assert facts[("HOST-SINGLE-UPLINK", "esx-dmz")] == {"uplinks": 1, "vms": 2}
