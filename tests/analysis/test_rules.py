@@ -3,6 +3,8 @@ one near miss that must not, both starting from the clean estate."""
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -833,6 +835,39 @@ def test_fingerprints_are_the_documented_digest_and_never_change_with_a_release(
     assert by_rule["MGMT-UNENCRYPTED"] == "6befa0a8371e85fbec6c5c05d57b963ad2004ae35ea4167e4cc859c824090a66"
     # ["VM-CLIPBOARD-SHARING",["vm:vm-app"],{"enabled":["clipboard_sharing"]}]
     assert by_rule["VM-CLIPBOARD-SHARING"] == "fd7340101f20aa5f6b5804d608af0c05292cc01aa97c7392dea2d31313dc0c4b"
+
+
+#: The fingerprints of every firing case, by rule and the case's number among that rule's
+#: cases (tests/data/README.md).
+RELEASED_FINGERPRINTS = json.loads((Path(__file__).parents[1] / "data" / "fingerprints.json").read_text())
+
+
+def _case_keys() -> list[str]:
+    seen: Counter[str] = Counter()
+    keys = []
+    for rule, *_ in FIRES:
+        seen[rule] += 1
+        keys.append(f"{rule} #{seen[rule]}")
+    return keys
+
+
+@pytest.mark.parametrize(
+    ("key", "change"), list(zip(_case_keys(), [c[1] for c in FIRES], strict=True)), ids=_case_keys()
+)
+def test_every_firing_case_keeps_the_fingerprints_of_the_releases_before(key, change):
+    """A stored triage is found again by the fingerprint, so a release that changed one
+    (a renamed identity key, a situation identified by other facts) would silently orphan
+    every triage of that rule. Changing one on purpose needs a migration of the stored
+    findings' fingerprints, then this file."""
+    doc = clean_document()
+    change(doc)
+    rule = key.split(" #")[0]
+    found = sorted(findings_of(doc, rule), key=lambda f: [(o.kind, o.id) for o in f.objects])
+    assert [f.fingerprint for f in found] == RELEASED_FINGERPRINTS[key]
+
+
+def test_every_firing_case_has_its_released_fingerprints():
+    assert sorted(_case_keys()) == sorted(RELEASED_FINGERPRINTS)
 
 
 @pytest.mark.parametrize("rule,change,expected,scores", FIRES, ids=[f"{r}-{i}" for i, (r, *_) in enumerate(FIRES)])
