@@ -64,6 +64,28 @@ def app(database_url, tmp_path_factory):
     application.extensions["virtplan.engine"].dispose()
 
 
+#: How long a test's end waits for the background jobs it started (see below).
+JOBS_DRAIN_SECONDS = 60
+_stuck_queues: set[int] = set()
+
+
+@pytest.fixture(autouse=True)
+def _background_jobs_end_with_their_test(request):
+    """After a test that used the session's app, wait until the jobs it handed to the
+    app's thread queue have run: a job still writing during the next test would commit
+    between that test's read and its write, which SQLite refuses ("database is locked").
+    A queue that does not drain in time (a job a test left blocked) is not waited for again."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    from planner.jobs import ThreadJobQueue
+
+    app = request.getfixturevalue("app")
+    queue = app.extensions["virtplan.jobs"]
+    if isinstance(queue, ThreadJobQueue) and id(queue) not in _stuck_queues and not queue.wait_idle(JOBS_DRAIN_SECONDS):
+        _stuck_queues.add(id(queue))
+
+
 @pytest.fixture()
 def client(app):
     return app.test_client()

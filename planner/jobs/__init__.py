@@ -96,7 +96,9 @@ class ThreadJobQueue:
         self._runner = runner
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="virtplan-job")
         self._waiting = 0
+        self._busy = 0  # wake-ups submitted and not yet finished
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
         self._closed = threading.Event()
         # atexit holds only a weak reference, so a discarded queue (tests
         # create many apps) can still be collected.
@@ -114,11 +116,13 @@ class ThreadJobQueue:
             if self._closed.is_set():
                 raise QueueFull("the job queue is shut down")
             self._waiting += 1
+            self._busy += 1
         try:
             self._executor.submit(self._wake)
         except RuntimeError:  # the executor was shut down meanwhile
             with self._lock:
                 self._waiting -= 1
+                self._finished()
             raise QueueFull("the job queue is shut down") from None
 
     def _wake(self) -> None:
@@ -129,6 +133,21 @@ class ThreadJobQueue:
                 pass
         except Exception:
             log.exception("background job failed")
+        finally:
+            with self._lock:
+                self._finished()
+
+    def _finished(self) -> None:
+        """One wake-up is over (the lock held)."""
+        self._busy -= 1
+        if not self._busy:
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds until every wake-up submitted so far has run to
+        its end (the jobs queued meanwhile with it); True if the queue is idle."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._busy, timeout)
 
     def waiting(self) -> int:
         if self._closed.is_set():
@@ -141,6 +160,9 @@ class ThreadJobQueue:
                 return
             self._closed.set()
         self._executor.shutdown(wait=True, cancel_futures=True)
+        with self._lock:  # the wake-ups cancelled never run
+            self._busy = 0
+            self._idle.notify_all()
 
 
 def hand_over(session: Session, queue: JobQueue, kind: str, row: Any) -> None:
