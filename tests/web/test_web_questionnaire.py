@@ -167,16 +167,16 @@ def test_conditional_questions_follow_the_answers_on_the_server(app, db, account
     assert [(e["change"], e["value"]) for e in history] == [("set", "annually"), ("cleared", None)]
 
 
-def test_someone_elses_newer_save_is_shown_not_overwritten(app, db, account, tenant, demo_doc):
+def test_someone_elses_newer_save_is_shown_not_overwritten(app, db, writer_db, account, tenant, demo_doc):
     plan_id = demo_plan(app, tenant.org_id, demo_doc)
     client = client_of(app, account)
     url = PHASE.format(plan_id, "initiation")
     opened = _form(client, url)  # this person opens the page...
     # ...someone else saves two answers meanwhile.
     other = writer(tenant.org_id)
-    answers.patch_answer(db, other, plan_id, "initiation.scope.server_virtualization", {"value": False})
-    answers.patch_answer(db, other, plan_id, "initiation.identification.system_name", {"value": "Their name"})
-    db.commit()
+    answers.patch_answer(writer_db, other, plan_id, "initiation.scope.server_virtualization", {"value": False})
+    answers.patch_answer(writer_db, other, plan_id, "initiation.identification.system_name", {"value": "Their name"})
+    writer_db.commit()
     events = _events(db, plan_id)
     data = opened.copy()
     data["initiation.identification.system_name"] = "My name"  # both changed this one
