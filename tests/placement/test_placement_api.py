@@ -290,7 +290,8 @@ def test_the_api_proposes_what_virtplan_place_advises(client, tenant, demo_plan,
     assert {c["vm"]: c["to"] for c in proposal["changes"]} == {m["vm"]: m["to"] for m in advised["moves"]}
 
 
-def test_a_proposal_job_runs_once_and_a_late_attempt_stores_nothing(make_app, db, tenant, demo_plan):
+def test_a_proposal_job_runs_once_and_a_late_attempt_stores_nothing(make_app, writer_db, tenant, demo_plan):
+    """Through a writer session: the new app's first sweep may run other tests' leftover jobs meanwhile."""
     from sqlalchemy import update
 
     from models import PlacementProposal
@@ -299,23 +300,25 @@ def test_a_proposal_job_runs_once_and_a_late_attempt_stores_nothing(make_app, db
 
     caller = Caller(tenant.org_id, frozenset({"read", "write"}), None, "test")
     runner = make_app(job_queue="inline").extensions["virtplan.runner"]
-    done, queued = placement.request_proposal(db, caller, demo_plan, 0, sync_vms=0)
-    db.commit()
+    done, queued = placement.request_proposal(writer_db, caller, demo_plan, 0, sync_vms=0)
+    writer_db.commit()
     assert queued and done.state == "queued"
     assert runner.run("placement", done.id)
     assert not runner.run("placement", done.id)  # redelivered: not queued any more, nothing happens
     assert not runner.run("placement", 10**9)  # unknown: nothing happens
     # A worker whose job was taken over (its lease lapsed, another attempt claimed it) writes nothing.
-    late, _ = placement.request_proposal(db, caller, demo_plan, 0, sync_vms=0)
-    db.commit()
+    late, _ = placement.request_proposal(writer_db, caller, demo_plan, 0, sync_vms=0)
+    writer_db.commit()
     claim = jobs.claim(runner.sessions, PlacementProposal, late.id, runner.limits)
-    db.execute(update(PlacementProposal).where(PlacementProposal.id == late.id).values(attempts=claim.attempt + 1))
-    db.commit()
+    writer_db.execute(
+        update(PlacementProposal).where(PlacementProposal.id == late.id).values(attempts=claim.attempt + 1)
+    )
+    writer_db.commit()
     placement.execute(runner.sessions, claim, runner.limits)
-    db.expire_all()
-    finished, taken_over = db.get(PlacementProposal, done.id), db.get(PlacementProposal, late.id)
+    writer_db.expire_all()
+    finished, taken_over = writer_db.get(PlacementProposal, done.id), writer_db.get(PlacementProposal, late.id)
     assert finished.state == "succeeded" and finished.attempts == 1 and finished.lease_until is None
     assert finished.changes and finished.advice["moves"]
     assert taken_over.state == "running" and taken_over.advice is None
-    db.delete(taken_over)  # leave no running job to the other tests' sweeps
-    db.commit()
+    writer_db.delete(taken_over)  # leave no running job to the other tests' sweeps
+    writer_db.commit()
