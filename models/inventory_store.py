@@ -90,6 +90,11 @@ def inventory_digest(session: Session, plan: Plan) -> str:
     return stored or _digest(_empty_json())
 
 
+def document_digest(data: bytes) -> str:
+    """The digest of a document's canonical JSON: what :func:`inventory_digest` says of the version holding it."""
+    return _digest(data)
+
+
 def body_digest(body: bytes) -> str:
     """The digest a request body is remembered by (:func:`made_from`)."""
     return _digest(body)

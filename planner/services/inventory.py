@@ -13,7 +13,9 @@ Every function is scoped to the caller's organization through
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
@@ -23,10 +25,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import InventoryVersion, Plan
-from models.inventory_store import read_document, read_version
+from models.inventory_store import document_digest, inventory_digest, read_document, read_inventory_json, read_version
 from planner.core.inventory import InventoryDocument, plainly_valid
 from planner.core.inventory import limits as inventory_limits
 from planner.core.inventory.diff import InventoryDiff, diff_documents
+from planner.core.inventory.document import document_from_canonical
 from planner.core.inventory.schema import COLLECTIONS, SCHEMA_ID
 from planner.core.json_input import JsonInputError, parse_json
 
@@ -194,10 +197,10 @@ def browse(
     no value), sorted by ``sort`` (a column key; "" is the document's order),
     empty values last either way, ties in the document's order."""
     columns = collection_or_404(collection)
-    objects = getattr(read_document(session, get_plan(session, caller, plan_id)), collection)
+    table = _table(session, get_plan(session, caller, plan_id), collection)
+    objects: Sequence[Any] = table.objects
     by_key = {c.key: c for c in columns}
-    held = {c.key: set(map(c.value, objects)) for c in columns if c.choice}  # the values each holds
-    options = {key: sorted({as_text(x) for x in values}, key=lambda t: (t == "-", t)) for key, values in held.items()}
+    held = table.held
     for key, text in (filters or {}).items():
         if key in held and text != "":
             column, matching = by_key[key], {x for x in held[key] if as_text(x) == text}
@@ -218,7 +221,50 @@ def browse(
     page = min(max(1, page), pages)
     shown = objects[(page - 1) * page_size : page * page_size]
     rows = [{c.key: c.value(o) for c in columns} for o in shown]
+    options = {key: list(values) for key, values in table.options.items()}
     return Page(collection, columns, rows, len(objects), page, page_size, options)
+
+
+@dataclass(frozen=True)
+class _Table:
+    """One collection of one stored inventory document, as its table pages start from."""
+
+    #: The collection's typed objects, in document order (never changed: pages filter and sort copies).
+    objects: tuple[Any, ...]
+    #: The values each choice column holds, and those as its filter offers them (text, sorted, "-" last).
+    held: dict[str, frozenset[Any]]
+    options: dict[str, tuple[str, ...]]
+
+
+#: Tables read lately in this process, by (digest of the document's canonical JSON, collection):
+#: content-addressed, so a new inventory version (made by any process, or rolled back) has
+#: another key and is read at once — no answer from here can be stale. Bounded by the objects
+#: held (a 2,000-VM collection is about 3.6 MB of Python objects, so at most about 90 MB); a
+#: collection larger than the bound is read each time.
+_tables: OrderedDict[tuple[str, str], _Table] = OrderedDict()
+_TABLES_KEPT_OBJECTS = 50_000
+_tables_lock = threading.Lock()
+
+
+def _table(session: Session, plan: Plan, collection: str) -> _Table:
+    """The plan's current ``collection`` as a :class:`_Table` (remembered by content digest)."""
+    key = (inventory_digest(session, plan), collection)
+    with _tables_lock:
+        if (table := _tables.get(key)) is not None:
+            _tables.move_to_end(key)
+            return table
+    data = read_inventory_json(session, plan)
+    key = (document_digest(data), collection)  # of exactly the bytes read: the stored digest
+    objects = tuple(getattr(document_from_canonical(data), collection))
+    held = {c.key: frozenset(map(c.value, objects)) for c in TABLES[collection] if c.choice}
+    options = {k: tuple(sorted({as_text(x) for x in v}, key=lambda t: (t == "-", t))) for k, v in held.items()}
+    table = _Table(objects, held, options)
+    if len(objects) <= _TABLES_KEPT_OBJECTS:
+        with _tables_lock:
+            _tables[key] = table
+            while sum(len(t.objects) for t in _tables.values()) > _TABLES_KEPT_OBJECTS:
+                _tables.popitem(last=False)
+    return table
 
 
 def inventory_object(session: Session, caller: Caller, plan_id: int, collection: str, ext_id: str) -> dict[str, Any]:
