@@ -255,36 +255,49 @@ class Gunicorn:
 
 
 @contextmanager
-def gunicorn(environment: dict[str, str], folder: Path, workers: int = 2, access_log: bool = True):
+def gunicorn(
+    environment: dict[str, str],
+    folder: Path,
+    workers: int = 2,
+    access_log: bool = True,
+    server: str | None = None,
+    threads: int | None = None,
+):
     """``virtplan serve --workers N`` on a free port, ended after: gunicorn (with an
     access log unless ``access_log`` is False) for 2 or more, waitress (the default
-    server) for 1."""
+    server) for 1 — unless ``server`` names one (``--server``); ``threads`` per worker
+    (``--threads``; default: the command's)."""
     port = free_port()
     log = folder / "server.log"
     access_log_file = folder / "access.log"
     access_log_file.touch()
     command = [sys.executable, "-m", "planner", "serve", "--workers", str(workers), "--port", str(port)]
-    if workers > 1 and access_log:
+    if server:
+        command += ["--server", server]
+    if threads:
+        command += ["--threads", str(threads)]
+    arbiter = (server or ("waitress" if workers == 1 else "gunicorn")) == "gunicorn"
+    if arbiter and access_log:
         command += ["--access-log", str(access_log_file)]
     with log.open("wb") as out:
         process = subprocess.Popen(
             command, cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
-    server = Gunicorn(process, port, access_log_file)
+    running = Gunicorn(process, port, access_log_file)
 
     def ready() -> bool:
         if process.poll() is not None:
             return True
         try:
-            spawned = workers == 1 or len(children(process.pid)) >= workers
-            return spawned and server.call("GET", "/healthz").status == 200
+            spawned = not arbiter or len(children(process.pid)) >= workers
+            return spawned and running.call("GET", "/healthz").status == 200
         except OSError:
             return False
 
     try:
         wait_until(ready, START_BOUND, "the web server to answer")
         assert process.poll() is None, log.read_text()[-3000:]
-        yield server
+        yield running
     finally:
         _end(process)
 

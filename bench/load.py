@@ -4,7 +4,7 @@ workers on PostgreSQL and Redis, driven by locust (headless, bounded, 127.0.0.1)
     pip install -e '.[bench]'     # locust
     VIRTPLAN_BENCH_POSTGRES_URL=postgresql://virtplan_ci:virtplan_ci@127.0.0.1/virtplan_ci \\
         .venv/bin/python bench/load.py [--plans 20] [--vms 2000] [--users 8] [--duration 45] \\
-            [--web 1 2 4] [--celery 1 2] [--jobs 6]
+            [--web 1 2 4] [--celery 1 2] [--jobs 6] [--threads 4] [--no-waitress]
 
 1. A throwaway PostgreSQL database, migrated; four organizations, each with a
    token and a signed-in consultant, share ``--plans`` plans of ``--vms`` VMs
@@ -12,7 +12,9 @@ workers on PostgreSQL and Redis, driven by locust (headless, bounded, 127.0.0.1)
 2. For each count of Celery workers (``--celery``): ``--jobs`` PDF reports
    asked for at once, no web load; printed: jobs per minute until all finished.
 3. For each count of web workers (``--web``): ``virtplan serve --workers N``
-   with two (idle) Celery workers, and locust for ``--duration`` seconds:
+   (gunicorn, ``--threads`` threads each; at 1 worker both one gunicorn worker,
+   which the scaling ratio is taken against, and the default single waitress
+   process unless ``--no-waitress``) with two (idle) Celery workers, and locust for ``--duration`` seconds:
    ``--users`` consultants without pause (GET findings, GET web inventory pages,
    PATCH an answer; bench/locustfile.py). Then for each of ``--mixed-web`` the
    issue's whole mix: the same and one requester asking for a CSV report every
@@ -175,12 +177,14 @@ def run_locust(port: int, world_file: Path, users: int, duration: int, report_ev
         return {row["Name"]: row for row in csv.DictReader(stats)}, cpu
 
 
-def web_run(env, folder, database_url, world_file, web: int, args, report_every: float, celery) -> dict:
-    """One locust run against ``web`` web workers; the CPU each part of the machine
+def web_run(env, folder, database_url, world_file, web: int, server_name: str, args, report_every, celery) -> dict:
+    """One locust run against ``web`` web workers of ``server_name`` (gunicorn with
+    ``args.threads`` threads each, or waitress); the CPU each part of the machine
     used meanwhile: the web workers, the PostgreSQL processes serving them, locust,
     the Celery workers (``celery``: their Worker objects)."""
     known = database_backends(database_url)  # the Celery workers' connections, made earlier
-    with gunicorn(env, folder, workers=web, access_log=False) as server:
+    threads = args.threads if server_name == "gunicorn" else None
+    with gunicorn(env, folder, workers=web, access_log=False, server=server_name, threads=threads) as server:
         pids = {server.process.pid, *descendants(server.process.pid)}
         celery_pids = set().union(*(w.family() for w in celery))
         cpu_before, celery_before = cpu_seconds(pids), cpu_seconds(celery_pids)
@@ -195,6 +199,7 @@ def web_run(env, folder, database_url, world_file, web: int, args, report_every:
     reports, failed = finished_reports(database_url, since, "csv")
     return {
         "web": web,
+        "server": server_name,
         "stats": stats,
         "cpu": cpu,
         "database_cpu": database_cpu,
@@ -251,20 +256,24 @@ def print_web(results: list[dict]) -> None:
 
     for r in results:
         s, total = r["stats"], r["stats"]["Aggregated"]
+        label = f"{r['web']} ({r['server']})"
         count, failures = int(total["Request Count"]), int(total["Failure Count"])
         per = 1000 / max(count, 1)
         print(
-            f"| {r['web']} | {float(total['Requests/s']):.1f} | {failures} of {count} ({failures / max(count, 1):.2%}) "
+            f"| {label} | {float(total['Requests/s']):.1f} | {failures} of {count} ({failures / max(count, 1):.2%}) "
             f"| {pct(s, 'GET findings', '50%', '95%', '99%')} | {pct(s, 'GET inventory page', '50%', '95%', '99%')} "
             f"| {pct(s, 'PATCH answer', '95%')} | {pct(s, 'POST report', '95%')} | {r['reports']} "
             f"(failed {r['reports_failed']}) | {r['cpu'] * per:.1f} / {r['database_cpu'] * per:.1f} / "
             f"{r['locust_cpu'] * per:.1f} | {r['celery_cpu'] / r['duration']:.2f} cores "
             f"| {r['load'][0]:.1f} → {r['load'][1]:.1f} |"
         )
-    base = float(results[0]["stats"]["Aggregated"]["Requests/s"])
-    for r in results[1:]:
-        print(f"throughput {r['web']} / {results[0]['web']} web workers: "
-              f"{float(r['stats']['Aggregated']['Requests/s']) / base:.2f}x")  # fmt: skip
+    # Scaling against one worker of the same server (gunicorn), and against the default single process.
+    for base in [r for r in results if r["web"] == 1]:
+        per_second = float(base["stats"]["Aggregated"]["Requests/s"])
+        for r in results:
+            if r["web"] > 1:
+                print(f"throughput {r['web']} ({r['server']}) / 1 ({base['server']}) web worker: "
+                      f"{float(r['stats']['Aggregated']['Requests/s']) / per_second:.2f}x")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -284,6 +293,13 @@ def main(argv: list[str] | None = None) -> int:
         help="web-worker counts also run with the issue's whole mix: a CSV report asked for every --report-every s",
     )
     parser.add_argument("--report-every", type=float, default=6.0)
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (virtplan serve --threads)")
+    parser.add_argument(
+        "--waitress",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="at 1 web worker, also the default single process (waitress) beside one gunicorn worker",
+    )
     args = parser.parse_args(argv)
     server_url = os.environ.get("VIRTPLAN_BENCH_POSTGRES_URL")
     if not server_url or REDIS_SERVER is None:
@@ -329,8 +345,10 @@ def main(argv: list[str] | None = None) -> int:
             ):
                 results = []
                 for web in counts:
-                    results.append(web_run(env, folder, database_url, world_file, web, args, every, celery))
-                    print(f"  {web} web worker(s) done, load average {os.getloadavg()[0]:.1f}", flush=True)
+                    servers = ["waitress", "gunicorn"] if web == 1 and args.waitress and not every else ["gunicorn"]
+                    for name in servers:
+                        results.append(web_run(env, folder, database_url, world_file, web, name, args, every, celery))
+                        print(f"  {web} web worker(s) ({name}) done, load average {os.getloadavg()[0]:.1f}", flush=True)
                 if results:
                     print(f"\n{title}:")
                     print_web(results)

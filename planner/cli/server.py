@@ -164,7 +164,7 @@ def _serve_gunicorn(
             served["app"] = app
             return app
 
-    click.echo(f"VirtPlan serving on http://{host}:{port}/ with {workers} gunicorn workers", err=True)
+    click.echo(f"VirtPlan serving on http://{host}:{port}/ with {workers} gunicorn worker(s)", err=True)
     Server().run()
 
 
@@ -180,19 +180,28 @@ def _serve_gunicorn(
     help="web processes; more than one runs gunicorn (Linux) and needs Redis (VIRTPLAN_BROKER_URL)",
 )
 @click.option(
+    "--server",
+    type=click.Choice(["waitress", "gunicorn"]),
+    help="the HTTP server: waitress (one process: the default with one worker) or gunicorn (the default with "
+    "--workers 2 or more; Linux, needs Redis); '--server gunicorn --workers 1' is one gunicorn worker, "
+    "to compare one worker with several under the same server",
+)
+@click.option(
     "--access-log",
     metavar="FILE",
-    help="with --workers: gunicorn's access log ('-' for standard output), one line per request",
+    help="with gunicorn: its access log ('-' for standard output), one line per request",
 )
-def serve(host: str, port: int, threads: int, workers: int, access_log: str | None) -> None:
-    """Serve VirtPlan: one waitress process, or several gunicorn workers (--workers)."""
+def serve(host: str, port: int, threads: int, workers: int, server: str | None, access_log: str | None) -> None:
+    """Serve VirtPlan: one waitress process, or gunicorn workers (--workers 2 or more, or --server gunicorn)."""
     try:
         settings = Settings.from_env()
     except ConfigurationError as exc:
         raise click.UsageError(str(exc)) from None
-    if workers == 1:
+    if (server or ("waitress" if workers == 1 else "gunicorn")) == "waitress":
+        if workers > 1:
+            raise click.UsageError("waitress is one process: several --workers run gunicorn")
         if access_log:
-            raise click.UsageError("--access-log is gunicorn's: use it with --workers 2 or more")
+            raise click.UsageError("--access-log is gunicorn's: use it with --workers 2 or more, or --server gunicorn")
         _serve(settings, host, port, threads)
         return
     if problem := _shared_state_problem(settings):

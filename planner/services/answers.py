@@ -197,9 +197,10 @@ def answers_etag(session: Session, plan: Plan, q: Questionnaire | None = None) -
     return f'"answers-{plan.id}-e{last}-q{q.version}"'
 
 
-def _document(session: Session, plan: Plan, q: Questionnaire) -> dict:
+def _document(session: Session, plan: Plan, q: Questionnaire, context: InventoryContext | None = None) -> dict:
+    """The answers document the API answers with (``context``: the plan's, when the caller read it already)."""
     answers, dropped = _current(plan, _rows(session, plan), q)
-    context = inventory_context(session, plan)
+    context = context or inventory_context(session, plan)
     return {
         "questionnaire": q.id,
         "version": q.version,
@@ -572,7 +573,7 @@ def _save(
         raise _invalid(problems, message)
     wanted = {qid: kept for qid, a in merged.items() if (kept := _kept(a)) is not None}
     written = _write(session, plan, caller, q, rows, wanted, dropped)
-    return AnswersWrite(plan, written, _document(session, plan, q)), void, stored
+    return AnswersWrite(plan, written, _document(session, plan, q, context)), void, stored
 
 
 def load_answers_file(session: Session, caller: Caller, plan_id: int, path: str | Path) -> AnswersWrite:

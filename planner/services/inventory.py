@@ -153,6 +153,8 @@ class Page:
     total: int
     page: int
     page_size: int
+    #: The plan whose inventory this is (read once, scoped to the caller's organization).
+    plan: Plan
     #: The values each choice column holds in this plan (for its filter), as text.
     options: dict[str, list[str]] = field(default_factory=dict)
 
@@ -197,7 +199,8 @@ def browse(
     no value), sorted by ``sort`` (a column key; "" is the document's order),
     empty values last either way, ties in the document's order."""
     columns = collection_or_404(collection)
-    table = _table(session, get_plan(session, caller, plan_id), collection)
+    plan = get_plan(session, caller, plan_id)
+    table = _table(session, plan, collection)
     objects: Sequence[Any] = table.objects
     by_key = {c.key: c for c in columns}
     held = table.held
@@ -222,7 +225,7 @@ def browse(
     shown = objects[(page - 1) * page_size : page * page_size]
     rows = [{c.key: c.value(o) for c in columns} for o in shown]
     options = {key: list(values) for key, values in table.options.items()}
-    return Page(collection, columns, rows, len(objects), page, page_size, options)
+    return Page(collection, columns, rows, len(objects), page, page_size, plan, options)
 
 
 @dataclass(frozen=True)

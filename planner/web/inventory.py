@@ -245,7 +245,6 @@ def _int_arg(name: str) -> int | None:
 @login_required
 def table(plan_id: int, collection: str):
     db = database.session()
-    plan = plan_service.get_plan(db, g.caller, plan_id)
     columns = service.collection_or_404(collection)
     sort = request.args.get("sort", "")
     filters = {c.key: request.args.get(c.key, "") for c in columns if c.choice}
@@ -263,7 +262,7 @@ def table(plan_id: int, collection: str):
     )
     return render_template(
         "inventory/table.html",
-        plan=plan,
+        plan=page.plan,
         page=page,
         collection=collection,
         titles=service.TITLES,

@@ -133,3 +133,15 @@ def test_two_web_workers_share_every_state(environment, org, web, tmp_path):
         )
         assert downloads == 1  # answered by the second
         assert metric_value(text, "virtplan_jobs", kind="report", state="queued") == 0
+
+
+def test_one_gunicorn_worker_when_asked_for(environment, org, tmp_path):
+    """``--server gunicorn --workers 1``: the same server as several workers, with one
+    (what the load benchmark compares two workers with)."""
+    headers, plan_id = org
+    with gunicorn(environment, tmp_path, workers=1, server="gunicorn", threads=2) as server:
+        (worker,) = children(server.process.pid)
+        findings = server.call("GET", f"/api/v1/plans/{plan_id}/findings?page_size=5", None, headers)
+        assert findings.status == 200 and server.served_by(findings.request_id) == worker
+        page = server.call("GET", "/login")
+        assert page.status == 200 and server.served_by(page.request_id) == worker

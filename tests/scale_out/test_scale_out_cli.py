@@ -62,3 +62,20 @@ def test_a_worker_never_migrates_the_database(run):
     result = run("worker", VIRTPLAN_BROKER_URL="redis://127.0.0.1:1/0")
     assert result.exit_code == 1
     assert "run 'virtplan db upgrade' once, then start the workers" in result.output
+
+
+def test_waitress_is_one_process(run):
+    result = run("serve", "--server", "waitress", "--workers", "2")
+    assert result.exit_code == 2 and "waitress is one process: several --workers run gunicorn" in result.output
+
+
+def test_one_gunicorn_worker_needs_a_broker_too(run):
+    result = run("serve", "--server", "gunicorn")
+    assert result.exit_code == 2
+    assert "several web processes need VIRTPLAN_BROKER_URL (redis://…) and Celery workers" in result.output
+
+
+def test_serve_says_which_servers_it_runs(run):
+    result = run("serve", "--help")
+    assert result.exit_code == 0
+    assert "--server [waitress|gunicorn]" in result.output and "--server gunicorn --workers 1" in result.output
