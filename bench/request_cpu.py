@@ -9,9 +9,10 @@ VMs built as bench/load.py builds its plans (synthetic, with design faults, anal
 once). Then each request kind of the load mix is asked for ``--repeat`` times
 after a warm-up (templates compiled, per-process caches filled), in CPU time
 (user + sys of this process), best of ``--rounds`` medians, and with the SQL
-statements it sent (SQLAlchemy's ``before_cursor_execute``) and the connections
-it checked out of the pool (on PostgreSQL each checkout is one more round trip
-when the pool pings it first):
+statements it sent (SQLAlchemy's ``before_cursor_execute``), the connections
+it checked out of the pool and the pings of those (a round trip each; on
+PostgreSQL a connection idle for more than models.database.PING_AFTER_IDLE_SECONDS
+is pinged first):
 
 * GET /api/v1/plans/{id}/findings?page_size=50 (token);
 * GET /plans/{id}/inventory/vms?page=N (signed in; N varies);
@@ -80,14 +81,21 @@ def _signed_in(app):
 
 
 class Counting:
-    """SQL statements sent and pool checkouts made on ``engine`` while counting."""
+    """SQL statements sent, pool checkouts made and connections pinged on ``engine`` while counting."""
 
     def __init__(self, engine):
         from sqlalchemy import event
 
         self.on = False
         self.seen: Counter[str] = Counter()
-        self.statements = self.checkouts = 0
+        self.statements = self.checkouts = self.pings = 0
+        ping = engine.dialect.do_ping
+
+        def pinged(connection):
+            self.pings += self.on
+            return ping(connection)
+
+        engine.dialect.do_ping = pinged
 
         def statement(_conn, _cursor, sql, *_args):
             if self.on:
@@ -130,12 +138,13 @@ def measure(app, plan_id: int, token: str, repeat: int, rounds: int, show: bool)
                 cpus.append(time.process_time() - c0)
             medians.append(statistics.median(cpus))
         counting.seen.clear()
-        counting.statements = counting.checkouts = 0
+        counting.statements = counting.checkouts = counting.pings = 0
         counting.on = True
         for _ in range(repeat):
             ask()
         counting.on = False
-        rows.append((name, min(medians) * 1000, counting.statements / repeat, counting.checkouts / repeat))
+        per = [n / repeat for n in (counting.statements, counting.checkouts, counting.pings)]
+        rows.append((name, min(medians) * 1000, *per))
         if show:
             for sql, n in counting.seen.most_common():
                 print(f"    {n / repeat:4.1f} × {sql}")
@@ -159,14 +168,19 @@ def main(argv: list[str] | None = None) -> int:
         databases.append(("PostgreSQL", create_scratch_database(a.postgres, "vp_request_cpu")))
     print(f"nproc {os.cpu_count()}, Python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f}; "
           f"a {a.vms:,}-VM plan; CPU ms per request, best of {a.rounds} medians of {a.repeat}")  # fmt: skip
-    print("| database | request | CPU | SQL statements | pool checkouts |")
-    print("|---|---|---|---|---|")
+    print("| database | request | CPU | SQL statements | pool checkouts | pings |")
+    print("|---|---|---|---|---|---|")
     try:
         for label, url in databases:
             app = _app(url, folder)
             plan_id, token = _world(app, a.vms)
-            for name, cpu, statements, checkouts in measure(app, plan_id, token, a.repeat, a.rounds, a.statements):
-                print(f"| {label} | {name} | {cpu:.1f} ms | {statements:.1f} | {checkouts:.1f} |", flush=True)
+            for name, cpu, statements, checkouts, pings in measure(
+                app, plan_id, token, a.repeat, a.rounds, a.statements
+            ):
+                print(
+                    f"| {label} | {name} | {cpu:.1f} ms | {statements:.1f} | {checkouts:.1f} | {pings:.1f} |",
+                    flush=True,
+                )
             app.extensions["virtplan.engine"].dispose()
     finally:
         if a.postgres:
