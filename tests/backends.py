@@ -6,6 +6,7 @@ make throwaway ones next to it)."""
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +27,21 @@ BACKENDS = [
         ],
     ),
 ]
+
+
+#: The apps the tests made (weakly held), so that a test's end can wait for their job queues.
+_apps: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def tracked(app: Any) -> Any:
+    """``app``, remembered so that the end of a test on its database finds it (:func:`apps_on`)."""
+    _apps.add(app)
+    return app
+
+
+def apps_on(database_url: str) -> list[Any]:
+    """The apps made with :func:`tracked` that work on ``database_url``."""
+    return [app for app in list(_apps) if app.config["VIRTPLAN_SETTINGS"].database_url == database_url]
 
 
 def fresh_postgres_database() -> str:
@@ -64,7 +80,7 @@ def app_maker(database_url: str, instance: Path) -> Iterator[Callable[..., Any]]
         settings = Settings.from_env(
             {}, env="testing", database_url=database_url, instance_path=str(instance), **overrides
         )
-        app = create_app(settings)
+        app = tracked(create_app(settings))
         made.append(app)
         return app
 

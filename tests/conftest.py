@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import itertools
 import uuid
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from backends import BACKENDS, drop_postgres_database, fresh_postgres_database, migrated_database
+from backends import BACKENDS, apps_on, drop_postgres_database, fresh_postgres_database, migrated_database, tracked
 from hypothesis import Phase
 from hypothesis import settings as hypothesis_settings
 from signin_client import PASSWORD, Clock
@@ -59,31 +60,51 @@ def app(database_url, tmp_path_factory):
     settings = Settings.from_env(
         {}, env="testing", database_url=database_url, instance_path=str(tmp_path_factory.mktemp("instance"))
     )
-    application = create_app(settings)
+    application = tracked(create_app(settings))
     yield application
     application.extensions["virtplan.engine"].dispose()
 
 
-#: How long a test's end waits for the background jobs it started (see below).
+#: How long a test's end waits for the background jobs of the apps it used (see below).
 JOBS_DRAIN_SECONDS = 60
-_stuck_queues: set[int] = set()
+_stuck_queues: weakref.WeakSet = weakref.WeakSet()
 
 
 @pytest.fixture(autouse=True)
-def _background_jobs_end_with_their_test(request):
-    """After a test that used the session's app, wait until the jobs it handed to the
-    app's thread queue have run: a job still writing during the next test would commit
-    between that test's read and its write, which SQLite refuses ("database is locked").
-    A queue that does not drain in time (a job a test left blocked) is not waited for again."""
-    yield
-    if "app" not in request.fixturenames:
+def _no_job_outlives_its_test(request):
+    """A test on the session's database ends with nothing left to run there: the jobs it
+    left queued (recorded and never submitted, or behind a busy worker) are withdrawn, the
+    thread queues of the apps on that database have finished the jobs they were running,
+    and a job left running without a worker (claimed by the test itself) is withdrawn too.
+    Otherwise the next wake-up of any app's queue (each takes the fairest queued job of the
+    whole database) or any server's sweep would run them during a later test, and a job
+    committing between that test's read and its write makes SQLite refuse the write
+    ("database is locked"). A queue that does not drain in time (a job a test left
+    blocked) is not waited for again."""
+    if "database_url" not in request.fixturenames:
+        yield
         return
+    url = request.getfixturevalue("database_url")
+    app = request.getfixturevalue("app")
+    yield
     from planner.jobs import ThreadJobQueue
 
-    app = request.getfixturevalue("app")
-    queue = app.extensions["virtplan.jobs"]
-    if isinstance(queue, ThreadJobQueue) and id(queue) not in _stuck_queues and not queue.wait_idle(JOBS_DRAIN_SECONDS):
-        _stuck_queues.add(id(queue))
+    _withdraw_jobs(app, "queued")
+    for made in apps_on(url):
+        queue = made.extensions["virtplan.jobs"]
+        if isinstance(queue, ThreadJobQueue) and queue not in _stuck_queues and not queue.wait_idle(JOBS_DRAIN_SECONDS):
+            _stuck_queues.add(queue)
+    _withdraw_jobs(app, "queued", "running")
+
+
+def _withdraw_jobs(app, *states: str) -> None:
+    """Delete the jobs of every kind in ``states`` from ``app``'s database."""
+    from sqlalchemy import delete
+
+    with app.extensions["virtplan.sessions"]() as session:
+        for kind in app.extensions["virtplan.runner"].kinds.values():
+            session.execute(delete(kind.model).where(kind.model.state.in_(states)))
+        session.commit()
 
 
 @pytest.fixture()
@@ -215,16 +236,17 @@ def make_app(database_url, tmp_path):
     from planner.app import create_app
     from planner.config import Settings
 
-    made = []
+    apps = []
 
     def make(clock=None, **settings):
         overrides = {"env": "testing", "database_url": database_url, "instance_path": str(tmp_path), **settings}
-        application = create_app(Settings.from_env({}, **overrides), **({"clock": clock} if clock else {}))
-        made.append(application)
+        application = tracked(create_app(Settings.from_env({}, **overrides), **({"clock": clock} if clock else {})))
+        apps.append(application)
         return application
 
     yield make
-    for application in made:
+    for application in apps:
+        application.extensions["virtplan.jobs"].shutdown()
         application.extensions["virtplan.engine"].dispose()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from backends import tracked
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -48,7 +49,7 @@ def api_app(database_url, tmp_path_factory):
         job_workers=1,
         report_timeout=0.1,
     )
-    app = create_app(settings_)
+    app = tracked(create_app(settings_))
     yield app
     app.extensions["virtplan.jobs"].shutdown()
     app.extensions["virtplan.engine"].dispose()

@@ -54,7 +54,6 @@ def test_a_full_server_queue_is_503_and_stores_nothing(make_app, make_tenant, ma
     every web process counts the same): one place left, taken by another organization."""
     other, tenant = make_tenant("other"), make_tenant()
     other_plan, plan_id = make_plan(other), make_plan(tenant)
-    make_app(job_queue="inline")  # its start settles the queued jobs earlier tests left behind
     sessions = app.extensions["virtplan.sessions"]
     with sessions() as session:
         active = session.scalar(select(func.count()).select_from(Report).where(Report.state.in_(("queued", "running"))))
