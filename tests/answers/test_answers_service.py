@@ -30,6 +30,13 @@ def caller_for(tenant, label="consultant j.doe") -> Caller:
 
 
 @pytest.fixture()
+def db(writer_db):
+    """These tests call the services as a POST does (the one that then calls the API
+    commits first: a writer session holds SQLite's write lock until it ends)."""
+    return writer_db
+
+
+@pytest.fixture()
 def demo_plan(db, tenant, demo_doc):
     caller = caller_for(tenant)
     plan = plans.create_plan(db, caller, "Consolidation")

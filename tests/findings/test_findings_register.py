@@ -20,6 +20,12 @@ from planner.services.errors import Invalid, NotFound
 
 
 @pytest.fixture()
+def db(writer_db):
+    """These tests call the services as a POST does, never the API."""
+    return writer_db
+
+
+@pytest.fixture()
 def caller(tenant):
     return Caller(tenant.org_id, frozenset({"read", "write"}), None, "consultant@example")
 

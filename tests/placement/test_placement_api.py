@@ -291,7 +291,7 @@ def test_the_api_proposes_what_virtplan_place_advises(client, tenant, demo_plan,
 
 
 def test_a_proposal_job_runs_once_and_a_late_attempt_stores_nothing(make_app, writer_db, tenant, demo_plan):
-    """Through a writer session: the new app's first sweep may run other tests' leftover jobs meanwhile."""
+    """Through a writer session: it reads and then writes in one transaction."""
     from sqlalchemy import update
 
     from models import PlacementProposal

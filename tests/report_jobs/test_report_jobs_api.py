@@ -178,13 +178,13 @@ def test_service_rejects_unknown_format_precisely(db, tenant, plan_id):
     ]
 
 
-def test_content_before_success_is_409(inline_client, db, tenant, demo_plan):
+def test_content_before_success_is_409(inline_client, writer_db, tenant, demo_plan):
     from planner.services import report_jobs
     from planner.services.accounts import Caller
 
     caller = Caller(tenant.org_id, frozenset({"read", "write"}), label="test")
-    row = report_jobs.request_report(db, caller, demo_plan, "pdf")  # queued, never submitted
-    db.commit()
+    row = report_jobs.request_report(writer_db, caller, demo_plan, "pdf")  # queued, never submitted
+    writer_db.commit()
     job = inline_client.get(f"{reports_url(demo_plan)}/{row.id}", headers=tenant.headers("read")).get_json()
     assert job["state"] == "queued" and job["download"] is None and job["sha256"] is None
     resp = inline_client.get(f"{reports_url(demo_plan)}/{row.id}/content", headers=tenant.headers("read"))

@@ -9,12 +9,12 @@ def _caller(tenant):
     return Caller(tenant.org_id, frozenset({"read", "write"}), label="test")
 
 
-def test_a_job_runs_once(inline_app, db, tenant, demo_plan):
+def test_a_job_runs_once(inline_app, db, writer_db, tenant, demo_plan):
     from models import Report
     from planner.services import report_jobs
 
-    row = report_jobs.request_report(db, _caller(tenant), demo_plan, "json")
-    db.commit()
+    row = report_jobs.request_report(writer_db, _caller(tenant), demo_plan, "json")
+    writer_db.commit()
     sessions = inline_app.extensions["virtplan.sessions"]
     report_jobs.run_report_job(sessions, row.id)
     db.expire_all()

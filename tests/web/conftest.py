@@ -122,10 +122,10 @@ def stranger(app, make_tenant):
 
 
 @pytest.fixture()
-def signed_in(db, tenant, consultant):
+def signed_in(writer_db, tenant, consultant):
     """The ``consultant`` client and an empty plan of their organization: (client, plan id)."""
     from planner.services import plans
 
-    plan = plans.create_plan(db, writer(tenant.org_id), "Forms plan")
-    db.commit()
+    plan = plans.create_plan(writer_db, writer(tenant.org_id), "Forms plan")
+    writer_db.commit()
     return consultant, plan.id

@@ -54,11 +54,11 @@ def test_unknown_finding_and_other_plans_are_404(signed_in, make_tenant, app):
     assert client.post(f"/plans/{theirs.id}/reports", data={"format": "csv", "csrf_token": token}).status_code == 404
 
 
-def test_a_viewer_may_read_but_not_change(app, db, tenant):
-    org = db.get(models.Organization, tenant.org_id)
-    viewer = accounts.create_user(db, f"viewer-{tenant.org_id}", PASSWORD, org, "viewer")
-    plan = plans.create_plan(db, Caller(org.id, frozenset({"read", "write"})), "Read-only plan")
-    db.commit()
+def test_a_viewer_may_read_but_not_change(app, db, writer_db, tenant):
+    org = writer_db.get(models.Organization, tenant.org_id)
+    viewer = accounts.create_user(writer_db, f"viewer-{tenant.org_id}", PASSWORD, org, "viewer")
+    plan = plans.create_plan(writer_db, Caller(org.id, frozenset({"read", "write"})), "Read-only plan")
+    writer_db.commit()
     client = app.test_client()
     client.post(
         "/login", data={"username": viewer.username, "password": PASSWORD, "csrf_token": _csrf(client, "/login")}
@@ -77,11 +77,11 @@ def _section(html: str, section_id: str) -> str:
     return re.sub(r"<[^>]+>|\s+", " ", html[start : html.index("</section>", start)])
 
 
-def test_plan_page_figures_come_from_the_stored_assessment(signed_in, db, tenant, demo_doc):
+def test_plan_page_figures_come_from_the_stored_assessment(signed_in, db, writer_db, tenant, demo_doc):
     client, plan_id = signed_in
     token = _csrf(client, f"/plans/{plan_id}")
-    plans.put_inventory(db, Caller(tenant.org_id, frozenset({"read", "write"})), plan_id, demo_doc)
-    db.commit()
+    plans.put_inventory(writer_db, Caller(tenant.org_id, frozenset({"read", "write"})), plan_id, demo_doc)
+    writer_db.commit()
 
     # Never analysed: no finding counts anywhere, placement waits for an analysis.
     html = client.get(f"/plans/{plan_id}").get_data(as_text=True)

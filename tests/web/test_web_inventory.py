@@ -31,9 +31,9 @@ def _upload(client, plan_id: int, payload: bytes, name: str = "estate.json", ver
     return client.post(f"/plans/{plan_id}/inventory/upload", data=data, content_type="multipart/form-data")
 
 
-def test_an_upload_stores_the_document_or_lists_its_problems_by_object(app, db, account, tenant, demo_doc):
-    plan_id = plans.create_plan(db, writer(tenant.org_id), "Upload").id
-    db.commit()
+def test_an_upload_stores_the_document_or_lists_its_problems_by_object(app, db, writer_db, account, tenant, demo_doc):
+    plan_id = plans.create_plan(writer_db, writer(tenant.org_id), "Upload").id
+    writer_db.commit()
     client = client_of(app, account)
     broken = json.loads(json.dumps(demo_doc))
     broken["vms"][0]["zone"] = "nowhere"
@@ -141,10 +141,10 @@ def test_edit_a_vms_zone_categorization_and_placement(app, db, account, tenant, 
     assert "Save" not in text_of(zone_page) and "vms name it as zone" in text_of(zone_page)
 
 
-def test_an_import_is_previewed_then_applied_as_previewed(make_app, db, account, tenant):
+def test_an_import_is_previewed_then_applied_as_previewed(make_app, db, writer_db, account, tenant):
     app = make_app(job_queue="inline")
-    plan_id = plans.create_plan(db, writer(tenant.org_id), "Quay").id
-    db.commit()
+    plan_id = plans.create_plan(writer_db, writer(tenant.org_id), "Quay").id
+    writer_db.commit()
     client = client_of(app, account)
     url = f"/plans/{plan_id}/inventory/imports"
 

@@ -50,14 +50,14 @@ def test_create_a_blank_plan_and_a_refused_form_keeps_what_was_typed(app, db, ac
     assert "Bring the inventory" in overview and "Analyse the plan" in overview
 
 
-def test_copy_a_plan_with_its_inventory_answers_and_their_history(app, db, account, tenant, demo_doc):
+def test_copy_a_plan_with_its_inventory_answers_and_their_history(app, db, writer_db, account, tenant, demo_doc):
     source = demo_plan(app, tenant.org_id, demo_doc, "Original")
-    answers.patch_answer(db, writer(tenant.org_id), source, "initiation.policy.exists", {"value": True})
+    answers.patch_answer(writer_db, writer(tenant.org_id), source, "initiation.policy.exists", {"value": True})
     answers.patch_answer(
-        db, writer(tenant.org_id), source, "initiation.policy.exists", {"value": False, "comment": "no"}
+        writer_db, writer(tenant.org_id), source, "initiation.policy.exists", {"value": False, "comment": "no"}
     )
-    analysis.run_analysis(db, writer(tenant.org_id), source)
-    db.commit()
+    analysis.run_analysis(writer_db, writer(tenant.org_id), source)
+    writer_db.commit()
     client = client_of(app, account)
     form = client.get(f"/plans/new?copy={source}").get_data(as_text=True)
     assert re.search(r'<input checked [^>]*value="copy"', form) and f'<option selected value="{source}">' in form
@@ -119,14 +119,14 @@ def test_delete_needs_the_plans_name(app, db, account, tenant, demo_doc):
     assert client.get(f"/plans/{plan_id}").status_code == 404
 
 
-def test_the_overview_says_what_to_do_next(app, db, account, tenant, demo_doc):
+def test_the_overview_says_what_to_do_next(app, db, writer_db, account, tenant, demo_doc):
     plan_id = demo_plan(app, tenant.org_id, demo_doc)
     client = client_of(app, account)
     steps = text_of(client.get(f"/plans/{plan_id}").get_data(as_text=True))
     assert "34 questions open in Initiation" in steps and "open in Planning and Design" in steps
     assert "Analyse the plan to see its findings" in steps and "Bring the inventory" not in steps
-    analysis.run_analysis(db, writer(tenant.org_id), plan_id)
-    db.commit()
+    analysis.run_analysis(writer_db, writer(tenant.org_id), plan_id)
+    writer_db.commit()
     steps = text_of(client.get(f"/plans/{plan_id}").get_data(as_text=True))
     assert "Analyse the plan" not in steps
     high = db.scalar(
