@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -837,29 +838,68 @@ def test_fingerprints_are_the_documented_digest_and_never_change_with_a_release(
     assert by_rule["VM-CLIPBOARD-SHARING"] == "fd7340101f20aa5f6b5804d608af0c05292cc01aa97c7392dea2d31313dc0c4b"
 
 
+def _share_pages_between_dmz_and_internal(doc):
+    host = h(doc, "esx-dmz")
+    host["settings"]["inter_vm_page_sharing"] = True
+    host["dedicated_zone"] = None
+    move(doc, "vm-app", "esx-dmz")
+
+
+#: A firing case of each v1.1 rule, changing the hardened estate as that rule's own test module
+#: (test_rule_<rule>.py, which works out its scores) does: here so that its fingerprints are
+#: pinned too. Each states every part of its rule's identity: both reasons of
+#: MIGRATION-UNENCRYPTED, two stale snapshots of VM-SNAPSHOT-OLD (their order).
+V1_1_FIRES = [
+    ("GUEST-ON-INFRA-NETWORK", lambda d: v(d, "vm-app")["nics"].append({"network": "net-vmotion"})),
+    ("MIGRATION-UNENCRYPTED", lambda d: h(d, "esx-dmz")["migration"].update(network="pg-dmz", encrypted=False)),
+    (
+        "VSWITCH-INSECURE-POLICY",
+        lambda d: n(d, "pg-dmz")["security_policy"].update(promiscuous=True, forged_transmits=True),
+    ),
+    ("HOST-SHELL-ENABLED", lambda d: h(d, "esx-res")["settings"].__setitem__("shell", True)),
+    ("PAGE-SHARING-MIXED-ZONES", _share_pages_between_dmz_and_internal),
+    ("HYPERVISOR-END-OF-SUPPORT", lambda d: h(d, "esx-int")["hypervisor"].__setitem__("end_of_support", "2026-10-31")),
+    ("HOST-SINGLE-UPLINK", lambda d: h(d, "esx-int").__setitem__("uplinks", 1)),
+    (
+        "VM-SNAPSHOT-OLD",
+        lambda d: v(d, "vm-db").__setitem__(
+            "snapshots", [{"id": f"s-{day}", "created": day} for day in ("2026-10-24", "2026-10-20", "2026-10-30")]
+        ),
+    ),
+    (
+        "VM-PASSTHROUGH-DEVICE",
+        lambda d: v(d, "vm-web2").__setitem__("devices", [{"kind": "pci-passthrough", "connected": True}]),
+    ),
+    ("VM-NO-SECURE-BOOT", lambda d: v(d, "vm-app")["firmware"].__setitem__("secure_boot", False)),
+]
+
 #: The fingerprints of every firing case, by rule and the case's number among that rule's
 #: cases (tests/data/README.md).
 RELEASED_FINGERPRINTS = json.loads((Path(__file__).parents[1] / "data" / "fingerprints.json").read_text())
 
 
-def _case_keys() -> list[str]:
+def _pinned_cases() -> list[tuple[str, Callable[[], dict], Callable[[dict], object]]]:
+    """(key, the estate it starts from, change) of every firing case: FIRES from the clean
+    estate, then V1_1_FIRES from the hardened one."""
     seen: Counter[str] = Counter()
-    keys = []
-    for rule, *_ in FIRES:
-        seen[rule] += 1
-        keys.append(f"{rule} #{seen[rule]}")
-    return keys
+    cases = []
+    for start, fires in ((clean_document, FIRES), (hardened_document, V1_1_FIRES)):
+        for rule, change, *_ in fires:
+            seen[rule] += 1
+            cases.append((f"{rule} #{seen[rule]}", start, change))
+    return cases
 
 
-@pytest.mark.parametrize(
-    ("key", "change"), list(zip(_case_keys(), [c[1] for c in FIRES], strict=True)), ids=_case_keys()
-)
-def test_every_firing_case_keeps_the_fingerprints_of_the_releases_before(key, change):
+PINNED_CASES = _pinned_cases()
+
+
+@pytest.mark.parametrize(("key", "start", "change"), PINNED_CASES, ids=[key for key, *_ in PINNED_CASES])
+def test_every_firing_case_keeps_the_fingerprints_of_the_releases_before(key, start, change):
     """A stored triage is found again by the fingerprint, so a release that changed one
     (a renamed identity key, a situation identified by other facts) would silently orphan
     every triage of that rule. Changing one on purpose needs a migration of the stored
     findings' fingerprints, then this file."""
-    doc = clean_document()
+    doc = start()
     change(doc)
     rule = key.split(" #")[0]
     found = sorted(findings_of(doc, rule), key=lambda f: [(o.kind, o.id) for o in f.objects])
@@ -867,7 +907,14 @@ def test_every_firing_case_keeps_the_fingerprints_of_the_releases_before(key, ch
 
 
 def test_every_firing_case_has_its_released_fingerprints():
-    assert sorted(_case_keys()) == sorted(RELEASED_FINGERPRINTS)
+    assert sorted(key for key, *_ in PINNED_CASES) == sorted(RELEASED_FINGERPRINTS)
+    assert all(RELEASED_FINGERPRINTS.values()), "a case that fires nothing pins nothing"
+
+
+def test_every_rule_has_released_fingerprints():
+    """A new rule is released with a firing case here (in FIRES, or V1_1_FIRES for a v1.1
+    rule tested in a module of its own) and its fingerprints in tests/data/fingerprints.json."""
+    assert {key.split(" #")[0] for key in RELEASED_FINGERPRINTS} == {r.id for r in REGISTRY}
 
 
 @pytest.mark.parametrize("rule,change,expected,scores", FIRES, ids=[f"{r}-{i}" for i, (r, *_) in enumerate(FIRES)])
