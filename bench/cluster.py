@@ -41,6 +41,9 @@ def wait_until(condition, timeout: float, what: str) -> None:
         time.sleep(0.02)
 
 
+#: ``virtplan`` as this checkout runs it.
+VIRTPLAN = [sys.executable, "-m", "planner"]
+
 #: A bound on starting a process (importing VirtPlan on a busy 2-core machine).
 START_BOUND = 120.0
 
@@ -139,13 +142,20 @@ class Worker:
         os.killpg(self.pid, signal.SIGKILL)
         self.process.wait()
 
+    def stop(self) -> int:
+        """SIGTERM (Celery's warm shutdown), SIGKILL after the bound; the exit status."""
+        _end(self.process)
+        return self.process.returncode
 
-def start_worker(environment: dict[str, str], log: Path, *options: str) -> Worker:
-    """``virtplan worker --concurrency 1 [options]``, once it says it is ready."""
+
+def start_worker(
+    environment: dict[str, str], log: Path, *options: str, command: list[str] | None = None, cwd: Path = ROOT
+) -> Worker:
+    """``virtplan worker --concurrency 1 [options]`` (or ``command``, run in ``cwd``), once it says it is ready."""
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "planner", "worker", "--concurrency", "1", *options],
-            cwd=ROOT,
+            command or [*VIRTPLAN, "worker", "--concurrency", "1", *options],
+            cwd=cwd,
             env=environment,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -167,7 +177,7 @@ def workers(environment: dict[str, str], folder: Path, count: int, *options: str
         yield started
     finally:
         for worker in started:
-            _end(worker.process)
+            worker.stop()
 
 
 def _parents() -> dict[int, int]:
@@ -268,10 +278,9 @@ def gunicorn(
     server) for 1 — unless ``server`` names one (``--server``); ``threads`` per worker
     (``--threads``; default: the command's)."""
     port = free_port()
-    log = folder / "server.log"
     access_log_file = folder / "access.log"
     access_log_file.touch()
-    command = [sys.executable, "-m", "planner", "serve", "--workers", str(workers), "--port", str(port)]
+    command = [*VIRTPLAN, "serve", "--workers", str(workers), "--port", str(port)]
     if server:
         command += ["--server", server]
     if threads:
@@ -279,17 +288,36 @@ def gunicorn(
     arbiter = (server or ("waitress" if workers == 1 else "gunicorn")) == "gunicorn"
     if arbiter and access_log:
         command += ["--access-log", str(access_log_file)]
+    with web_server(command, environment, folder, port, workers if arbiter else 0, access_log_file) as running:
+        yield running
+
+
+@contextmanager
+def web_server(
+    command: list[str],
+    environment: dict[str, str],
+    folder: Path,
+    port: int,
+    workers: int,
+    access_log: Path,
+    cwd: Path = ROOT,
+):
+    """``command`` (a ``virtplan serve`` answering on ``port`` of 127.0.0.1), once its
+    ``workers`` gunicorn processes run (0 for waitress) and it answers /healthz; ended after
+    (SIGTERM, then SIGKILL), its exit status left in ``process.returncode``. Its output goes
+    to ``folder/server.log``."""
+    log = folder / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            command, cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            command, cwd=cwd, env=environment, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
-    running = Gunicorn(process, port, access_log_file)
+    running = Gunicorn(process, port, access_log)
 
     def ready() -> bool:
         if process.poll() is not None:
             return True
         try:
-            spawned = not arbiter or len(children(process.pid)) >= workers
+            spawned = len(children(process.pid)) >= workers
             return spawned and running.call("GET", "/healthz").status == 200
         except OSError:
             return False
