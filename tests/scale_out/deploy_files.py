@@ -36,8 +36,7 @@ VENV_BIN = Path(sys.executable).parent
 def env_file(path: Path) -> dict[str, str]:
     """``KEY=value`` lines (an env file of Compose or systemd's EnvironmentFile=), comments skipped."""
     values: dict[str, str] = {}
-    for number, line in enumerate(path.read_text().splitlines(), 1):
-        line = line.strip()
+    for number, line in enumerate(map(str.strip, path.read_text().splitlines()), 1):
         if not line or line.startswith("#"):
             continue
         key, equals, value = line.partition("=")
@@ -181,8 +180,7 @@ class Unit:
 def unit(file_name: str, instance: str = "1") -> Unit:
     """deploy/systemd/``file_name``; a template (``name@.service``) as its ``instance``."""
     lines, section = [], ""
-    for line in (SYSTEMD / file_name).read_text().splitlines():
-        line = line.strip()
+    for line in map(str.strip, (SYSTEMD / file_name).read_text().splitlines()):
         if not line or line.startswith(("#", ";")):
             continue
         if line.startswith("["):
