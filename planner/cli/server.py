@@ -107,6 +107,9 @@ def _multiprocess_metrics() -> None:
         os.environ[MULTIPROC_DIR] = tempfile.mkdtemp(prefix="virtplan-metrics-")
 
 
+#: Seconds gunicorn lets running requests finish once asked to stop (deploy/ gives it at least this).
+GRACEFUL_TIMEOUT = 30
+
 #: Gunicorn's access log: who asked what, the answer, its time, the worker that
 #: answered and the request id a load balancer sent (X-Request-Id).
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms pid=%(p)s request=%({x-request-id}i)s'
@@ -147,7 +150,7 @@ def _serve_gunicorn(
                 "threads": threads,
                 "proc_name": "virtplan",
                 "timeout": 120,
-                "graceful_timeout": 30,
+                "graceful_timeout": GRACEFUL_TIMEOUT,
                 "keepalive": 5,
                 "worker_exit": worker_exit,
                 "child_exit": child_exit,

@@ -36,8 +36,8 @@ from deploy_files import (
 )
 
 from planner.cli import main
-from planner.cli.server import MULTIPROC_DIR
-from planner.config import Settings
+from planner.cli.server import GRACEFUL_TIMEOUT, MULTIPROC_DIR
+from planner.config import ConfigurationError, Settings
 
 #: Variables the files may set that are not VirtPlan's settings, and whose they are.
 OTHERS = {
@@ -123,9 +123,9 @@ def test_compose_takes_its_variables_from_env_example():
     example = env_file(DEPLOY / "env.example")
     used = set(re.findall(r"\$\{([A-Za-z_]\w*)", compose_text()))
     assert used == set(example), "compose.yaml's ${…} and env.example's variables differ"
-    # A secret left empty in the copy is refused, not run with a blank key.
-    empty = {name for name in required_variables() if not example[name]}
-    assert "VIRTPLAN_SECRET_KEY" in empty
+    # The secrets are left empty: a copy not filled in is refused, never run with a known password.
+    assert {"POSTGRES_PASSWORD", "VIRTPLAN_SECRET_KEY"} <= required_variables()
+    assert all(example[name] == "" for name in required_variables())
     with pytest.raises(
         InterpolationError, match=re.escape("VIRTPLAN_SECRET_KEY: set VIRTPLAN_SECRET_KEY in deploy/.env")
     ):
@@ -268,3 +268,48 @@ def test_systemd_verifies_the_units(tmp_path):
     verified = subprocess.run([analyze, "verify", "--man=no", *copies], capture_output=True, text=True)
     # systemd-analyze warns about unknown keys and bad values on stderr and still answers 0.
     assert verified.returncode == 0 and not verified.stderr.strip(), verified.stderr
+
+
+def test_the_systemd_env_file_as_shipped_is_refused():
+    """Its secret key is left empty: the units refuse to start until it is set."""
+    with pytest.raises(ConfigurationError, match="VIRTPLAN_SECRET_KEY must be set in production"):
+        Settings.from_env(unit("virtplan-web.service").environment())
+
+
+def _seconds(duration: str) -> float:
+    """A compose duration (``40s``, ``5m``, ``1m30s``) or a systemd time span (``60``, ``5min``)."""
+    units = {"": 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600}
+    parts = re.findall(r"(\d+)\s*([a-z]*)", duration)
+    assert parts and "".join(n + u for n, u in parts) == duration.replace(" ", ""), duration
+    return sum(int(number) * units[unit] for number, unit in parts)
+
+
+def test_a_stopped_web_is_given_gunicorns_graceful_time():
+    assert _seconds(str(compose(compose_values())["services"]["web"]["stop_grace_period"])) > GRACEFUL_TIMEOUT
+    assert _seconds(unit("virtplan-web.service").value("Service", "TimeoutStopSec")) > GRACEFUL_TIMEOUT
+
+
+def test_compose_stops_virtplan_through_an_init():
+    """docker stop's SIGTERM goes to the container's first process: an init hands it to VirtPlan
+    alone (as test_deploy_runs.py stops it) and reaps orphans."""
+    services = compose(compose_values())["services"]
+    assert all(services[name]["init"] is True for name in ("migrate", "web", "worker"))
+
+
+def test_the_build_context_leaves_out_secrets_and_local_state():
+    ignored = set(map(str.strip, (ROOT / ".dockerignore").read_text().splitlines()))
+    assert {"deploy/.env", ".venv", "instance/", ".git"} <= ignored
+
+
+def test_the_readmes_install_steps_are_the_units():
+    section = _production_section()
+    home = re.search(r"useradd .*--home (\S+) .*virtplan", section)[1]
+    assert home == env_file(DEPLOY / "systemd" / "virtplan.env")["VIRTPLAN_INSTANCE_PATH"]
+    assert f"python3 -m venv {INSTALLED.removesuffix('/bin/')}" in section
+    assert "deploy/systemd/virtplan.env /etc/virtplan/" in section
+    for name in UNITS:
+        service = unit(name)
+        assert service.values("Service", "EnvironmentFile") == ["/etc/virtplan/virtplan.env"]
+        if name != "virtplan-migrate.service":
+            assert home in service.value("Service", "ReadWritePaths").split()
+            assert name.replace("@.service", "@1") in section or name.removesuffix(".service") in section
