@@ -23,6 +23,7 @@ import subprocess
 import sys
 import urllib.request
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from backends import POSTGRES_URL
@@ -49,51 +50,49 @@ def _run(process, cwd):
     )
 
 
-def _revision(database_url: str) -> str | None:
-    from migrations import current_revision
-    from models.database import make_engine
-
-    engine = make_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            return current_revision(connection)
-    finally:
-        engine.dispose()
-
-
-def _organization(database_url: str):
-    """A new organization's write token and a plan of the demo estate, made through the services."""
+@contextmanager
+def _sessions(database_url: str):
+    """Sessions on ``database_url`` (its engine disposed after)."""
     from models.database import make_engine, make_session_factory
-    from planner.demo import estate_document
-    from planner.services import accounts, plans
 
     engine = make_engine(database_url)
     try:
         with make_session_factory(engine)() as session:
-            org = accounts.create_organization(session, f"deploy-{uuid.uuid4().hex[:8]}")
-            _row, token = accounts.create_token(session, org, "write")
-            session.commit()
-            caller = accounts.Caller(org.id, frozenset({"read", "write"}), None, "test")
-            plan = plans.create_plan(session, caller, "Deployed plan")
-            plans.put_inventory(session, caller, plan.id, estate_document())
-            session.commit()
-            return {"Authorization": f"Bearer {token}"}, plan.id
+            yield session
     finally:
         engine.dispose()
+
+
+def _revision(database_url: str) -> str | None:
+    from migrations import current_revision
+
+    with _sessions(database_url) as session:
+        return current_revision(session.connection())
+
+
+def _organization(database_url: str):
+    """A new organization's write token and a plan of the demo estate, made through the services."""
+    from planner.demo import estate_document
+    from planner.services import accounts, plans
+
+    with _sessions(database_url) as session:
+        org = accounts.create_organization(session, f"deploy-{uuid.uuid4().hex[:8]}")
+        _row, token = accounts.create_token(session, org, "write")
+        session.commit()
+        caller = accounts.Caller(org.id, frozenset({"read", "write"}), None, "test")
+        plan = plans.create_plan(session, caller, "Deployed plan")
+        plans.put_inventory(session, caller, plan.id, estate_document())
+        session.commit()
+        return {"Authorization": f"Bearer {token}"}, plan.id
 
 
 def _ran_by(database_url: str, report_id: int) -> tuple[int, int]:
     """The process id of the worker that ran the report (its row says host:pid), and its attempts."""
     from models import Report
-    from models.database import make_engine, make_session_factory
 
-    engine = make_engine(database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            row = session.get(Report, report_id)
-            return int(row.worker.rsplit(":", 1)[1]), row.attempts
-    finally:
-        engine.dispose()
+    with _sessions(database_url) as session:
+        row = session.get(Report, report_id)
+        return int(row.worker.rsplit(":", 1)[1]), row.attempts
 
 
 def _rendering(worker) -> bool:
