@@ -77,9 +77,10 @@ def _exit_on_signal(signum, _frame):
 
 
 def _shared_state_problem(settings: Settings) -> str | None:
-    """Why several web processes cannot serve with these settings (state in one process's memory)."""
+    """Why gunicorn's web processes cannot serve with these settings (state in one process's memory)."""
     if not settings.broker_url or settings.job_queue != "celery":
         return (
+            "gunicorn forks its web processes and replaces them (even with one worker), and "
             "several web processes need VIRTPLAN_BROKER_URL (redis://…) and Celery workers (virtplan worker): "
             "a job queue inside one web process would be lost with it"
         )
