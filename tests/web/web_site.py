@@ -73,10 +73,22 @@ def served(app, threads: int = 2):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = create_server(app, host="127.0.0.1", port=port, threads=threads)
-    threading.Thread(target=server.run, daemon=True).start()
+    closing = threading.Event()
+
+    def run() -> None:
+        try:
+            server.run()
+        except OSError:
+            # waitress has no stop for a server in another thread: closing its socket while
+            # its loop waits in select() ends the loop with EBADF. That is the stop, nothing else.
+            if not closing.is_set():
+                raise
+
+    threading.Thread(target=run, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
+        closing.set()
         server.close()
         app.extensions["virtplan.jobs"].shutdown()
         app.extensions["virtplan.engine"].dispose()
